@@ -1,0 +1,1 @@
+"""The domain: tables (``models``) and the typed errors the rules raise (``errors``)."""
