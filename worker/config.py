@@ -30,7 +30,13 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
-    smtp_timeout_s: float = 30.0
+    smtp_timeout_s: float = Field(30.0, gt=0)
+
+    mail_batch_size: int = Field(100, ge=1, description="Mails sent per delivery run over one connection")
+    mail_lease_s: float = Field(600.0, gt=0, description="How long a claimed mail stays ours before a sweeper re-queues it")
+    mail_retry_base_s: float = Field(60.0, gt=0, description="First retry delay after a transient failure; doubles each time")
+    mail_retry_cap_s: float = Field(3600.0, gt=0, description="Longest retry delay")
+    mail_max_attempts: int = Field(8, ge=1, description="Attempts before a transiently failing mail is failed for good")
 
     mail_from: str = DEFAULT_SENDER
     mail_from_name: str = "ハローワークインターネットサービス"
@@ -52,6 +58,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check(self) -> "Settings":
         ZoneInfo(self.timezone)  # raises for an unknown zone
+        # A lease shorter than one send (connect, EHLO, STARTTLS, MAIL, RCPT, DATA: each may take
+        # a full timeout) would let the sweeper hand a mail to a second worker while the first
+        # is still sending it.
+        if self.mail_lease_s < 6 * self.smtp_timeout_s:
+            raise ValueError("mail_lease_s must be at least 6 × smtp_timeout_s")
         return self
 
     @property

@@ -302,6 +302,9 @@ class OutboxMail(SQLModel, table=True):
     lease_until: datetime | None = None
     expires_at: datetime | None = None  # never send after this (認証キー mails)
     message_id: str | None = Field(default=None, max_length=250)
+    # Set when the server dropped the connection after DATA: the mail may have arrived. Kept
+    # after the one retry, so a possible duplicate stays recognisable.
+    uncertain_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
