@@ -1,0 +1,39 @@
+"""Text normalisation (正規化) applied to offer text and to keywords before any comparison.
+
+One function, used on both sides, so that a keyword and the text it is looked for in always
+meet in the same form."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Hiragana ぁ..ゖ and the iteration marks ゝゞ sit exactly 0x60 below their katakana twins.
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
+_HIRAGANA_TO_KATAKANA.update({0x309D: 0x30FD, 0x309E: 0x30FE})
+
+# The long-vowel mark ー is dropped everywhere, so サーバ, サーバー and サーバ― meet as サバ.
+# Dash look-alikes typed in its place (an IME or a keyboard slip) count as the mark only when
+# they follow katakana, so that codes such as "B-1" or "03-1234" keep their hyphen.
+_LONG_VOWEL = "\u30fc"
+_DASH_AFTER_KATAKANA = re.compile(
+    "(?<=[\u30a1-\u30fa\u30fd\u30fe])[\u002d\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63]+"
+)
+_SPACES = re.compile(r"\s+")
+
+
+def display_form(text: str) -> str:
+    """NFKC with runs of spaces (including U+3000) collapsed: how a keyword is shown back to
+    the seeker in reasons, and the form in which identical conditions are recognised."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+@lru_cache(maxsize=32768)
+def normalise(text: str) -> str:
+    """The comparison form: NFKC (full-width Latin/digits to half-width, half-width katakana to
+    full-width, U+3000 to a space), case-folded, hiragana folded to katakana, long-vowel marks
+    removed, runs of whitespace collapsed to one space and trimmed."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_HIRAGANA_TO_KATAKANA)
+    folded = _DASH_AFTER_KATAKANA.sub("", folded).replace(_LONG_VOWEL, "")
+    return _SPACES.sub(" ", folded).strip()

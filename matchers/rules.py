@@ -1,0 +1,257 @@
+"""The matching rules: when a job offer satisfies a condition, its score and its reasons.
+
+``evaluate(offer_view, condition_body)`` is the single definition both matchers call: the
+reference on every condition, the index only on the conditions its filters let through. The
+rules themselves are written down in the package docstring (``matchers/__init__.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from rapidfuzz import fuzz, process
+
+from matchers.codebook import major_group_of, occupation_label, place_label
+from matchers.normalise import display_form, normalise
+from matchers.records import Condition, JobOffer
+
+FUZZY_MIN_LENGTH = 4  # shorter keywords match exactly only: 介護 never finds 看護
+FUZZY_THRESHOLD = 80.0  # rapidfuzz ratio (normalised Indel similarity) on a same-length run
+
+# Wages are compared per month: 1 month = 20 days = 160 hours.
+MONTHLY_FACTOR = {"monthly": 1, "daily": 20, "hourly": 160}
+WAGE_LABEL = {"monthly": "月給", "daily": "日給", "hourly": "時給"}
+EMPLOYMENT_FORMS = {
+    1: "正社員", 2: "正社員以外", 3: "有期雇用派遣労働者", 4: "無期雇用派遣労働者",
+    5: "パート労働者", 6: "有期雇用派遣パート", 7: "無期雇用派遣パート",
+}
+
+# Offer text fields searched for keywords, in the order reasons name them.
+TITLE, DESCRIPTION, EMPLOYER, LICENSES = "職種", "仕事内容", "事業所名", "免許・資格"
+
+# Score parts (documented in the package docstring); the maximum adds up to 100.
+SCORE_BASE = 10
+SCORE_MUNICIPALITY, SCORE_PREFECTURE = 20, 15
+SCORE_OCCUPATION = {"small": 20, "middle": 15, "major": 10}
+SCORE_FORM = 10
+SCORE_WAGE = 10
+SCORE_KEYWORD_TITLE, SCORE_KEYWORD_OTHER, SCORE_KEYWORD_CLOSE, SCORE_KEYWORD_CAP = 10, 6, 4, 30
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    text: str  # as shown to the seeker (NFKC, spaces collapsed)
+    norm: str  # as compared (see ``normalise``)
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionBody:
+    """Everything of a condition that decides a match — not who owns it. Conditions with equal
+    bodies always match the same offers with the same score and reasons."""
+
+    keywords: tuple[Keyword, ...] = ()
+    keyword_mode: str = "and"
+    excludes: tuple[Keyword, ...] = ()
+    prefectures: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()
+    occupations: tuple[str, ...] = ()
+    forms: tuple[int, ...] = ()
+    wage_type: str | None = None
+    wage_min: int | None = None
+
+    @property
+    def wage_min_monthly(self) -> int | None:
+        if self.wage_min is None:
+            return None
+        return self.wage_min * MONTHLY_FACTOR[self.wage_type or "monthly"]
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordHit:
+    fields: tuple[str, ...]  # where it was found, in TITLE..LICENSES order
+    close: bool  # found only as a close spelling (fuzzy)
+
+
+def prepare(condition: Condition, share: Callable = lambda value: value) -> ConditionBody:
+    """The body of a condition, normalised. ``share`` lets an index keep one copy of equal
+    tuples (the same prefecture list is stored by hundreds of thousands of conditions)."""
+    keywords = _keywords(condition.keywords)
+    wage_min = condition.wage_min
+    return ConditionBody(
+        keywords=share(keywords),
+        keyword_mode=condition.keyword_mode if keywords else "and",
+        excludes=share(_keywords(condition.exclude_keywords)),
+        prefectures=share(tuple(sorted(set(condition.prefecture_codes)))),
+        municipalities=share(tuple(sorted(set(condition.municipality_codes)))),
+        occupations=share(tuple(sorted(set(condition.occupation_codes)))),
+        forms=share(tuple(sorted(set(condition.employment_forms)))),
+        wage_type=(condition.wage_type or "monthly") if wage_min is not None else None,
+        wage_min=wage_min,
+    )
+
+
+def _keywords(raw: tuple[str, ...]) -> tuple[Keyword, ...]:
+    seen: dict[str, Keyword] = {}
+    for text in raw:
+        norm = normalise(text)
+        if norm and norm not in seen:  # a keyword that normalises to nothing constrains nothing
+            seen[norm] = Keyword(display_form(text), norm)
+    return tuple(seen.values())
+
+
+def monthly(wage_type: str | None, amount: int) -> int:
+    return amount * MONTHLY_FACTOR[wage_type or "monthly"]
+
+
+class OfferView:
+    """A job offer prepared for matching: normalised text, derived codes, monthly wage, and a
+    per-offer memo of keyword look-ups (each distinct keyword is searched once per offer)."""
+
+    __slots__ = ("offer", "fields", "prefecture", "municipality", "occupation", "middle",
+                 "major", "form", "wage_upper", "wage_upper_monthly", "_hits", "_exact", "_texts")
+
+    def __init__(self, offer: JobOffer) -> None:
+        self.offer = offer
+        self.fields: tuple[tuple[str, tuple[str, ...]], ...] = (
+            (TITLE, (normalise(offer.title),)),
+            (DESCRIPTION, (normalise(offer.description),)),
+            (EMPLOYER, (normalise(offer.employer_name),)),
+            (LICENSES, tuple(normalise(text) for text in offer.licenses)),
+        )
+        self.prefecture = offer.prefecture_code
+        self.municipality = offer.municipality_code
+        self.occupation = offer.occupation_code
+        self.middle = offer.occupation_code[:3] if offer.occupation_code else None
+        self.major = major_group_of(self.middle) if self.middle else None
+        self.form = offer.employment_form
+        upper = offer.wage_max if offer.wage_max is not None else offer.wage_min
+        self.wage_upper = upper
+        self.wage_upper_monthly = None if upper is None else monthly(offer.wage_type, upper)
+        self._hits: dict[str, KeywordHit | None] = {}
+        self._exact: dict[str, bool] = {}
+
+    def texts(self) -> list[str]:
+        """Every normalised text field, for the index's n-gram filter."""
+        return [text for _, texts in self.fields for text in texts]
+
+    def contains(self, norm: str) -> bool:
+        """Exact containment in any field (the rule for excluded keywords)."""
+        found = self._exact.get(norm)
+        if found is None:
+            found = self._exact[norm] = any(norm in t for _, texts in self.fields for t in texts)
+        return found
+
+    def keyword_hit(self, norm: str) -> KeywordHit | None:
+        if norm in self._hits:
+            return self._hits[norm]
+        hit = None
+        exact = tuple(label for label, texts in self.fields if any(norm in t for t in texts))
+        if exact:
+            hit = KeywordHit(exact, close=False)
+        elif len(norm) >= FUZZY_MIN_LENGTH:
+            close = tuple(label for label, texts in self.fields if any(_close(norm, t) for t in texts))
+            if close:
+                hit = KeywordHit(close, close=True)
+        self._hits[norm] = hit
+        return hit
+
+
+def _close(keyword: str, text: str) -> bool:
+    """A run of len(keyword) consecutive characters of ``text`` is at least FUZZY_THRESHOLD
+    similar to the keyword (rapidfuzz ``fuzz.ratio``, normalised Indel similarity)."""
+    size = len(keyword)
+    if len(text) < size:
+        return False
+    # partial_ratio is never below the best same-length run, so it cheaply rules out most texts.
+    if fuzz.partial_ratio(keyword, text, score_cutoff=FUZZY_THRESHOLD) == 0:
+        return False
+    runs = [text[i:i + size] for i in range(len(text) - size + 1)]
+    return process.extractOne(keyword, runs, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD) is not None
+
+
+def evaluate(view: OfferView, body: ConditionBody) -> tuple[int, tuple[str, ...]] | None:
+    """(score, reasons) when the offer satisfies the condition body, else None."""
+    place = _place(view, body)
+    if place is None:
+        return None
+    occupation = _occupation(view, body)
+    if occupation is None:
+        return None
+    if body.forms and view.form not in body.forms:
+        return None
+    if body.wage_min is not None and (
+        view.wage_upper_monthly is None or view.wage_upper_monthly < body.wage_min_monthly
+    ):
+        return None
+    if any(view.contains(keyword.norm) for keyword in body.excludes):
+        return None
+    hits = [(keyword, view.keyword_hit(keyword.norm)) for keyword in body.keywords]
+    found = [(keyword, hit) for keyword, hit in hits if hit is not None]
+    if body.keywords and (len(found) < len(hits) if body.keyword_mode == "and" else not found):
+        return None
+    return _explain(view, body, found, place, occupation)
+
+
+def _place(view: OfferView, body: ConditionBody) -> str | None:
+    if not body.prefectures and not body.municipalities:
+        return "anywhere"
+    if view.municipality is not None and view.municipality in body.municipalities:
+        return "municipality"
+    if view.prefecture in body.prefectures:
+        return "prefecture"
+    return None
+
+
+def _occupation(view: OfferView, body: ConditionBody) -> tuple[str, str] | tuple[()] | None:
+    """() when unconstrained, (level, code) of the finest condition code covering the offer."""
+    if not body.occupations:
+        return ()
+    if view.occupation is None:
+        return None
+    for level, code in (("small", view.occupation), ("middle", view.middle), ("major", view.major)):
+        if code is not None and code in body.occupations:
+            return (level, code)
+    return None
+
+
+def _explain(view, body, found, place, occupation) -> tuple[int, tuple[str, ...]]:
+    score = SCORE_BASE
+    reasons: list[str] = []
+    keyword_points = 0
+    for keyword, hit in found:
+        where = "・".join(hit.fields)
+        if hit.close:
+            keyword_points += SCORE_KEYWORD_CLOSE
+            reasons.append(f"キーワード「{keyword.text}」に近い表記が{where}にあります")
+        else:
+            keyword_points += SCORE_KEYWORD_TITLE if hit.fields[0] == TITLE else SCORE_KEYWORD_OTHER
+            reasons.append(f"キーワード「{keyword.text}」が{where}にあります")
+    score += min(keyword_points, SCORE_KEYWORD_CAP)
+    if place == "municipality":
+        score += SCORE_MUNICIPALITY
+        reasons.append(f"勤務地が希望の市区町村（{place_label(view.municipality)}）です")
+    elif place == "prefecture":
+        score += SCORE_PREFECTURE
+        reasons.append(f"勤務地が希望の都道府県（{place_label(view.prefecture)}）です")
+    if occupation:
+        level, code = occupation
+        score += SCORE_OCCUPATION[level]
+        reasons.append(f"職種が希望の職業分類（{occupation_label(code)}）に当てはまります")
+    if body.forms:
+        score += SCORE_FORM
+        reasons.append(f"雇用形態（{EMPLOYMENT_FORMS.get(view.form, view.form)}）が希望に合っています")
+    if body.wage_min is not None:
+        score += SCORE_WAGE
+        reasons.append(f"賃金（{_wage_text(view.offer.wage_type, view.wage_upper)}）が"
+                       f"希望の下限（{_wage_text(body.wage_type, body.wage_min)}）以上です")
+    if not reasons:
+        reasons.append("指定のない条件のため、すべての求人が対象です")
+    return score, tuple(reasons)
+
+
+def _wage_text(wage_type: str | None, amount: int) -> str:
+    wage_type = wage_type or "monthly"
+    text = f"{WAGE_LABEL[wage_type]} {amount:,}円"
+    if wage_type != "monthly":
+        text += f"、月額換算 {monthly(wage_type, amount):,}円"
+    return text
