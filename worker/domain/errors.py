@@ -48,3 +48,13 @@ class AuthenticationKeyInvalid(MyPageError):
 
 class NotPermitted(MyPageError):
     message = "この操作は許可されていません。"
+
+
+class PasswordPolicyViolation(InvalidInput):
+    """The password breaks the leaflet's policy; ``problems`` lists every reason."""
+
+    message = "パスワードが条件を満たしていません。"
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems) or None, field="password")

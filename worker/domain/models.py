@@ -87,6 +87,7 @@ class Seeker(SQLModel, table=True):
     """求職者: a registered job seeker and their My Page account."""
 
     __tablename__ = "seeker"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids appear in dedupe keys: never reused
 
     id: int | None = Field(default=None, primary_key=True)
     seeker_number: str = Field(max_length=14, unique=True)  # 求職番号 NNNNN-NNNNNNNN
@@ -104,6 +105,7 @@ class Seeker(SQLModel, table=True):
 
     account_state: str = Field(default=AccountState.NOT_OPENED, max_length=12, index=True)
     restricted_at: datetime | None = None
+    restriction_lifted_at: datetime | None = None  # no-show reports up to this moment no longer count
     unusable_at: datetime | None = None
     opened_at: datetime | None = None
     password_hash: str | None = Field(default=None, max_length=255)
@@ -113,7 +115,8 @@ class Seeker(SQLModel, table=True):
     saved_search_mails: bool = True  # opted in to saved-search-new-jobs mails
 
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    # Indexed: each worker's condition index re-reads the seekers changed since its watermark.
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Condition(SQLModel, table=True):
@@ -227,6 +230,7 @@ class Referral(SQLModel, table=True):
     """紹介状: the referral letter issued for an application."""
 
     __tablename__ = "referral"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids appear in dedupe keys: never reused
 
     id: int | None = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id", ondelete="CASCADE", index=True)
@@ -239,7 +243,10 @@ class Message(SQLModel, table=True):
     """A message between a seeker and an employer they applied to. Deleted after 1 year."""
 
     __tablename__ = "message"
-    __table_args__ = (Index("ix_message_seeker_job", "seeker_id", "job_offer_id"),)
+    __table_args__ = (
+        Index("ix_message_seeker_job", "seeker_id", "job_offer_id"),
+        {"sqlite_autoincrement": True},  # ids appear in dedupe keys: never reused
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id", ondelete="CASCADE")
@@ -268,6 +275,7 @@ class PasswordRegistrationRequest(SQLModel, table=True):
     """パスワード登録申込: holds only the 認証キー's hash and the salt it was derived from."""
 
     __tablename__ = "password_registration_request"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids appear in dedupe keys: never reused
 
     id: int | None = Field(default=None, primary_key=True)
     seeker_id: int = Field(foreign_key="seeker.id", ondelete="CASCADE", index=True)
