@@ -1,0 +1,55 @@
+"""``mypage-worker mail list | preview NAME --out DIR | bench [--json]``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from worker.config import load_settings
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("mail", help="list, preview and benchmark the seekers' mails")
+    actions = parser.add_subparsers(dest="mail_action", required=True)
+    actions.add_parser("list", help="the declared mail names, one per line").set_defaults(func=_list)
+    preview = actions.add_parser("preview", help="render NAME with sample data into DIR/NAME.eml and DIR/NAME.html")
+    preview.add_argument("name")
+    preview.add_argument("--out", type=Path, required=True, metavar="DIR")
+    preview.set_defaults(func=_preview)
+    bench = actions.add_parser("bench", help="mails rendered per second, mails sent per second to a local SMTP server")
+    bench.add_argument("--json", action="store_true", help="print only the JSON result")
+    bench.add_argument("--renders", type=int, default=5000, help="mails to render (default 5000)")
+    bench.add_argument("--sends", type=int, default=1000, help="mails to send (default 1000)")
+    bench.set_defaults(func=_bench)
+
+
+def _list(args) -> int:
+    from worker.mail.registry import MAILS
+
+    print("\n".join(MAILS))
+    return 0
+
+
+def _preview(args) -> int:
+    from worker.mail.preview import write_preview
+    from worker.mail.registry import MAILS
+
+    if args.name not in MAILS:
+        print(f"unknown mail {args.name!r}; declared: {', '.join(MAILS)}")
+        return 2
+    eml, html = write_preview(args.name, args.out, load_settings())
+    print(eml)
+    print(html)
+    return 0
+
+
+def _bench(args) -> int:
+    from worker.bench.mail import run_mail_bench
+
+    result = run_mail_bench(renders=args.renders, sends=args.sends)
+    if not args.json:
+        print(f"rendered {result['render']['mails_per_s']:.0f} mails/s (target ≥ 2,000); "
+              f"sent {result['send']['mails_per_s']:.0f} mails/s over {result['send']['connections']} "
+              f"connection(s) (target ≥ 200)")
+    print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 2))
+    return 0
