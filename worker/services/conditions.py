@@ -31,8 +31,8 @@ EMPLOYMENT_FORMS = range(1, 8)
 MAX_WAGE = 100_000_000
 
 _PREFECTURE = re.compile(r"(0[1-9]|[1-3][0-9]|4[0-7])")
-_MUNICIPALITY = re.compile(r"[0-9]{5}")
-_OCCUPATION = re.compile(r"[0-9]{3}(-[0-9]{2})?")  # 中分類 NNN or 小分類 NNN-NN
+_MUNICIPALITY = re.compile(r"(0[1-9]|[1-3][0-9]|4[0-7])[0-9]{3}")  # first two digits: the prefecture
+_OCCUPATION = re.compile(r"[0-9]{2}|[0-9]{3}(-[0-9]{2})?")  # 大分類 NN, 中分類 NNN, 小分類 NNN-NN
 _SPACES = re.compile(r"[\s\u3000]+")
 
 FIELDS = (
@@ -106,7 +106,7 @@ def validate_condition(data: Mapping[str, Any]) -> dict[str, Any]:
         "exclude_keywords": _words(data.get("exclude_keywords"), "exclude_keywords", "除外するキーワード"),
         "prefecture_codes": _codes(data.get("prefecture_codes"), "prefecture_codes", "都道府県", _PREFECTURE, "13"),
         "municipality_codes": _codes(data.get("municipality_codes"), "municipality_codes", "市区町村", _MUNICIPALITY, "13101"),
-        "occupation_codes": _codes(data.get("occupation_codes"), "occupation_codes", "職種", _OCCUPATION, "011 または 011-01"),
+        "occupation_codes": _codes(data.get("occupation_codes"), "occupation_codes", "職種", _OCCUPATION, "01、011 または 011-01"),
         "employment_forms": _forms(data.get("employment_forms")),
         "wage_type": wage_type,
         "wage_min": wage_min,
