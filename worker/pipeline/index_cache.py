@@ -1,0 +1,241 @@
+"""The ConditionIndex of one worker process, kept in step with the conditions in the database.
+
+Every worker process holds the conditions of the seekers who may receive recommendations in a
+:class:`matchers.ConditionIndex`. It is built once, then follows changes three ways:
+
+- every ``refresh_s`` seconds (checked when a batch is matched) the conditions and seekers whose
+  ``updated_at`` passed the watermark are read again; the watermark trails the clock by ``lag``,
+  so a transaction that committed a little later than its timestamp is still seen;
+- an announcement (``worker.announce.condition_changed``) applies one condition at once in the
+  process that receives it;
+- every ``rebuild_s`` seconds the index is rebuilt in the background and swapped in, which drops
+  conditions deleted without a trace.
+
+A stale entry costs at most a wasted candidate: the pipeline checks the seeker and the condition
+in the database before it writes anything (``worker.pipeline.recommend``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import matchers
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from worker.domain.models import Condition, Seeker, utcnow
+from worker.pipeline.values import condition_value
+from worker.services.eligibility import recommendable_clause
+
+log = logging.getLogger(__name__)
+
+COLUMNS = (
+    Condition.id, Condition.seeker_id, Condition.kind, Condition.keywords, Condition.keyword_mode,
+    Condition.exclude_keywords, Condition.prefecture_codes, Condition.municipality_codes,
+    Condition.occupation_codes, Condition.employment_forms, Condition.wage_type, Condition.wage_min,
+    Condition.updated_at,
+)
+IN_CHUNK = 5_000  # ids per IN (…) list: PostgreSQL takes at most 65,535 parameters
+
+
+@dataclass
+class RefreshReport:
+    added: int = 0
+    removed: int = 0
+
+
+class IndexCache:
+    def __init__(self, engine: Engine, *, refresh_s: float = 5.0, rebuild_s: float = 3600.0,
+                 lag: timedelta = timedelta(seconds=10)):
+        self.engine = engine
+        self.refresh_s = refresh_s
+        self.rebuild_s = rebuild_s
+        self.lag = lag
+        self._lock = threading.RLock()
+        self._index: matchers.ConditionIndex | None = None
+        self._seeker_of: dict[int, int] = {}  # condition id → seeker id, for what is in the index
+        self._by_seeker: dict[int, set[int]] = {}
+        # Versions seen of rows changed after the watermark: a refresh skips them while they
+        # stay inside the lag window, so one burst of changes is read once, not on every refresh.
+        self._recent_conditions: dict[int, datetime] = {}
+        self._recent_seekers: dict[int, datetime] = {}
+        self._watermark: datetime | None = None
+        self._refreshed_at = 0.0
+        self._built_at = 0.0
+        self._rebuilding = False
+        self.build_seconds: float | None = None
+
+    # ------------------------------------------------------------------ reading
+
+    def __len__(self) -> int:
+        return len(self._seeker_of)
+
+    @property
+    def built(self) -> bool:
+        return self._index is not None
+
+    def match_many(self, offers: Sequence[matchers.JobOffer]) -> list[list[matchers.Match]]:
+        """Match offers against a current index (building or refreshing it first when due).
+        Matching holds the lock: the index is not safe to change while it is being read."""
+        self._ensure_current()
+        with self._lock:
+            assert self._index is not None
+            return self._index.match_many(list(offers))
+
+    # ------------------------------------------------------------------ building
+
+    def build(self) -> None:
+        """Load every recommendable condition into a fresh index and swap it in."""
+        started_clock, started = time.monotonic(), utcnow()
+        window = started - self.lag
+        seeker_of: dict[int, int] = {}
+        by_seeker: dict[int, set[int]] = {}
+        recent_conditions: dict[int, datetime] = {}
+        recent_seekers: dict[int, datetime] = {}
+
+        def values() -> Iterable[matchers.Condition]:
+            stmt = (select(*COLUMNS, Seeker.updated_at.label("seeker_updated_at"))
+                    .join(Seeker, Seeker.id == Condition.seeker_id).where(recommendable_clause()))
+            with self.engine.connect() as conn:
+                for row in conn.execution_options(yield_per=20_000).execute(stmt):
+                    seeker_of[row.id] = row.seeker_id
+                    by_seeker.setdefault(row.seeker_id, set()).add(row.id)
+                    if row.updated_at > window:
+                        recent_conditions[row.id] = row.updated_at
+                    if row.seeker_updated_at > window:
+                        recent_seekers[row.seeker_id] = row.seeker_updated_at
+                    yield condition_value(row)
+
+        index = matchers.ConditionIndex(values())
+        with self._lock:
+            self._index, self._seeker_of, self._by_seeker = index, seeker_of, by_seeker
+            self._recent_conditions, self._recent_seekers = recent_conditions, recent_seekers
+            self._watermark = window
+            self._built_at = self._refreshed_at = time.monotonic()
+        self.build_seconds = time.monotonic() - started_clock
+        log.info("condition index ready: %d conditions in %.1f s", len(seeker_of), self.build_seconds)
+
+    def _ensure_current(self) -> None:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self.build()
+                    return
+        now = time.monotonic()
+        if now - self._built_at >= self.rebuild_s and not self._rebuilding:
+            self._rebuild_in_background()
+        if now - self._refreshed_at >= self.refresh_s:
+            self.refresh()
+
+    def _rebuild_in_background(self) -> None:
+        self._rebuilding = True
+
+        def run() -> None:
+            try:
+                self.build()
+                self.refresh()  # what changed while the new index was being built
+            except Exception:  # the old index keeps serving; the next check tries again
+                log.exception("rebuilding the condition index failed")
+            finally:
+                self._rebuilding = False
+
+        threading.Thread(target=run, name="index-rebuild", daemon=True).start()
+
+    # ------------------------------------------------------------------ following changes
+
+    def refresh(self) -> RefreshReport:
+        """Apply the conditions and seekers changed since the watermark."""
+        report = RefreshReport()
+        with self._lock:
+            if self._index is None or self._watermark is None:
+                return report
+            started, watermark = utcnow(), self._watermark
+            flag = recommendable_clause().label("recommendable")
+            with self.engine.connect() as conn:
+                changed = conn.execute(
+                    select(Condition.id, Condition.updated_at, flag)
+                    .join(Seeker, Seeker.id == Condition.seeker_id).where(Condition.updated_at > watermark)
+                ).all()
+                seekers = conn.execute(
+                    select(Seeker.id, Seeker.updated_at, flag).where(Seeker.updated_at > watermark)
+                ).all()
+                changed = [r for r in changed if self._recent_conditions.get(r.id) != r.updated_at]
+                seekers = [s for s in seekers if self._recent_seekers.get(s.id) != s.updated_at]
+                for row in changed:
+                    self._recent_conditions[row.id] = row.updated_at
+                    if not row.recommendable:
+                        report.removed += self._drop(row.id)
+                for row in _rows_by_ids(conn, Condition.id, [r.id for r in changed if r.recommendable]):
+                    report.added += self._put(row)
+                for seeker in seekers:
+                    self._recent_seekers[seeker.id] = seeker.updated_at
+                eligible = [s.id for s in seekers if s.recommendable]
+                present: dict[int, set[int]] = {}
+                for row in _rows_by_ids(conn, Condition.seeker_id, eligible):
+                    present.setdefault(row.seeker_id, set()).add(row.id)
+                    report.added += self._put(row)
+            for seeker in seekers:
+                keep = present.get(seeker.id, set())
+                for condition_id in list(self._by_seeker.get(seeker.id, ())):
+                    if condition_id not in keep:
+                        report.removed += self._drop(condition_id)
+            self._watermark = max(watermark, started - self.lag)
+            self._forget_before(self._watermark)
+            self._refreshed_at = time.monotonic()
+        if report.added or report.removed:
+            log.info("condition index refreshed: %d added or changed, %d removed", report.added, report.removed)
+        return report
+
+    def apply_condition(self, condition_id: int) -> None:
+        """An announcement: read this one condition now and add, replace or drop it."""
+        with self._lock:
+            if self._index is None:
+                return  # the first build reads it anyway
+            flag = recommendable_clause().label("recommendable")
+            with self.engine.connect() as conn:
+                row = conn.execute(
+                    select(*COLUMNS, flag).join(Seeker, Seeker.id == Condition.seeker_id)
+                    .where(Condition.id == condition_id)
+                ).first()
+            if row is not None and row.recommendable:
+                self._put(row)
+            else:
+                self._drop(condition_id)
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _put(self, row) -> int:
+        old_seeker = self._seeker_of.get(row.id)
+        if old_seeker is not None and old_seeker != row.seeker_id:
+            self._by_seeker.get(old_seeker, set()).discard(row.id)
+        self._index.add(condition_value(row))
+        self._seeker_of[row.id] = row.seeker_id
+        self._by_seeker.setdefault(row.seeker_id, set()).add(row.id)
+        return 1
+
+    def _drop(self, condition_id: int) -> int:
+        seeker_id = self._seeker_of.pop(condition_id, None)
+        if seeker_id is None:
+            return 0
+        self._index.remove(condition_id)
+        ids = self._by_seeker.get(seeker_id)
+        if ids is not None:
+            ids.discard(condition_id)
+            if not ids:
+                del self._by_seeker[seeker_id]
+        return 1
+
+    def _forget_before(self, watermark: datetime) -> None:
+        for recent in (self._recent_conditions, self._recent_seekers):
+            for key in [k for k, v in recent.items() if v <= watermark]:
+                del recent[key]
+
+
+def _rows_by_ids(conn: Connection, column, ids: list[int]):
+    for start in range(0, len(ids), IN_CHUNK):
+        yield from conn.execute(select(*COLUMNS).where(column.in_(ids[start:start + IN_CHUNK])))

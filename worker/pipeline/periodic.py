@@ -1,0 +1,161 @@
+"""The scheduler's jobs: what runs periodically, how often, and the time slot that keys each tick.
+
+A tick is claimed by inserting (job, slot) into ``scheduler_tick`` with insert-or-ignore, in the
+same transaction as the job's work: a second scheduler firing the same tick finds the row and
+does nothing; a job that fails rolls its claim back, so the next firing in the same slot runs it
+again (daily jobs fire every hour of their window and run once a day). Jobs that commit on
+their own (the sweeper, the mail lease sweep) claim first and then run — running them twice
+would be harmless anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from worker.config import Settings
+from worker.db import insert_ignore, session_scope
+from worker.domain.models import InboxItem, InboxKind, SchedulerTick, Seeker, utcnow
+from worker.pipeline import digest, sweeper
+from worker.pipeline.hints import Hints
+from worker.pipeline.quiet_hours import local_date
+from worker.services import accounts, registration, restrictions, retention
+from worker.services.eligibility import recommendable_clause
+
+LEFTOVER_DAYS = 7  # recommendation items not mailed for this long are left to the inbox alone
+TICK_RETENTION = timedelta(days=35)
+
+
+@dataclass(frozen=True)
+class Context:
+    engine: Engine
+    settings: Settings
+    hints: Hints
+    now: datetime
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """``cron``: APScheduler cron fields, in the display time zone (JST). ``slot``: the tick's key
+    for a moment. ``run`` takes the tick's session (``own_transaction`` False) or None."""
+
+    name: str
+    cron: dict
+    slot: Callable[[datetime, Settings], str]
+    run: Callable[[Session | None, Context], int]
+    own_transaction: bool = False
+
+
+def minute_slot(now: datetime, settings: Settings) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def ten_minute_slot(now: datetime, settings: Settings) -> str:
+    moment = now.astimezone(UTC)
+    return moment.replace(minute=moment.minute - moment.minute % 10).strftime("%Y-%m-%dT%H:%M")
+
+
+def hour_slot(now: datetime, settings: Settings) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def day_slot(now: datetime, settings: Settings) -> str:
+    return local_date(now, settings).isoformat()
+
+
+def claim_tick(session: Session, job: str, slot: str, *, owner: str, now: datetime | None = None) -> bool:
+    """True for the one claimant of (job, slot); a repeated tick gets False and does nothing."""
+    return insert_ignore(session, SchedulerTick, {"job": job, "slot": slot, "claimed_by": owner[:100],
+                                                  "claimed_at": now or utcnow()},
+                         conflict=["job", "slot"]) == 1
+
+
+def run_tick(job: PeriodicJob, ctx: Context, *, owner: str) -> int | None:
+    """Claim the tick of ``job`` for ``ctx.now`` and run it: the job's count, or None when the
+    tick was already claimed (by this or another scheduler)."""
+    slot = job.slot(ctx.now, ctx.settings)
+    with session_scope(ctx.engine) as session:
+        if not claim_tick(session, job.name, slot, owner=owner, now=ctx.now):
+            return None
+        if not job.own_transaction:
+            return job.run(session, ctx)
+    return job.run(None, ctx)
+
+
+# ---------------------------------------------------------------------------- the jobs
+
+
+def _sweep(_session: Session | None, ctx: Context) -> int:
+    report = sweeper.sweep(ctx.engine, ctx.hints, now=ctx.now)
+    return report.offers_hinted + report.delivery_hints
+
+
+def _expire_keys(session: Session, ctx: Context) -> int:
+    return accounts.expire_password_requests(session, now=ctx.now)
+
+
+def _delete_messages(session: Session, ctx: Context) -> int:
+    return retention.delete_expired_messages(session, now=ctx.now)
+
+
+def _lapsed_my_pages(session: Session, ctx: Context) -> int:
+    warned = retention.warn_before_deletion(session, now=ctx.now)
+    return warned + retention.delete_lapsed_my_pages(session, now=ctx.now)
+
+
+def _no_show_restrictions(session: Session, ctx: Context) -> int:
+    return restrictions.apply_no_show_restrictions(session, now=ctx.now)
+
+
+def _registrations(session: Session, ctx: Context) -> int:
+    today = local_date(ctx.now, ctx.settings)
+    expired = registration.expire_registrations(session, today=today)
+    return expired + registration.notify_expiring_registrations(session, today=today)
+
+
+def _leftover_digests(session: Session, ctx: Context) -> int:
+    return queue_leftover_digests(session, ctx.settings, now=ctx.now)
+
+
+def _prune_ticks(session: Session, ctx: Context) -> int:
+    return session.execute(delete(SchedulerTick).where(SchedulerTick.claimed_at < ctx.now - TICK_RETENTION)).rowcount
+
+
+def queue_leftover_digests(session: Session, settings: Settings, *, now: datetime) -> int:
+    """Recommendation items that found the day's digests used up go into the next day's digest.
+    Runs in the last hour of the quiet hours, so it joins the digest that goes out at 08:00."""
+    rows = session.execute(
+        select(InboxItem.id, InboxItem.seeker_id).join(Seeker, Seeker.id == InboxItem.seeker_id)
+        .where(InboxItem.kind == InboxKind.RECOMMENDATION.value, InboxItem.mailed_at.is_(None),
+               InboxItem.created_at >= now - timedelta(days=LEFTOVER_DAYS), recommendable_clause())
+        .order_by(InboxItem.id)
+    ).all()
+    items: dict[int, list[int]] = {}
+    for row in rows:
+        items.setdefault(row.seeker_id, []).append(row.id)
+    recipients = dict(session.execute(select(Seeker.id, Seeker.email).where(Seeker.id.in_(list(items)))).all()) \
+        if items else {}
+    outcome = digest.queue_recommendation_digests(session, settings, items, recipients, now=now)
+    return outcome.queued + outcome.extended
+
+
+def jobs(settings: Settings) -> list[PeriodicJob]:
+    """Every periodic job. Daily jobs fire hourly from 08:00 to 20:00 JST (mail in daytime) and
+    run once per JST day; the leftover digests run in the last hour before the quiet hours end."""
+    daytime = f"{settings.quiet_hours_end}-20" if settings.quiet_hours_end <= 20 else "8-20"
+    before_morning = (settings.quiet_hours_end - 1) % 24
+    return [
+        PeriodicJob("sweeper", {"minute": "*"}, minute_slot, _sweep, own_transaction=True),
+        PeriodicJob("expire-authentication-keys", {"minute": "*/10"}, ten_minute_slot, _expire_keys),
+        PeriodicJob("no-show-restrictions", {"minute": 5}, hour_slot, _no_show_restrictions),
+        PeriodicJob("registration-expiry", {"hour": daytime, "minute": 15}, day_slot, _registrations),
+        PeriodicJob("message-retention", {"hour": daytime, "minute": 25}, day_slot, _delete_messages),
+        PeriodicJob("my-page-deletion", {"hour": daytime, "minute": 35}, day_slot, _lapsed_my_pages),
+        PeriodicJob("leftover-digests", {"hour": before_morning, "minute": 30}, day_slot, _leftover_digests),
+        PeriodicJob("prune-ticks", {"hour": daytime, "minute": 45}, day_slot, _prune_ticks),
+    ]

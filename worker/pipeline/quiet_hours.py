@@ -1,0 +1,35 @@
+"""Quiet hours: no recommendation or saved-search mail between 21:00 and 08:00 JST (settings
+``quiet_hours_start``/``quiet_hours_end``; equal values switch quiet hours off). A mail caused in
+the night waits in the outbox with ``not_before`` at the end of the quiet hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from worker.config import Settings
+
+
+def in_quiet_hours(moment: datetime, settings: Settings) -> bool:
+    start, end = settings.quiet_hours_start, settings.quiet_hours_end
+    if start == end:
+        return False
+    hour = moment.astimezone(settings.tz).hour
+    if start > end:  # the window wraps midnight, e.g. 21 → 8
+        return hour >= start or hour < end
+    return start <= hour < end
+
+
+def sending_time(moment: datetime, settings: Settings) -> datetime:
+    """``moment`` itself when mail may go out then, else the end of the quiet hours (UTC)."""
+    if not in_quiet_hours(moment, settings):
+        return moment
+    local = moment.astimezone(settings.tz)
+    release = local.replace(hour=settings.quiet_hours_end, minute=0, second=0, microsecond=0)
+    if release <= local:
+        release += timedelta(days=1)
+    return release.astimezone(UTC)
+
+
+def local_date(moment: datetime, settings: Settings) -> date:
+    """The date in the display time zone (JST): daily limits and dedupe keys count by it."""
+    return moment.astimezone(settings.tz).date()
