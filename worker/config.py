@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     var_dir: Path = Field(Path("var"), description="Where embedded defaults keep their files")
     database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite file under var_dir")
     redis_url: str | None = Field(None, description="Redis for the dramatiq broker; unset = in-process broker")
+    redis_namespace: str = Field("mypage", description="Prefix of the broker's Redis keys")
 
     smtp_host: str | None = Field(None, description="SMTP server; unset = .eml files under var_dir/outbox")
     smtp_port: int = 587
