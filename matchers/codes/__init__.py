@@ -8,7 +8,7 @@ imports from ``worker``.
 - Occupations (厚生労働省編職業分類 2022): 15 大分類 real; 99 中分類 reconstructed from secondary
   sources; 260 of the 440 小分類 as an illustrative subset (see :mod:`matchers.codes.occupations`).
 - Employment forms 1–7 and wage types (monthly 月給, daily 日給, hourly 時給), as on job offers.
-- Industries: a ~40-item subset of the 日本標準産業分類 中分類 (real codes).
+- Industries: a 44-item subset of the 日本標準産業分類 中分類 (real codes).
 """
 
 from matchers.codes.employment import (

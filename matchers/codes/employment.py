@@ -42,7 +42,7 @@ def wage_type_name(code: str) -> str:
 
 @lru_cache(maxsize=1)
 def industries() -> Mapping[str, str]:
-    """日本標準産業分類 中分類 code → name: the ~40 industries the synthetic job offers use."""
+    """日本標準産業分類 中分類 code → name: the 44 industries the synthetic job offers use."""
     return MappingProxyType({row["code"]: row["name"] for row in read_rows("industries.tsv")})
 
 

@@ -1,0 +1,484 @@
+"""Deterministic synthetic seekers, conditions and job offers, as streams of plain dicts.
+
+Records are made in fixed blocks of ``BLOCK`` indices, each block from its own random generator seeded
+by ``(seed, stream, block)``. So the i-th record depends only on the seed and i: the first n records of
+a longer run are the records of a shorter one, and a run can start at any index (``start``) to continue
+numbering after rows already in a database. Nothing builds n records in a list; conditions and the
+numeric draws never call Faker, so a million conditions take seconds.
+
+Shapes: job offers and conditions are dicts in the matchers' JSONL shape (dates as ISO strings), job
+offers with two extra fields (``industry_code``, ``referral_deadline``). Seekers are dicts of the
+seeker table's columns, also JSON-ready.
+"""
+
+from __future__ import annotations
+
+import calendar
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+
+from faker import Faker
+from faker.providers.person.ja_JP import Provider as JapaneseNames
+
+from matchers.codes import industries, occupations, prefecture_name
+from worker.seed import vocabulary as vocab
+from worker.seed import weights
+from worker.seed.numbers import MAX_INDEX, job_number, seeker_number
+
+BLOCK = 4096
+
+# Saved searches per seeker (0–3): most seekers who use My Page keep several, about 2.3 on average,
+# so 300,000 seekers carry about a million conditions.
+_SAVED_CUMULATIVE = (0.06, 0.20, 0.44)
+_EMAIL_DOMAINS = ("example.jp", "example.com", "example.net", "example.org")  # reserved for examples
+_FULL_TIME_FORMS = weights.Table.of({1: 0.72, 2: 0.18, 3: 0.06, 4: 0.04})
+_PART_TIME_FORMS = weights.Table.of({5: 0.88, 6: 0.08, 7: 0.04})
+_CONDITION_FORMS = weights.Table.of({
+    (1,): 0.35, (1, 2): 0.15, (5,): 0.25, (5, 6, 7): 0.05, (1, 2, 3, 4): 0.05, (2, 5): 0.05, (1, 5): 0.10,
+})
+TERMS_VERSION = "2023-04"
+
+
+# ---------------------------------------------------------------------------- public generators
+
+
+def seeker_records(n: int, *, seed: int, start: int = 0, today: date | None = None) -> Iterator[dict]:
+    """n seekers from index ``start``: Japanese names, example-domain e-mails, birth dates, work
+    history and qualifications; registration mostly 有効 (valid to the end of the month after next),
+    some 無効 with their invalid date, a few lapsed more than five years."""
+    today = today or date.today()
+    faker = _faker()
+    for block, first, last in _blocks(n, start):
+        skeleton = _skeleton(seed, block)
+        rnd = _random(seed, "seekers", block)
+        employers = _employer_pool(faker, seed, "seekers", block)
+        for offset in range(BLOCK):
+            record = _seeker(rnd, block * BLOCK + offset, skeleton.prefectures[offset], today, employers)
+            if first <= offset < last:
+                yield record
+
+
+def condition_records(n: int, *, seed: int) -> Iterator[dict]:
+    """n conditions in the matchers' condition shape: each seeker (seeker_id = index + 1, the seekers
+    of :func:`seeker_records` with the same seed) has one registered condition followed by 0–3 saved
+    searches; condition ids run from 1."""
+    emitted = 0
+    for seeker_index, group in _condition_groups(seed, 0):
+        for condition in group:
+            if emitted == n:
+                return
+            emitted += 1
+            yield {"condition_id": emitted, "seeker_id": seeker_index + 1, **condition.fields}
+
+
+def job_offer_records(n: int, *, seed: int, start: int = 0, today: date | None = None) -> Iterator[dict]:
+    """n job offers from index ``start``: real-format job numbers, a 小分類 occupation, prefecture and
+    municipality (consistent), employment form, wage range by wage type, licences, received within the
+    last 60 days, referral deadline at the end of the month after next."""
+    today = today or date.today()
+    faker = _faker()
+    for block, first, last in _blocks(n, start):
+        rnd = _random(seed, "jobs", block)
+        employers = _employer_pool(faker, seed, "jobs", block)
+        for offset in range(BLOCK):
+            record = _job_offer(rnd, block * BLOCK + offset, today, employers)
+            if first <= offset < last:
+                yield record
+
+
+# ---------------------------------------------------------------------------- blocks and randomness
+
+
+def _blocks(n: int, start: int) -> Iterator[tuple[int, int, int]]:
+    """(block, first offset, end offset) covering indices start .. start + n - 1."""
+    if n < 0 or start < 0:
+        raise ValueError("n and start must not be negative")
+    if start + n - 1 > MAX_INDEX:
+        raise ValueError(f"indices beyond {MAX_INDEX} have no distinct numbers")
+    end = start + n
+    for block in range(start // BLOCK, -(-end // BLOCK)):
+        first = max(start - block * BLOCK, 0)
+        last = min(end - block * BLOCK, BLOCK)
+        yield block, first, last
+
+
+def _random(seed: int, stream: str, block: int) -> random.Random:
+    # String seeds are hashed with SHA-512: stable across runs, platforms and Python versions.
+    return random.Random(f"{seed}/{stream}/{block}")
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    """What seekers and their conditions share: home prefecture and number of saved searches."""
+
+    prefectures: tuple[str, ...]
+    saved_counts: tuple[int, ...]
+
+
+@lru_cache(maxsize=8)
+def _skeleton(seed: int, block: int) -> _Skeleton:
+    rnd = _random(seed, "skeleton", block)
+    table = weights.seeker_prefectures()
+    prefectures = tuple(table.pick(rnd.random()) for _ in range(BLOCK))
+    saved = tuple(_count(rnd.random()) for _ in range(BLOCK))
+    return _Skeleton(prefectures, saved)
+
+
+def _count(u: float) -> int:
+    return sum(u >= c for c in _SAVED_CUMULATIVE)
+
+
+@lru_cache(maxsize=1)
+def _faker() -> Faker:
+    return Faker("ja_JP")
+
+
+def _employer_pool(faker: Faker, seed: int, stream: str, block: int) -> tuple[str, ...]:
+    """Company names for one block: a small pool, so an employer posts several offers."""
+    faker.seed_instance(f"{seed}/{stream}/{block}/employers")
+    return tuple(faker.company() for _ in range(256))
+
+
+# ---------------------------------------------------------------------------- dates
+
+
+def end_of_month_after_next(day: date) -> date:
+    """翌々月末: the last day of the month two months after ``day``'s month."""
+    month = day.month + 2
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _jst_morning_utc(day: date, minutes: int) -> str:
+    """An ISO UTC timestamp on ``day`` between 09:00 and 21:00 JST."""
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=minutes % 720)
+    return moment.isoformat()
+
+
+# ---------------------------------------------------------------------------- seekers
+
+
+_LAST_NAMES = tuple(JapaneseNames.last_name_pairs)
+_MALE_NAMES = tuple(JapaneseNames.first_name_male_pairs)
+_FEMALE_NAMES = tuple(JapaneseNames.first_name_female_pairs)
+
+
+def _seeker(rnd: random.Random, index: int, prefecture: str, today: date, employers: tuple[str, ...]) -> dict:
+    last = rnd.choice(_LAST_NAMES)
+    first = rnd.choice(_MALE_NAMES if rnd.random() < 0.5 else _FEMALE_NAMES)
+    email = f"{last[2]}.{first[2]}.{index}@{rnd.choice(_EMAIL_DOMAINS)}".lower()
+    age = 18 + int((rnd.random() + rnd.random()) / 2 * 52)  # 18–69, most around 40
+    birth = date(today.year - age, 1, 1) + timedelta(days=rnd.randrange(365))
+
+    record = {
+        "seeker_number": seeker_number(prefecture, index),
+        "name": f"{last[0]} {first[0]}",
+        "email": email,
+        "email_normalized": email,
+        "birth_date": birth.isoformat(),
+        "prefecture_code": prefecture,
+        "work_history": _work_history(rnd, age, today, employers),
+        "qualifications": sorted(set(rnd.sample(vocab.QUALIFICATIONS, rnd.choice((0, 1, 1, 2, 2, 3))))),
+        "saved_search_mails": rnd.random() < 0.8,
+    }
+    record.update(_registration(rnd, today))
+    record.update(_account(rnd, record["registration_status"], today))
+    return record
+
+
+def _work_history(rnd: random.Random, age: int, today: date, employers: tuple[str, ...]) -> list[dict]:
+    table = weights.occupation_middles()
+    jobs, end_year = [], today.year
+    for _ in range(min(rnd.choice((0, 1, 1, 2, 2, 3)), max(0, (age - 18) // 3))):
+        years = rnd.randint(1, 8)
+        middle = table.pick(rnd.random())
+        job = occupations().minor(rnd.choice(weights.occupation_minors(middle))).name
+        start_year = max(end_year - years, today.year - age + 18)
+        jobs.append({"employer": rnd.choice(employers), "from": f"{start_year}-{rnd.randint(1, 12):02d}",
+                     "to": f"{end_year}-{rnd.randint(1, 12):02d}", "job": job})
+        end_year = start_year - rnd.randint(0, 1)
+    return jobs
+
+
+def _registration(rnd: random.Random, today: date) -> dict:
+    if rnd.random() < 0.88:  # 有効: valid to the end of the month after next from the last activity
+        activity = today - timedelta(days=rnd.randrange(60))
+        return {"registration_status": "valid", "registration_valid_until": end_of_month_after_next(activity).isoformat(),
+                "registration_invalid_on": None}
+    u = rnd.random()
+    # 無効: most lapsed within five years; one in ten longer ago (their My Page is due for deletion).
+    days = rnd.randint(1827, 2555) if u < 0.1 else 1 + int(u * u * 1825)
+    invalid_on = today - timedelta(days=days)
+    return {"registration_status": "invalid", "registration_valid_until": (invalid_on - timedelta(days=1)).isoformat(),
+            "registration_invalid_on": invalid_on.isoformat()}
+
+
+def _account(rnd: random.Random, registration: str, today: date) -> dict:
+    u = rnd.random()
+    if registration == "valid":
+        state = "open" if u < 0.65 else "not_opened" if u < 0.93 else "restricted" if u < 0.98 else "unusable"
+    else:
+        state = "open" if u < 0.5 else "not_opened"
+    account = {"account_state": state, "opened_at": None, "agreed_at": None, "terms_version": None,
+               "privacy_policy_version": None, "restricted_at": None, "unusable_at": None}
+    if state != "not_opened":
+        opened_on = today - timedelta(days=rnd.randint(30, 1500))
+        minutes = rnd.randrange(720)
+        account.update(opened_at=_jst_morning_utc(opened_on, minutes + 10),
+                       agreed_at=_jst_morning_utc(opened_on, minutes),
+                       terms_version=TERMS_VERSION, privacy_policy_version=TERMS_VERSION)
+    if state == "restricted":
+        account["restricted_at"] = _jst_morning_utc(today - timedelta(days=rnd.randint(1, 60)), rnd.randrange(720))
+    if state == "unusable":
+        account["unusable_at"] = _jst_morning_utc(today - timedelta(days=rnd.randint(1, 300)), rnd.randrange(720))
+    return account
+
+
+# ---------------------------------------------------------------------------- conditions
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedCondition:
+    """A condition in the matchers' shape plus what only the database keeps: the saved search's name
+    and whether new offers for it are mailed."""
+
+    fields: dict
+    name: str
+    notify: bool
+
+
+def _condition_groups(seed: int, start: int) -> Iterator[tuple[int, list[GeneratedCondition]]]:
+    """(seeker index, [registered condition, saved searches…]) for every seeker from ``start`` on."""
+    block = start // BLOCK
+    while True:
+        skeleton = _skeleton(seed, block)
+        rnd = _random(seed, "conditions", block)
+        for offset in range(BLOCK):
+            home = skeleton.prefectures[offset]
+            group = [_condition(rnd, "registered", home)]
+            group += [_condition(rnd, "saved", home) for _ in range(skeleton.saved_counts[offset])]
+            index = block * BLOCK + offset
+            if index >= start:
+                yield index, group
+        block += 1
+
+
+def condition_groups(seed: int, start: int = 0) -> Iterator[tuple[int, list[GeneratedCondition]]]:
+    """Public for the loader: the condition groups of seekers ``start``, ``start + 1``, …"""
+    return _condition_groups(seed, start)
+
+
+def _condition(rnd: random.Random, kind: str, home: str) -> GeneratedCondition:
+    registered = kind == "registered"
+    random_ = rnd.random
+    prefs = _condition_prefectures(rnd, registered, home)
+    munis = _condition_municipalities(rnd, prefs) if prefs and random_() < 0.35 else []
+    occupations_ = _condition_occupations(rnd) if random_() < (0.8 if registered else 0.55) else []
+    forms = list(_CONDITION_FORMS.pick(random_())) if random_() < (0.8 if registered else 0.5) else []
+    wage_type, wage_min = _condition_wage(rnd, forms) if random_() < (0.6 if registered else 0.35) else (None, None)
+    keywords = _keywords(rnd, occupations_) if random_() < (0.35 if registered else 0.65) else []
+    excluded = [rnd.choice(vocab.EXCLUDE_KEYWORDS)] if random_() < 0.1 else []
+    fields = {
+        "kind": kind, "keywords": keywords,
+        "keyword_mode": "or" if len(keywords) > 1 and random_() < 0.2 else "and",
+        "exclude_keywords": excluded, "prefecture_codes": prefs, "municipality_codes": munis,
+        "occupation_codes": occupations_, "employment_forms": forms, "wage_type": wage_type, "wage_min": wage_min,
+    }
+    if registered:
+        return GeneratedCondition(fields, "", False)
+    return GeneratedCondition(fields, _saved_search_name(fields), random_() < 0.3)
+
+
+def _condition_prefectures(rnd: random.Random, registered: bool, home: str) -> list[str]:
+    u = rnd.random()
+    if registered:
+        prefs = [home] if u < 0.92 else []
+    else:
+        prefs = [] if u < 0.2 else [home] if u < 0.75 else [weights.job_prefectures().pick(rnd.random())]
+    if prefs and rnd.random() < 0.15:
+        for _ in range(rnd.randint(1, 2)):
+            extra = weights.job_prefectures().pick(rnd.random())
+            if extra not in prefs:
+                prefs.append(extra)
+    return prefs
+
+
+def _condition_municipalities(rnd: random.Random, prefs: list[str]) -> list[str]:
+    munis: list[str] = []
+    for _ in range(rnd.choice((1, 1, 1, 2, 2, 3))):
+        code = weights.workplaces(rnd.choice(prefs)).pick(rnd.random())
+        if code not in munis:
+            munis.append(code)
+    return munis
+
+
+def _condition_occupations(rnd: random.Random) -> list[str]:
+    table = weights.occupation_middles()
+    codes: list[str] = []
+    for _ in range(rnd.choice((1, 1, 1, 1, 1, 2, 2, 2, 3, 3))):
+        middle = table.pick(rnd.random())
+        code = rnd.choice(weights.occupation_minors(middle)) if rnd.random() < 0.4 else middle
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+_CONDITION_WAGES = {
+    "monthly": (160_000, 300_000, 10_000),
+    "hourly": (1_000, 1_500, 50),
+    "daily": (8_000, 12_000, 500),
+}
+
+
+def _condition_wage(rnd: random.Random, forms: list[int]) -> tuple[str, int]:
+    if forms and min(forms) >= 5:
+        wage_type = "hourly"
+    elif forms and max(forms) <= 4:
+        wage_type = "monthly" if rnd.random() < 0.9 else "daily"
+    else:
+        wage_type = "monthly" if rnd.random() < 0.7 else "hourly"
+    low, high, step = _CONDITION_WAGES[wage_type]
+    return wage_type, rnd.randrange(low, high + step, step)
+
+
+_PROFILED_MIDDLES = weights.Table.of({code: p.weight for code, p in vocab.PROFILES.items()})
+
+
+def _keywords(rnd: random.Random, occupation_codes: list[str]) -> list[str]:
+    keywords: list[str] = []
+    for _ in range(rnd.choice((1, 1, 1, 1, 1, 1, 2, 2, 2, 3))):
+        if rnd.random() < 0.6:
+            middles = [c[:3] for c in occupation_codes if c[:3] in vocab.PROFILES]
+            middle = rnd.choice(middles) if middles else _PROFILED_MIDDLES.pick(rnd.random())
+            word = rnd.choice(vocab.PROFILES[middle].terms)
+        else:
+            word = rnd.choice(vocab.PERK_KEYWORDS)
+        if word not in keywords:
+            keywords.append(word)
+    return keywords
+
+
+def _saved_search_name(fields: dict) -> str:
+    parts = [prefecture_name(fields["prefecture_codes"][0])] if fields["prefecture_codes"] else ["全国"]
+    if fields["keywords"]:
+        parts.append(fields["keywords"][0])
+    elif fields["occupation_codes"]:
+        code = fields["occupation_codes"][0]
+        table = occupations()
+        parts.append((table.minor(code) if len(code) == 6 else table.middle(code)).name)
+    return " ".join(parts)[:50]
+
+
+# ---------------------------------------------------------------------------- job offers
+
+
+_WAGE_LIMITS = {"monthly": (180_000, 450_000), "hourly": (1_000, 1_800), "daily": (8_000, 15_000)}
+_ALL_INDUSTRIES = tuple(industries())
+
+
+def _job_offer(rnd: random.Random, index: int, today: date, employers: tuple[str, ...]) -> dict:
+    random_ = rnd.random
+    middle = weights.occupation_middles().pick(random_())
+    minor = rnd.choice(weights.occupation_minors(middle))
+    profile = vocab.PROFILES.get(middle)
+    prefecture = weights.job_prefectures().pick(random_())
+    municipality = weights.workplaces(prefecture).pick(random_())
+    part_time = random_() < (profile.part_time if profile else 0.3)
+    form = (_PART_TIME_FORMS if part_time else _FULL_TIME_FORMS).pick(random_())
+    wage_type = _job_wage_type(rnd, part_time, profile.daily if profile else 0.0)
+    wage_min, wage_max = _job_wage(rnd, wage_type, profile.monthly if profile else (180_000, 260_000))
+
+    title = rnd.choice(profile.titles) if profile else occupations().minor(minor).name
+    if form in (3, 4, 6, 7):
+        title += "（派遣）"
+    elif part_time and random_() < 0.6:
+        title += "（パート）"
+    licences = _job_licences(rnd, profile)
+    received = today - timedelta(days=int(random_() ** 1.5 * 60))  # newer offers are more numerous
+    return {
+        "job_number": job_number(prefecture, index),
+        "title": title,
+        "description": _description(rnd, title, profile, licences, part_time),
+        "employer_name": _employer(rnd, profile.employer if profile else "company", employers),
+        "occupation_code": minor,
+        "prefecture_code": prefecture,
+        "municipality_code": municipality,
+        "employment_form": form,
+        "wage_type": wage_type,
+        "wage_min": wage_min,
+        "wage_max": wage_max,
+        "licenses": licences,
+        "received_on": received.isoformat(),
+        "online_application": random_() < 0.4,
+        "industry_code": rnd.choice(profile.industries) if profile else rnd.choice(_ALL_INDUSTRIES),
+        "referral_deadline": end_of_month_after_next(received).isoformat(),
+    }
+
+
+def _job_wage_type(rnd: random.Random, part_time: bool, daily_share: float) -> str:
+    u = rnd.random()
+    if part_time:
+        return "hourly" if u < 0.95 else "daily"
+    if u < daily_share:
+        return "daily"
+    return "monthly" if u < 0.95 + 0.05 * daily_share else "hourly"
+
+
+def _job_wage(rnd: random.Random, wage_type: str, monthly_band: tuple[int, int]) -> tuple[int, int]:
+    monthly = rnd.uniform(*monthly_band)
+    low, high = _WAGE_LIMITS[wage_type]
+    if wage_type == "monthly":
+        wage_min = round(monthly, -3)
+        spread, step = rnd.uniform(0.0, 0.5) * wage_min, 1_000
+    elif wage_type == "hourly":
+        wage_min = round(monthly / 165 * rnd.uniform(0.9, 1.1), -1)
+        spread, step = rnd.choice((0, 50, 100, 200, 300, 400)), 10
+    else:
+        wage_min = round(monthly / 21, -2)
+        spread, step = rnd.choice((0, 500, 1_000, 2_000, 3_000)), 100
+    wage_min = int(min(max(wage_min, low), high))
+    wage_max = min(wage_min + int(spread // step * step), high)
+    return wage_min, wage_max
+
+
+def _job_licences(rnd: random.Random, profile: vocab.Profile | None) -> list[str]:
+    if profile and profile.licences and rnd.random() < 0.55:
+        return rnd.sample(profile.licences, min(len(profile.licences), rnd.choice((1, 1, 2))))
+    return [vocab.DRIVING_LICENCE] if rnd.random() < 0.15 else []
+
+
+def _description(rnd: random.Random, title: str, profile: vocab.Profile | None, licences: list[str],
+                 part_time: bool) -> str:
+    terms = rnd.sample(profile.terms, min(4, len(profile.terms))) if profile else []
+    duties = [t for t in terms if t not in vocab.FEATURE_PHRASES][:3]
+    perks = [vocab.FEATURE_PHRASES[t] for t in terms if t in vocab.FEATURE_PHRASES]
+    perks += rnd.sample(vocab.PERKS, rnd.randint(2, 4))
+    if part_time:
+        perks += rnd.sample(vocab.PART_TIME_PERKS, rnd.randint(1, 2))
+    if rnd.random() < 0.25:
+        perks.append(rnd.choice(vocab.DRAWBACKS))
+    text = f"{title}のお仕事です。"
+    if duties:
+        text += f"主な業務は{'・'.join(duties)}などです。"
+    text += "。".join(dict.fromkeys(perks)) + "。"
+    if vocab.DRIVING_LICENCE in licences:
+        text += "普通自動車免許（AT限定可）が必要です。"
+    others = [name for name in licences if name != vocab.DRIVING_LICENCE]
+    if others:
+        text += f"{'、'.join(others)}をお持ちの方を歓迎します。"
+    return text
+
+
+def _employer(rnd: random.Random, style: str, employers: tuple[str, ...]) -> str:
+    if style == "company":
+        return rnd.choice(employers)
+    family = rnd.choice(_LAST_NAMES)[0]
+    if style == "welfare":
+        return f"社会福祉法人{family}{rnd.choice(vocab.WELFARE_SUFFIXES)}"
+    if style == "medical":
+        return rnd.choice(vocab.MEDICAL_FORMS).format(name=family)
+    return rnd.choice(vocab.SCHOOL_FORMS).format(name=family)

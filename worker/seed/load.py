@@ -1,0 +1,188 @@
+"""Streaming synthetic data into the database: seekers with their conditions, then job offers.
+
+Rows go in chunks (``chunk_size`` seekers or job offers, one transaction each; a chunk's conditions go
+in statements of at most ``chunk_size`` rows), through SQLAlchemy Core executemany — never all rows in
+one list, so memory stays flat for a million conditions.
+
+Reruns continue numbering: a run starts at the seeker and job-offer indices equal to the number of rows
+already in those tables, so seeding twice (same seed or not) adds new, distinct seekers and offers.
+If a number still collides — rows were deleted in between, or something else writes the same numbers —
+the run stops with :class:`SeedConflict`; the chunks committed before it stay.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from worker.domain.models import Condition, JobOffer, MatchingStatus, Seeker
+from worker.seed.generate import (
+    GeneratedCondition,
+    condition_groups,
+    end_of_month_after_next,
+    job_offer_records,
+    seeker_records,
+)
+
+Progress = Callable[[str, int], None]  # (table name, rows just inserted)
+
+_SEEKER_DATES = ("birth_date", "registration_valid_until", "registration_invalid_on")
+_SEEKER_TIMES = ("opened_at", "agreed_at", "restricted_at", "unusable_at")
+
+
+class SeedConflict(RuntimeError):
+    """A generated number already exists in the database."""
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    seed: int
+    seekers: int
+    registered_conditions: int
+    saved_searches: int
+    job_offers: int
+    pending_job_offers: int
+    first_seeker_index: int
+    first_job_index: int
+    seconds: float
+
+    @property
+    def conditions(self) -> int:
+        return self.registered_conditions + self.saved_searches
+
+
+def seed_database(engine: Engine, *, seekers: int, jobs: int, seed: int, progress: Progress | None = None,
+                  today: date | None = None, new_jobs_pending: int = 0, chunk_size: int = 5000) -> SeedReport:
+    """Insert ``seekers`` seekers (each with one registered condition and 0–3 saved searches, ~30% of
+    those mailing new offers) and ``jobs`` job offers. Seeded offers count as already matched, except
+    the last ``new_jobs_pending``, which are received today and left pending for the matcher."""
+    if min(seekers, jobs, new_jobs_pending) < 0 or chunk_size < 1:
+        raise ValueError("counts must not be negative and chunk_size must be positive")
+    today = today or date.today()
+    progress = progress or (lambda _table, _count: None)
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        first_seeker = conn.execute(select(func.count()).select_from(Seeker.__table__)).scalar_one()
+        first_job = conn.execute(select(func.count()).select_from(JobOffer.__table__)).scalar_one()
+
+    registered, saved = _load_seekers(engine, seekers, seed, first_seeker, today, chunk_size, progress)
+    pending = _load_job_offers(engine, jobs, seed, first_job, today, min(new_jobs_pending, jobs), chunk_size,
+                               progress)
+    return SeedReport(seed=seed, seekers=seekers, registered_conditions=registered, saved_searches=saved,
+                      job_offers=jobs, pending_job_offers=pending, first_seeker_index=first_seeker,
+                      first_job_index=first_job, seconds=time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------------------- seekers and conditions
+
+
+def _load_seekers(engine: Engine, count: int, seed: int, start: int, today: date, chunk_size: int,
+                  progress: Progress) -> tuple[int, int]:
+    registered = saved = 0
+    groups = (group for _index, group in condition_groups(seed, start))
+    records = zip(seeker_records(count, seed=seed, start=start, today=today), groups)
+    for chunk in _chunks(records, chunk_size):
+        now = datetime.now(UTC)
+        with _conflicts_reported("seekers", start), engine.begin() as conn:
+            ids = _insert_seekers(conn, [_seeker_row(record, now) for record, _ in chunk])
+            progress("seeker", len(ids))
+            rows = (_condition_row(seeker_id, condition, now)
+                    for seeker_id, (_, group) in zip(ids, chunk, strict=True) for condition in group)
+            for condition_chunk in _chunks(rows, chunk_size):
+                conn.execute(insert(Condition.__table__), condition_chunk)
+                saved += sum(row["kind"] == "saved" for row in condition_chunk)
+                progress("condition", len(condition_chunk))
+            registered += len(ids)
+    return registered, saved
+
+
+def _insert_seekers(conn: Connection, rows: list[dict]) -> list[int]:
+    """Insert a chunk of seekers and return their ids in the rows' order. A plain executemany plus one
+    lookup by 求職番号 is portable and fast; INSERT … RETURNING in parameter order falls back to one
+    statement per row on SQLite."""
+    table = Seeker.__table__
+    conn.execute(insert(table), rows)
+    numbers = [row["seeker_number"] for row in rows]
+    ids = dict(conn.execute(select(table.c.seeker_number, table.c.id).where(table.c.seeker_number.in_(numbers))).all())
+    return [ids[number] for number in numbers]
+
+
+def _seeker_row(record: dict, now: datetime) -> dict:
+    row = dict(record, password_hash=None, created_at=now, updated_at=now)
+    for key in _SEEKER_DATES:
+        row[key] = date.fromisoformat(row[key]) if row[key] else None
+    for key in _SEEKER_TIMES:
+        row[key] = datetime.fromisoformat(row[key]) if row[key] else None
+    return row
+
+
+def _condition_row(seeker_id: int, condition: GeneratedCondition, now: datetime) -> dict:
+    return dict(condition.fields, seeker_id=seeker_id, name=condition.name, notify=condition.notify,
+                created_at=now, updated_at=now)
+
+
+# ---------------------------------------------------------------------------- job offers
+
+
+def _load_job_offers(engine: Engine, count: int, seed: int, start: int, today: date, pending: int,
+                     chunk_size: int, progress: Progress) -> int:
+    first_pending = count - pending
+    made_pending = 0
+    records = job_offer_records(count, seed=seed, start=start, today=today)
+    for number, chunk in enumerate(_chunks(records, chunk_size)):
+        now = datetime.now(UTC)
+        rows = []
+        for offset, record in enumerate(chunk):
+            is_pending = number * chunk_size + offset >= first_pending
+            made_pending += is_pending
+            rows.append(_job_offer_row(record, now, today, is_pending))
+        with _conflicts_reported("job offers", start), engine.begin() as conn:
+            conn.execute(insert(JobOffer.__table__), rows)
+        progress("job_offer", len(rows))
+    return made_pending
+
+
+def _job_offer_row(record: dict, now: datetime, today: date, pending: bool) -> dict:
+    row = dict(record, created_at=now)
+    if pending:  # a new offer, posted today, that the matcher has not seen yet
+        row.update(received_on=today, referral_deadline=end_of_month_after_next(today),
+                   matching_status=MatchingStatus.PENDING.value, matched_at=None)
+    else:
+        row.update(received_on=date.fromisoformat(record["received_on"]),
+                   referral_deadline=date.fromisoformat(record["referral_deadline"]),
+                   matching_status=MatchingStatus.MATCHED.value, matched_at=now)
+    return row
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _chunks(items: Iterable, size: int) -> Iterable[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@contextmanager
+def _conflicts_reported(what: str, start: int) -> Iterator[None]:
+    """Turns a unique-key violation into a SeedConflict that says what happened and what to do."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise SeedConflict(
+            f"seeding {what} hit an existing number (this run continued numbering at index {start}); "
+            "rows were deleted or written by something else since the last seed. Chunks committed "
+            "before this one stay; seed into an empty database to start afresh."
+        ) from exc
