@@ -1,0 +1,177 @@
+"""Saved searches (検索条件): at most 3, editable, deletable, in the matchers' condition shape."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.services.conftest import NOW, make_seeker, row, table_counts
+from worker.domain.errors import InvalidInput, LimitExceeded, NotFound, RegistrationInvalid
+from worker.domain.models import Condition, ConditionKind, RegistrationStatus, Seeker
+from worker.services.conditions import (
+    create_saved_search,
+    delete_saved_search,
+    list_saved_searches,
+    set_saved_search_mails,
+    update_saved_search,
+    validate_condition,
+)
+
+NURSE = {"keywords": ["看護師"], "prefecture_codes": ["13"]}
+
+
+def save(session, seeker, condition=NURSE, **kwargs):
+    return create_saved_search(session, seeker_id=seeker.id, condition=condition, now=NOW, **kwargs)
+
+
+def test_a_saved_search_is_stored_in_the_matchers_shape(session, seeker):
+    saved = save(session, seeker, {"keywords": "看護師　夜勤", "keyword_mode": "or", "exclude_keywords": ["派遣"],
+                                   "prefecture_codes": ["13", "14"], "municipality_codes": ["13101"],
+                                   "occupation_codes": ["021-01", "021"], "employment_forms": [5, 1],
+                                   "wage_type": "hourly", "wage_min": 1500}, name="夜勤の看護師", notify=True)
+    stored = row(session, Condition, saved.id)
+    assert stored["kind"] == ConditionKind.SAVED
+    assert stored["keywords"] == ["看護師", "夜勤"]
+    assert stored["keyword_mode"] == "or"
+    assert stored["employment_forms"] == [1, 5]
+    assert (stored["wage_type"], stored["wage_min"]) == ("hourly", 1500)
+    assert (stored["name"], stored["notify"]) == ("夜勤の看護師", True)
+
+
+def test_the_fourth_saved_search_is_refused_and_nothing_changes(session, seeker):
+    for _ in range(3):
+        save(session, seeker)
+    counts, before = table_counts(session), row(session, Seeker, seeker.id)
+    with pytest.raises(LimitExceeded) as raised:
+        save(session, seeker)
+    assert raised.value.message == "検索条件は3件まで保存できます。保存済みの条件を編集するか削除してください。"
+    assert table_counts(session) == counts
+    assert row(session, Seeker, seeker.id) == before
+
+
+def test_the_registered_condition_does_not_count_towards_the_three(session, seeker):
+    session.add(Condition(seeker_id=seeker.id, kind=ConditionKind.REGISTERED.value, keywords=["事務"]))
+    for _ in range(3):
+        save(session, seeker)
+    assert len(list_saved_searches(session, seeker_id=seeker.id)) == 3
+
+
+def test_after_deleting_one_a_new_one_fits_again(session, seeker):
+    first, *_ = [save(session, seeker) for _ in range(3)]
+    delete_saved_search(session, seeker_id=seeker.id, condition_id=first.id)
+    save(session, seeker)
+    assert len(list_saved_searches(session, seeker_id=seeker.id)) == 3
+
+
+def test_each_seeker_has_their_own_three(session, seeker):
+    other = make_seeker(session)
+    for _ in range(3):
+        save(session, seeker)
+    save(session, other)
+    assert len(list_saved_searches(session, seeker_id=other.id)) == 1
+
+
+def test_editing_changes_only_what_is_given_and_marks_the_time(session, seeker):
+    saved = save(session, seeker, name="最初")
+    later = NOW + timedelta(hours=1)
+    update_saved_search(session, seeker_id=seeker.id, condition_id=saved.id, now=later,
+                        condition={"keywords": ["介護"], "prefecture_codes": ["27"]}, notify=True)
+    stored = row(session, Condition, saved.id)
+    assert (stored["keywords"], stored["prefecture_codes"], stored["name"], stored["notify"]) == (["介護"], ["27"], "最初", True)
+    assert stored["updated_at"] == later
+
+
+def test_an_invalid_edit_is_refused_and_the_search_stays_as_it_was(session, seeker):
+    saved = save(session, seeker)
+    before = row(session, Condition, saved.id)
+    with pytest.raises(InvalidInput):
+        update_saved_search(session, seeker_id=seeker.id, condition_id=saved.id, now=NOW,
+                            condition={"prefecture_codes": ["48"]}, name="新しい名前")
+    assert row(session, Condition, saved.id) == before
+
+
+def test_another_seekers_search_cannot_be_edited_or_deleted(session, seeker):
+    other = make_seeker(session)
+    theirs = save(session, other)
+    with pytest.raises(NotFound, match="検索条件が見つかりません"):
+        update_saved_search(session, seeker_id=seeker.id, condition_id=theirs.id, now=NOW, name="x")
+    with pytest.raises(NotFound):
+        delete_saved_search(session, seeker_id=seeker.id, condition_id=theirs.id)
+    assert row(session, Condition, theirs.id)["name"] == ""
+
+
+def test_the_registered_condition_is_not_a_saved_search_to_delete(session, seeker):
+    registered = Condition(seeker_id=seeker.id, kind=ConditionKind.REGISTERED.value, keywords=["事務"])
+    session.add(registered)
+    session.flush()
+    with pytest.raises(NotFound):
+        delete_saved_search(session, seeker_id=seeker.id, condition_id=registered.id)
+
+
+def test_saving_is_refused_while_the_registration_is_invalid_and_nothing_changes(session):
+    seeker = make_seeker(session, registration_status=RegistrationStatus.INVALID.value)
+    counts = table_counts(session)
+    with pytest.raises(RegistrationInvalid):
+        save(session, seeker)
+    assert table_counts(session) == counts
+
+
+def test_an_unknown_seeker_is_refused_in_japanese(session):
+    with pytest.raises(NotFound, match="求職者が見つかりません"):
+        create_saved_search(session, seeker_id=999, condition=NURSE, now=NOW)
+
+
+def test_the_seeker_can_opt_out_of_every_saved_search_mail(session, seeker):
+    set_saved_search_mails(session, seeker_id=seeker.id, enabled=False, now=NOW)
+    assert row(session, Seeker, seeker.id)["saved_search_mails"] is False
+
+
+# ---------------------------------------------------------------------------- the condition shape
+
+
+@pytest.mark.parametrize(("condition", "field"), [
+    ({"prefecture_codes": ["01", "13", "27", "47"]}, "prefecture_codes"),
+    ({"prefecture_codes": ["48"]}, "prefecture_codes"),
+    ({"prefecture_codes": ["１３"]}, "prefecture_codes"),
+    ({"prefecture_codes": "13"}, "prefecture_codes"),
+    ({"municipality_codes": ["13101", "13102", "13103", "13104"]}, "municipality_codes"),
+    ({"municipality_codes": ["1310"]}, "municipality_codes"),
+    ({"municipality_codes": ["99101"]}, "municipality_codes"),
+    ({"occupation_codes": ["011", "012", "013", "014"]}, "occupation_codes"),
+    ({"occupation_codes": ["01101"]}, "occupation_codes"),
+    ({"employment_forms": [0]}, "employment_forms"),
+    ({"employment_forms": [8]}, "employment_forms"),
+    ({"employment_forms": [True]}, "employment_forms"),
+    ({"keywords": ["あ" * 51]}, "keywords"),
+    ({"keywords": ["あ" * 25, "い" * 25]}, "keywords"),
+    ({"keywords": ["事務"], "keyword_mode": "xor"}, "keyword_mode"),
+    ({"keywords": ["事務"], "exclude_keywords": ["あ" * 51]}, "exclude_keywords"),
+    ({"wage_type": "yearly"}, "wage_type"),
+    ({"wage_type": "monthly", "wage_min": -1}, "wage_min"),
+    ({"wage_type": "monthly", "wage_min": "200000"}, "wage_min"),
+    ({"wage_min": 200000}, "wage_type"),
+    ({"keywords": ["事務"], "salary": 1}, "salary"),
+    ({"exclude_keywords": ["派遣"]}, "condition"),
+    ({}, "condition"),
+])
+def test_a_condition_outside_the_forms_limits_is_refused_naming_the_field(condition, field):
+    with pytest.raises(InvalidInput) as raised:
+        validate_condition(condition)
+    assert raised.value.field == field
+    assert raised.value.message and raised.value.message.isascii() is False
+
+
+def test_fifty_characters_of_free_words_are_accepted():
+    assert validate_condition({"keywords": ["あ" * 24, "い" * 25]})["keywords"] == ["あ" * 24, "い" * 25]
+    assert validate_condition({"keywords": "あ" * 50})["keywords"] == ["あ" * 50]
+
+
+def test_a_condition_is_normalized_for_the_matchers():
+    condition = validate_condition({"keywords": " 事務  経理 事務", "occupation_codes": ["01", "011", "011-01"],
+                                    "employment_forms": [2, 1, 2]})
+    assert condition == {
+        "keywords": ["事務", "経理"], "keyword_mode": "and", "exclude_keywords": [], "prefecture_codes": [],
+        "municipality_codes": [], "occupation_codes": ["01", "011", "011-01"], "employment_forms": [1, 2],
+        "wage_type": None, "wage_min": None,
+    }
