@@ -36,7 +36,7 @@ class InvalidRecord(ValueError):
 def parse_job(record: Any) -> JobOffer:
     """A job line as a ``JobOffer``; raises ``InvalidRecord`` naming the first bad field."""
     _require_object(record)
-    prefecture = _prefecture(record, "prefecture_code", required=True)
+    prefecture = _prefecture(record, "prefecture_code")
     municipality = _optional_str(record, "municipality_code")
     if municipality is not None:
         _check_municipality("municipality_code", municipality)
@@ -151,7 +151,7 @@ def _check_prefecture(field: str, code: str) -> str:
     return code
 
 
-def _prefecture(record: dict, field: str, *, required: bool) -> str:
+def _prefecture(record: dict, field: str) -> str:
     value = _optional_str(record, field)
     if value is None:
         raise InvalidRecord(field, "必須項目がありません")

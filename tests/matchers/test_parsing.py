@@ -1,0 +1,123 @@
+"""The JSONL contract: what a job line and a condition line may hold, field by field."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from matchers import Condition, InvalidRecord, JobOffer, parse_condition, parse_job
+
+JOB = {"job_number": "13010-14180061", "title": "介護職", "prefecture_code": "13"}
+CONDITION = {"condition_id": 1, "seeker_id": 10}
+
+
+def test_a_full_job_line_becomes_a_job_offer():
+    offer = parse_job({
+        **JOB, "description": "施設での介護", "employer_name": "株式会社ケア", "occupation_code": "050-01",
+        "municipality_code": "13101", "employment_form": 1, "wage_type": "monthly", "wage_min": 200000,
+        "wage_max": 260000, "licenses": ["介護福祉士"], "received_on": "2025-10-01",
+        "online_application": True, "industry_code": "85",  # unknown keys are ignored
+    })
+    assert offer == JobOffer("13010-14180061", "介護職", "施設での介護", "株式会社ケア", "050-01", "13", "13101",
+                             1, "monthly", 200000, 260000, ("介護福祉士",), date(2025, 10, 1), True)
+
+
+def test_a_minimal_job_line_takes_the_defaults():
+    assert parse_job(JOB) == JobOffer("13010-14180061", "介護職", prefecture_code="13")
+
+
+def test_a_full_condition_line_becomes_a_condition():
+    condition = parse_condition({
+        **CONDITION, "kind": "saved", "keywords": ["介護"], "keyword_mode": "or", "exclude_keywords": ["夜勤"],
+        "prefecture_codes": ["13", "14"], "municipality_codes": ["27127"], "occupation_codes": ["050", "051-01", "08"],
+        "employment_forms": [1, 5], "wage_type": "hourly", "wage_min": 1200, "name": "ignored",
+    })
+    assert condition == Condition(1, 10, "saved", ("介護",), "or", ("夜勤",), ("13", "14"), ("27127",),
+                                  ("050", "051-01", "08"), (1, 5), "hourly", 1200)
+
+
+def test_condition_ids_may_be_strings():
+    assert parse_condition({"condition_id": "c-1", "seeker_id": "s-9"}).condition_id == "c-1"
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"job_number": None}, "job_number"),
+    ({"job_number": "1301014180061"}, "job_number"),
+    ({"job_number": "13010-1418006"}, "job_number"),
+    ({"title": None}, "title"),
+    ({"title": "   "}, "title"),
+    ({"title": 5}, "title"),
+    ({"prefecture_code": None}, "prefecture_code"),
+    ({"prefecture_code": "48"}, "prefecture_code"),
+    ({"prefecture_code": "00"}, "prefecture_code"),
+    ({"prefecture_code": "１３"}, "prefecture_code"),
+    ({"prefecture_code": 13}, "prefecture_code"),
+    ({"municipality_code": "1310"}, "municipality_code"),
+    ({"municipality_code": "14101"}, "municipality_code"),  # not in prefecture 13
+    ({"occupation_code": "050"}, "occupation_code"),
+    ({"occupation_code": "05001"}, "occupation_code"),
+    ({"employment_form": 8}, "employment_form"),
+    ({"employment_form": "1"}, "employment_form"),
+    ({"employment_form": True}, "employment_form"),
+    ({"wage_type": "weekly"}, "wage_type"),
+    ({"wage_min": -1}, "wage_min"),
+    ({"wage_min": "200000"}, "wage_min"),
+    ({"wage_min": 1.5}, "wage_min"),
+    ({"wage_min": 300000, "wage_max": 200000}, "wage_max"),
+    ({"licenses": "介護福祉士"}, "licenses"),
+    ({"licenses": [1]}, "licenses"),
+    ({"received_on": "2025/10/01"}, "received_on"),
+    ({"received_on": "2025-02-30"}, "received_on"),
+    ({"online_application": "yes"}, "online_application"),
+])
+def test_a_bad_job_field_is_named(change, field):
+    with pytest.raises(InvalidRecord) as caught:
+        parse_job({**JOB, **change})
+    assert caught.value.field == field
+    assert caught.value.reason
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"condition_id": None}, "condition_id"),
+    ({"condition_id": True}, "condition_id"),
+    ({"condition_id": ""}, "condition_id"),
+    ({"seeker_id": None}, "seeker_id"),
+    ({"seeker_id": [1]}, "seeker_id"),
+    ({"kind": "favourite"}, "kind"),
+    ({"keywords": "介護"}, "keywords"),
+    ({"keywords": [None]}, "keywords"),
+    ({"keyword_mode": "AND"}, "keyword_mode"),
+    ({"exclude_keywords": [3]}, "exclude_keywords"),
+    ({"prefecture_codes": ["13", "14", "27", "01"]}, "prefecture_codes"),
+    ({"prefecture_codes": ["99"]}, "prefecture_codes"),
+    ({"municipality_codes": ["131"]}, "municipality_codes"),
+    ({"municipality_codes": ["1", "2", "3", "4"]}, "municipality_codes"),
+    ({"occupation_codes": ["05"]}, None),  # a 大分類 is fine: see below
+    ({"occupation_codes": ["0500"]}, "occupation_codes"),
+    ({"occupation_codes": ["050", "051", "052", "053"]}, "occupation_codes"),
+    ({"employment_forms": [0]}, "employment_forms"),
+    ({"employment_forms": 1}, "employment_forms"),
+    ({"wage_type": "yearly"}, "wage_type"),
+    ({"wage_min": -5}, "wage_min"),
+])
+def test_a_bad_condition_field_is_named(change, field):
+    if field is None:
+        parse_condition({**CONDITION, **change})
+        return
+    with pytest.raises(InvalidRecord) as caught:
+        parse_condition({**CONDITION, **change})
+    assert caught.value.field == field
+
+
+def test_a_line_that_is_not_an_object_is_refused():
+    for value in ([], "x", 3, None):
+        with pytest.raises(InvalidRecord):
+            parse_job(value)
+        with pytest.raises(InvalidRecord):
+            parse_condition(value)
+
+
+def test_invalid_record_is_a_value_error_naming_the_field():
+    error = InvalidRecord("title", "必須項目がありません")
+    assert isinstance(error, ValueError) and str(error) == "title: 必須項目がありません"
