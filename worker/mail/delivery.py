@@ -170,19 +170,22 @@ def _compose(engine: Engine, settings: Settings, mail: ClaimedMail, now: datetim
 def _after_failure(engine: Engine, settings: Settings, mail: ClaimedMail, failure: DeliveryFailed,
                    now: datetime) -> MailStatus | None:
     error = _scrub(failure.detail)
+    offered = message_id_for(mail.dedupe_key, settings.mail_from)
     if failure.failure is Failure.PERMANENT:
-        return _record_final(engine, mail, MailStatus.FAILED, error, suppress_address=True)
+        return _record_final(engine, mail, MailStatus.FAILED, error, suppress_address=True, message_id=offered)
     if failure.failure is Failure.UNCERTAIN:
         if mail.uncertain_at is not None:
-            return _record_final(engine, mail, MailStatus.FAILED, f"uncertain twice; {error}")
+            return _record_final(engine, mail, MailStatus.FAILED, f"uncertain twice; {error}", message_id=offered)
         at = now + timedelta(seconds=settings.mail_retry_base_s)
         log.warning("outbox %s (%s): outcome unknown (%s); one retry with the same Message-ID", mail.id, mail.kind, error)
-        return _recorded(mark_retry(engine, mail, at=at, error=error, uncertain=True, now=now), mail, MailStatus.UNCERTAIN)
+        done = mark_retry(engine, mail, at=at, error=error, uncertain=True, message_id=offered, now=now)
+        return _recorded(done, mail, MailStatus.UNCERTAIN)
     if mail.attempts >= settings.mail_max_attempts:
-        return _record_final(engine, mail, MailStatus.FAILED, f"gave up after {mail.attempts} attempts; {error}")
+        return _record_final(engine, mail, MailStatus.FAILED, f"gave up after {mail.attempts} attempts; {error}",
+                             message_id=offered)
     at = now + retry_delay(settings, mail.attempts)
     log.info("outbox %s (%s): attempt %s failed (%s); retry at %s", mail.id, mail.kind, mail.attempts, error, at.isoformat())
-    return _recorded(mark_retry(engine, mail, at=at, error=error), mail, MailStatus.PENDING)
+    return _recorded(mark_retry(engine, mail, at=at, error=error, message_id=offered), mail, MailStatus.PENDING)
 
 
 def retry_delay(settings: Settings, attempts: int) -> timedelta:
@@ -192,10 +195,11 @@ def retry_delay(settings: Settings, attempts: int) -> timedelta:
 
 
 def _record_final(engine: Engine, mail: ClaimedMail, status: MailStatus, reason: str, *,
-                  suppress_address: bool = False) -> MailStatus | None:
+                  suppress_address: bool = False, message_id: str | None = None) -> MailStatus | None:
     log.log(logging.INFO if status is not MailStatus.FAILED else logging.WARNING,
             "outbox %s (%s): %s (%s)", mail.id, mail.kind, status.value, _scrub(reason))
-    done = mark_final(engine, mail, status, error=_scrub(reason), suppress_address=suppress_address)
+    done = mark_final(engine, mail, status, error=_scrub(reason), suppress_address=suppress_address,
+                      message_id=message_id)
     return _recorded(done, mail, status)
 
 
@@ -221,7 +225,7 @@ def _status_of(engine: Engine, outbox_id: int) -> str:
 
 def _scrub(text: str) -> str:
     """Server replies and exceptions often quote the address; the outbox and logs must not."""
-    return _ADDRESS.sub("<address>", text)[:500]
+    return _ADDRESS.sub("[address]", text)[:500]
 
 
 def _clock(now: datetime | None) -> Callable[[], datetime]:

@@ -96,21 +96,25 @@ def mark_sent(engine: Engine, claimed: ClaimedMail, *, message_id: str, now: dat
 
 
 def mark_final(engine: Engine, claimed: ClaimedMail, status: MailStatus, *, error: str | None = None,
-               suppress_address: bool = False) -> bool:
+               suppress_address: bool = False, message_id: str | None = None) -> bool:
     """failed / suppressed / expired / cancelled: the mail will never be sent; the address is
-    dropped (after, for a 5xx, putting its hash on the suppression list in the same commit)."""
+    dropped (after, for a 5xx, putting its hash on the suppression list in the same commit).
+    ``message_id`` records what the server was offered, when it was."""
+    values: dict[str, Any] = {"message_id": message_id} if message_id else {}
     with session_scope(engine) as session:
         done = _finish(session, claimed, status=status.value, recipient=None,
-                       last_error=error[:500] if error else None)
+                       last_error=error[:500] if error else None, **values)
         if done and suppress_address and claimed.recipient:
             suppress(session, claimed.recipient, reason=f"outbox {claimed.id}: {error or ''}")
         return done
 
 
 def mark_retry(engine: Engine, claimed: ClaimedMail, *, at: datetime, error: str, uncertain: bool = False,
-               now: datetime | None = None) -> bool:
+               message_id: str | None = None, now: datetime | None = None) -> bool:
     """Back to waiting until ``at``: pending after a transient failure, uncertain after a drop after DATA."""
     values: dict[str, Any] = {"next_attempt_at": at, "last_error": error[:500]}
+    if message_id:
+        values["message_id"] = message_id
     if uncertain:
         values.update(status=MailStatus.UNCERTAIN.value, uncertain_at=now or utcnow())
     else:

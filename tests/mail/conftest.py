@@ -1,0 +1,160 @@
+"""Mail test parts: settings, the sample world in the database, and a real SMTP server
+(aiosmtpd on 127.0.0.1) whose answers a test scripts stage by stage."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import Session, SQLModel, select
+
+from worker.config import Settings, load_settings
+from worker.domain.models import OutboxMail
+from worker.mail.samples import SAMPLE_MAILS, sample_rows
+from worker.services.outbox import enqueue_mail
+
+STALL_S = 1.5  # how long a "slow" server waits; the tests' SMTP timeout is a third of it
+TIMEOUT_S = 0.5
+
+
+@pytest.fixture(scope="session")
+def _postgresql_engine(_postgres_engine):
+    # tests/conftest.py's ``engine`` asks for "_postgresql_engine" but defines "_postgres_engine";
+    # reported to the lead. Remove this alias once the shared fixture is fixed.
+    return _postgres_engine
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """File outbox under tmp_path; tests that talk SMTP use ``smtp_settings``."""
+    return load_settings(var_dir=tmp_path, secret_key="test-secret", database_url=None, smtp_host=None)
+
+
+@pytest.fixture
+def sample_world(engine, settings):
+    """The preview's sample world (seekers, offers, inbox items…) stored in the database."""
+    order = {table.name: n for n, table in enumerate(SQLModel.metadata.sorted_tables)}
+    rows = sorted(sample_rows(settings).rows, key=lambda row: order[row.__tablename__])
+    with Session(engine) as session:
+        for row in rows:  # parents first: the tables have foreign keys but no relationships
+            session.add(row)
+            session.flush()
+        session.commit()
+    return engine
+
+
+def enqueue(engine, name: str, *, key: str | None = None, recipient: str | None = None, **row) -> int:
+    """Queue the sample mail ``name`` (as its producer would) and return the outbox id."""
+    sample = SAMPLE_MAILS[name]
+    dedupe_key = key or f"test:{name}"
+    with Session(engine) as session:
+        enqueue_mail(session, kind=name, dedupe_key=dedupe_key, recipient=recipient or sample.recipient,
+                     context=sample.outbox_context, **row)
+        session.commit()
+        return session.exec(select(OutboxMail.id).where(OutboxMail.dedupe_key == dedupe_key)).one()
+
+
+def outbox_rows(engine) -> list[OutboxMail]:
+    with Session(engine) as session:
+        return list(session.exec(select(OutboxMail).order_by(OutboxMail.id)))
+
+
+def outbox_row(engine, outbox_id: int) -> OutboxMail:
+    with Session(engine) as session:
+        return session.get(OutboxMail, outbox_id)
+
+
+# ------------------------------------------------------------------------------ the SMTP server
+
+
+@dataclass
+class ScriptedHandler:
+    """An aiosmtpd handler. Each ``*_script`` holds the next answers for that stage: an SMTP
+    reply such as ``"450 4.2.1 busy"``, ``"stall"`` (wait longer than the client's timeout, then
+    go on), or for DATA ``"drop"`` (store the mail, then close without replying) and
+    ``"stall"`` (store it, then reply too late). An empty script accepts."""
+
+    mail_script: deque = field(default_factory=deque)
+    rcpt_script: deque = field(default_factory=deque)
+    data_script: deque = field(default_factory=deque)
+    received: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    connections: int = 0
+    rcpt_commands: int = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # aiosmtplib says EHLO once per connection: this counts the connections a client opened.
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        reply = await self._next(self.mail_script)
+        if reply:
+            return reply
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_commands += 1
+        reply = await self._next(self.rcpt_script)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        action = self.data_script.popleft() if self.data_script else None
+        if action not in (None, "drop", "stall"):
+            return action
+        self.received.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if action == "drop":
+            server.transport.close()
+        elif action == "stall":
+            await asyncio.sleep(STALL_S)
+        return "250 2.0.0 Queued"
+
+    async def _next(self, script: deque) -> str | None:
+        action = script.popleft() if script else None
+        if action == "stall":
+            await asyncio.sleep(STALL_S)
+            return None
+        return action
+
+    def message_ids(self) -> list[str]:
+        return [message["Message-ID"] for message in self.received]
+
+
+def _free_port() -> int:
+    # aiosmtpd's Controller refuses port 0: take a free port from the kernel first.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[ScriptedHandler, int]]:
+    handler = ScriptedHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_settings(tmp_path, smtp_server) -> Settings:
+    _, port = smtp_server
+    return load_settings(var_dir=tmp_path, secret_key="test-secret", database_url=None, smtp_host="127.0.0.1",
+                         smtp_port=port, smtp_tls="none", smtp_timeout_s=TIMEOUT_S,
+                         mail_retry_base_s=60, mail_retry_cap_s=3600, mail_max_attempts=4)
