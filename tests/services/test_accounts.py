@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from tests.services.conftest import NOW, SECRET, make_offer, make_seeker, mails, row, table_counts
+from tests.services.builders import NOW, SECRET, make_offer, make_seeker, mails, row, table_counts
 from worker.db import session_scope
 from worker.domain.errors import (
     AccountNotOpen,
@@ -37,7 +37,6 @@ from worker.domain.models import (
     Referral,
     Seeker,
 )
-from worker.services import accounts
 from worker.services.accounts import (
     ACCEPTED,
     PRIVACY_POLICY_VERSION,
@@ -446,8 +445,3 @@ def test_ids_of_deleted_seekers_and_requests_are_never_handed_out_again(session)
     # So the second seeker's mail is not mistaken for the first one's by its dedupe key.
     assert [m.recipient for m in mails(session, "password-registration") if m.status == MailStatus.PENDING] == [second.email]
 
-
-def test_the_key_validity_is_fifty_minutes():
-    assert accounts.KEY_VALIDITY == timedelta(minutes=50)
-    assert accounts.MAX_WRONG_TRIES == 5
-    assert NOW.tzinfo is UTC and isinstance(NOW, datetime)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.services.conftest import NOW, make_seeker, row, table_counts
+from tests.services.builders import NOW, make_seeker, row, table_counts
 from worker.domain.errors import InvalidInput, LimitExceeded, NotFound, RegistrationInvalid
 from worker.domain.models import Condition, ConditionKind, RegistrationStatus, Seeker
 from worker.services.conditions import (

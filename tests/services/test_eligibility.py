@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.services.conftest import make_seeker
+from tests.services.builders import make_seeker
 from worker.domain.models import AccountState, RegistrationStatus
 from worker.services.eligibility import is_recommendable, recommendable
 

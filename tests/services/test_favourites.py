@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert, select
 
-from tests.services.conftest import NOW, make_offer, make_seeker, row, table_counts
+from tests.services.builders import NOW, make_offer, make_seeker, row, table_counts
 from worker.domain.errors import AccountUnusable, LimitExceeded, NotFound, RegistrationInvalid
 from worker.domain.models import AccountState, Favourite, JobOffer, RegistrationStatus, Seeker
 from worker.services.favourites import add_favourite, list_favourites, remove_favourite

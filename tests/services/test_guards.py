@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.services.conftest import make_seeker
+from tests.services.builders import make_seeker
 from worker.domain.errors import (
     AccountNotOpen,
     AccountRestricted,

@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from worker.db import insert_ignore
-from worker.domain.errors import InvalidInput, NotFound, NotPermitted
+from worker.domain.errors import InvalidInput, NotPermitted
 from worker.domain.models import Application, InboxItem, InboxKind, JobOffer, Message
 from worker.services.calendar import JST, add_years, require_aware
 from worker.services.guards import Action, get_seeker, is_allowed, require

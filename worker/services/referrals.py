@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from worker.db import insert_ignore
 from worker.domain.errors import NotFound, NotPermitted
 from worker.domain.models import Application, InboxItem, InboxKind, JobOffer, Referral
-from worker.services.calendar import jst_today, require_aware
+from worker.services.calendar import jst_today
 from worker.services.guards import Action, check, get_seeker, require
 from worker.services.outbox import enqueue_mail
 

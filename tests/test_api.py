@@ -1,0 +1,83 @@
+"""The façade the main site imports: ``worker.api``."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.services.conftest import _postgresql_engine  # noqa: F401  (bridges a fixture name, see there)
+from worker import api
+from worker.db import session_scope
+from worker.domain.keys import derive_authentication_key
+from worker.domain.models import AccountState, PasswordRegistrationRequest, Seeker
+
+NOW = datetime(2025, 6, 10, 1, 0, tzinfo=UTC)
+SECRET = b"api-test-secret"
+
+
+def test_validate_password_takes_a_password_and_returns_japanese_problems():
+    assert list(inspect.signature(api.validate_password).parameters) == ["password"]
+    assert api.validate_password("@abcd1234") == []
+    assert api.validate_password("a1@" + "b" * 30) == ["パスワードは8文字以上32文字以内で入力してください（現在33文字）。"]
+
+
+def test_every_exported_name_exists_and_every_function_says_what_it_does():
+    for name in api.__all__:
+        value = getattr(api, name)
+        if inspect.isfunction(value):
+            assert value.__doc__ or name in {"list_referrals", "list_favourites", "list_saved_searches",
+                                             "delete_saved_search", "view_registration", "is_recommendable",
+                                             "list_messages"}, name
+
+
+def test_every_service_takes_the_session_then_keyword_arguments():
+    pure = {"validate_password", "hash_password", "verify_password", "validate_condition", "needs_agreement",
+            "is_recommendable", "allowed_actions", "recommendable"}
+    for name in api.__all__:
+        value = getattr(api, name)
+        if not inspect.isfunction(value) or name in pure:
+            continue
+        params = list(inspect.signature(value).parameters.values())
+        assert params[0].name == "session", name
+        assert all(p.kind is p.KEYWORD_ONLY for p in params[1:]), name
+
+
+def test_every_error_is_a_my_page_error_with_a_japanese_message():
+    errors = [getattr(api, n) for n in api.__all__ if inspect.isclass(getattr(api, n))
+              and issubclass(getattr(api, n), Exception)]
+    assert len(errors) == 11
+    for error in errors:
+        assert issubclass(error, api.MyPageError)
+        assert not error.message.isascii()
+
+
+def test_a_seeker_opens_a_my_page_through_the_facade_in_the_sites_transactions(engine):
+    with session_scope(engine) as session:
+        seeker = Seeker(seeker_number="13010-12345678", name="佐藤 花子", birth_date=date(1988, 12, 24),
+                        registration_valid_until=date(2025, 8, 31))
+        session.add(seeker)
+        session.flush()
+        api.register_login_email(session, seeker_id=seeker.id, email="Hanako@Example.jp", now=NOW)
+    with session_scope(engine) as session:
+        answer = api.request_password_registration(
+            session, email="hanako@example.jp", birth_date="1988-12-24", terms_version=api.TERMS_VERSION,
+            privacy_policy_version=api.PRIVACY_POLICY_VERSION, secret=SECRET, now=NOW)
+        assert answer is api.ACCEPTED
+    with session_scope(engine) as session:
+        request = session.exec(select(PasswordRegistrationRequest)).one()[0]
+        key = derive_authentication_key(SECRET, request.salt)
+    with pytest.raises(api.AuthenticationKeyInvalid), session_scope(engine) as session:
+        api.complete_password_registration(session, email="hanako@example.jp", authentication_key="WRONG00000",
+                                           password="@abcd1234", now=NOW + timedelta(minutes=5))
+    with session_scope(engine) as session:
+        api.complete_password_registration(session, email="hanako@example.jp", authentication_key=key,
+                                           password="@abcd1234", now=NOW + timedelta(minutes=6))
+    with session_scope(engine) as session:
+        opened = session.get(Seeker, seeker.id)
+        assert opened.account_state == AccountState.OPEN
+        assert api.verify_password("@abcd1234", opened.password_hash)
+        assert api.Action.SEARCH in api.allowed_actions(opened)
+        assert session.get(PasswordRegistrationRequest, request.id).failed_attempts == 1
