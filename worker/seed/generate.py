@@ -55,7 +55,7 @@ def seeker_records(n: int, *, seed: int, start: int = 0, today: date | None = No
         skeleton = _skeleton(seed, block)
         rnd = _random(seed, "seekers", block)
         employers = _employer_pool(faker, seed, "seekers", block)
-        for offset in range(BLOCK):
+        for offset in range(last):  # records before `first` are made (and dropped) to keep the stream
             record = _seeker(rnd, block * BLOCK + offset, skeleton.prefectures[offset], today, employers)
             if first <= offset < last:
                 yield record
@@ -83,7 +83,7 @@ def job_offer_records(n: int, *, seed: int, start: int = 0, today: date | None =
     for block, first, last in _blocks(n, start):
         rnd = _random(seed, "jobs", block)
         employers = _employer_pool(faker, seed, "jobs", block)
-        for offset in range(BLOCK):
+        for offset in range(last):  # records before `first` are made (and dropped) to keep the stream
             record = _job_offer(rnd, block * BLOCK + offset, today, employers)
             if first <= offset < last:
                 yield record
@@ -281,6 +281,8 @@ def _condition(rnd: random.Random, kind: str, home: str) -> GeneratedCondition:
     forms = list(_CONDITION_FORMS.pick(random_())) if random_() < (0.8 if registered else 0.5) else []
     wage_type, wage_min = _condition_wage(rnd, forms) if random_() < (0.6 if registered else 0.35) else (None, None)
     keywords = _keywords(rnd, occupations_) if random_() < (0.35 if registered else 0.65) else []
+    if not occupations_ and not keywords and random_() < 0.8:  # seekers name what work they want
+        occupations_ = _condition_occupations(rnd)
     excluded = [rnd.choice(vocab.EXCLUDE_KEYWORDS)] if random_() < 0.1 else []
     fields = {
         "kind": kind, "keywords": keywords,
@@ -296,9 +298,9 @@ def _condition(rnd: random.Random, kind: str, home: str) -> GeneratedCondition:
 def _condition_prefectures(rnd: random.Random, registered: bool, home: str) -> list[str]:
     u = rnd.random()
     if registered:
-        prefs = [home] if u < 0.92 else []
-    else:
-        prefs = [] if u < 0.2 else [home] if u < 0.75 else [weights.job_prefectures().pick(rnd.random())]
+        prefs = [home] if u < 0.98 else []
+    else:  # a search without any place is rare: it would list offers from the whole country
+        prefs = [] if u < 0.05 else [home] if u < 0.8 else [weights.job_prefectures().pick(rnd.random())]
     if prefs and rnd.random() < 0.15:
         for _ in range(rnd.randint(1, 2)):
             extra = weights.job_prefectures().pick(rnd.random())
