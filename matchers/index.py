@@ -1,163 +1,177 @@
 """The condition index: the reference's answers in milliseconds at national scale.
 
-A percolator in the manner of Lucene Monitor and the k-index (Whang et al., VLDB 2009): the
-index never decides a match itself, it only rules conditions out, and calls the same
-``rules.evaluate`` as the reference on the few it cannot rule out. Its filters therefore only
-have to be *sound* (never drop a true match); the property tests check exactly that.
+A percolator in the manner of Lucene Monitor and the k-index (Whang et al., VLDB 2009), over
+rows — one row per distinct condition body, fanned out to the conditions that share it:
 
-Per offer:
-1. Candidates come from postings on the structured codes, taking whichever side is smaller:
-   place (prefecture + municipality + "anywhere") or occupation (小分類 + 中分類 + 大分類 + "any").
-2. The other side, employment form and wage are checked on the candidates at once with numpy
-   over columnar arrays (one row per distinct condition body).
-3. Keywords: every distinct normalised keyword is registered under its character bigrams. The
-   offer's bigrams count, per keyword, how many of its bigrams occur; a keyword below its
-   threshold (all bigrams for exact-only keywords, a proven lower bound for close spellings)
-   cannot be present, so only the rest are checked for real — once per offer, however many
-   conditions share them — and AND/OR/exclusion is then decided per row with numpy.
-4. Conditions with identical bodies are stored as one row and fanned out to their ids.
+1. Place × occupation postings. A row is posted under every pair (place code, occupation code)
+   it names, with None standing for "anywhere" / "any occupation". An offer looks up at most 12
+   pairs — (its municipality, its prefecture, None) × (its 小分類, 中分類, 大分類, None) — in
+   order of preference, so the candidates satisfy place and occupation exactly, and the first
+   pair that finds a row tells which place and occupation reason applies to it.
+2. Employment form and wage are checked on all candidates at once with numpy columns.
+3. Keywords: every distinct normalised keyword (a *term*) is posted under its character
+   bigrams. The offer's bigrams count, per term, how many of its bigram positions occur; a term
+   below its threshold (``gram_threshold``: all of them for an exact match, a proven lower
+   bound for a close spelling) cannot be present. Only the remaining terms are looked up for
+   real — once per offer, however many rows share them — then AND / OR / exclusion is decided
+   per row with numpy.
+4. Rows that passed are grouped by what their explanation depends on (place and occupation
+   pair, forms asked, wage asked, keyword list); ``rules.explain`` — the function the
+   reference's ``evaluate`` ends in — explains one row of each group for all its conditions.
 
-Changes are incremental: a new body is appended as a row, postings take it in a pending
-buffer merged on the next look-up, a removed body is a tombstone, and the rows are rebuilt
-when a quarter of them are dead."""
+Every filter is exact (the n-gram step only skips look-ups that cannot succeed), so the rows
+left are the matches; the property tests hold the index to the reference on that.
+
+Changes are incremental: a new body is appended as a row, postings take it in a pending buffer
+merged on the next look-up, a removed body leaves a tombstone, and rows are rebuilt once a
+quarter of them are dead."""
 
 from __future__ import annotations
 
 import math
 from array import array
 from collections.abc import Iterable
+from operator import itemgetter
 
 import numpy as np
 
 from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, condition_order
-from matchers.rules import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, OfferView, evaluate, prepare
+from matchers.rules import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, OfferView, explain, prepare
 
-WIDTH = 3  # codes per condition kept in the columns; wider conditions are flagged and pass to ``evaluate``
-_PLACE_ANY, _OCCUPATION_ANY = ("place", None), ("occupation", None)
+_PLACES = ("municipality", "prefecture", "anywhere")  # by rank in ``_candidates``
+_DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "wage_id": np.int32, "keyword_mode": np.int8,
+           "keyword_start": np.int64, "keyword_len": np.int32, "keywords_id": np.int32,
+           "exclude_start": np.int64, "exclude_len": np.int32}
 
 
 class ConditionIndex:
     def __init__(self, conditions: Iterable[Condition] = ()) -> None:
         self._reset()
+        # Building: rows are staged in Python lists and turned into numpy columns once at the end
+        # (a numpy scalar write per column per row would cost more than everything else).
+        self._staged: dict[str, list] | None = {name: [] for name in (*_DTYPES, "keyword", "exclude")}
         for condition in conditions:
             self.add(condition)
+        self._unstage()
 
     # -- changes ---------------------------------------------------------------------------
 
     def add(self, condition: Condition) -> None:
         """Add the condition, or replace the one with the same condition_id."""
-        if condition.condition_id in self._conditions:
-            self.remove(condition.condition_id)
-        body = prepare(condition, self._share)
-        row = self._row_of.get(body)
+        condition_id = condition.condition_id
+        if condition_id in self._row_of_condition:
+            self.remove(condition_id)
+        body = prepare(condition)
+        row = self._row_of_body.get(body)
         if row is None:
             row = self._append_row(body)
-        self._members[row].append(condition.condition_id)
-        self._conditions[condition.condition_id] = (condition.seeker_id, row)
+        self._members[row].append((condition_id, condition.seeker_id))
+        self._row_of_condition[condition_id] = row
 
     def remove(self, condition_id: ConditionId) -> None:
         """Forget the condition; unknown ids are ignored."""
-        entry = self._conditions.pop(condition_id, None)
-        if entry is None:
+        row = self._row_of_condition.pop(condition_id, None)
+        if row is None:
             return
-        row = entry[1]
         members = self._members[row]
-        members.remove(condition_id)
+        members[:] = [member for member in members if member[0] != condition_id]
         if not members:
-            self._alive.data[row] = False
-            del self._row_of[self._bodies[row]]
+            self._columns["alive"].data[row] = False
+            del self._row_of_body[self._bodies[row]]
             self._bodies[row] = None
             self._dead += 1
-            # Rebuilding costs one pass over the living rows; waiting for a quarter of them to be
-            # dead keeps that cost constant per removal.
-            if self._dead > max(64, len(self._row_of) // 4):
+            # A rebuild costs one pass over the living rows; waiting until a quarter of the rows
+            # are dead keeps that cost constant per removal.
+            if self._dead > max(64, len(self._row_of_body) // 4):
                 self._compact()
 
     def __len__(self) -> int:
-        return len(self._conditions)
+        return len(self._row_of_condition)
 
     @property
     def distinct_bodies(self) -> int:
-        return len(self._row_of)
+        return len(self._row_of_body)
 
     # -- matching --------------------------------------------------------------------------
 
     def match(self, offer: JobOffer) -> list[Match]:
         """Every condition the offer satisfies, sorted by condition_id."""
         view = OfferView(offer)
-        matches = []
-        for row in self._survivors(view):
-            outcome = evaluate(view, self._bodies[row])
-            if outcome is None:
-                continue
-            score, reasons = outcome
-            for condition_id in self._members[row]:
-                seeker_id = self._conditions[condition_id][0]
-                matches.append(Match(offer.job_number, condition_id, seeker_id, score, reasons))
-        matches.sort(key=lambda match: condition_order(match.condition_id))
-        return matches
+        rows, pairs = self._candidates(view)
+        if len(rows):
+            keep = self._structural_filter(view, rows)
+            rows, pairs = rows[keep], pairs[keep]
+        if len(rows):
+            wordy = (self._col("keyword_mode")[rows] > 0) | (self._col("exclude_len")[rows] > 0)
+            if wordy.any():
+                keep = np.ones(len(rows), dtype=bool)
+                keep[wordy] = self._keyword_filter(view, rows[wordy])
+                rows, pairs = rows[keep], pairs[keep]
+        found = []
+        for group_rows, outcome in self._explained_groups(view, rows, pairs):
+            members = self._members
+            for row in group_rows:
+                for condition_id, seeker_id in members[row]:
+                    found.append((condition_id, seeker_id, outcome))
+        try:
+            found.sort(key=itemgetter(0))  # ids all of one type: their natural order
+        except TypeError:
+            found.sort(key=lambda item: condition_order(item[0]))
+        number = offer.job_number
+        return [_new_match(number, condition_id, seeker_id, outcome[0], outcome[1])
+                for condition_id, seeker_id, outcome in found]
 
     def match_many(self, offers: Iterable[JobOffer]) -> list[list[Match]]:
         return [self.match(offer) for offer in offers]
 
-    def _survivors(self, view: OfferView) -> np.ndarray:
-        rows = self._structural_candidates(view)
-        if len(rows) == 0:
-            return rows
-        rows = np.unique(rows)  # a row can sit in two postings (its prefecture and municipality)
-        wordy = (self._keyword_mode.data[rows] > 0) | (self._exclude_len.data[rows] > 0)
-        if wordy.any():
-            keep = np.ones(len(rows), dtype=bool)
-            keep[wordy] = self._keyword_filter(view, rows[wordy])
-            rows = rows[keep]
-        return rows
-
-    def _structural_candidates(self, view: OfferView) -> np.ndarray:
-        ids = self._code_ids
-        place_keys = [_PLACE_ANY, ("p", view.prefecture), ("m", view.municipality)]
-        occupation_keys = [_OCCUPATION_ANY] + [
-            ("o", code) for code in (view.occupation, view.middle, view.major) if code is not None
-        ]
-        place_size = sum(self._postings.size(key) for key in place_keys)
-        occupation_size = sum(self._postings.size(key) for key in occupation_keys)
-        by_place = place_size <= occupation_size
-        lists = [self._postings.get(key) for key in (place_keys if by_place else occupation_keys)]
-        lists = [rows for rows in lists if rows is not None and len(rows)]
+    def _candidates(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
+        """Rows satisfying place and occupation, each with the number (1–12) of the first
+        (preferred) place × occupation pair that found it."""
+        places = (view.municipality, view.prefecture, None)
+        occupations = (view.occupation, view.middle, view.major, None)
+        lists, numbers = [], []
+        for place_rank, place in enumerate(places):
+            for occupation_rank, occupation in enumerate(occupations):
+                if (place_rank < 2 and place is None) or (occupation_rank < 3 and occupation is None):
+                    continue
+                rows = self._postings.get((place, occupation))
+                if rows is not None and len(rows):
+                    lists.append(rows)
+                    numbers.append(1 + place_rank * 4 + occupation_rank)
         if not lists:
-            return np.empty(0, dtype=np.int32)
-        rows = np.concatenate(lists) if len(lists) > 1 else lists[0]
-        keep = self._alive.data[rows]
-        if by_place:
-            occupation_ok = self._occupation_any.data[rows]
-            codes = [ids[code] for code in (view.occupation, view.middle, view.major) if code in ids]
-            if codes:
-                occupation_ok = occupation_ok | np.isin(self._occupations.data[rows], codes).any(axis=1)
-            keep &= occupation_ok
-        else:
-            prefecture = ids.get(view.prefecture, -1)
-            municipality = ids.get(view.municipality, -1)
-            keep &= (
-                self._place_any.data[rows]
-                | (self._prefectures.data[rows] == prefecture).any(axis=1)
-                | (self._municipalities.data[rows] == municipality).any(axis=1)
-            )
-        forms = self._forms.data[rows]
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int8)
+        if len(lists) == 1:
+            return lists[0], np.full(len(lists[0]), numbers[0], dtype=np.int8)
+        # Keep each row once, under its most preferred pair: write the pair numbers into a scratch
+        # column from the least to the most preferred, then keep the occurrences that still agree.
+        scratch = self._scratch()
+        for rows, pair in zip(reversed(lists), reversed(numbers)):
+            scratch[rows] = pair
+        rows = np.concatenate(lists)
+        pairs = np.concatenate([np.full(len(r), pair, dtype=np.int8) for r, pair in zip(lists, numbers)])
+        first = scratch[rows] == pairs
+        scratch[rows] = 0
+        return rows[first], pairs[first]
+
+    def _structural_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
+        keep = self._col("alive")[rows].copy()
+        forms = self._col("forms")[rows]
         if view.form is None:
             keep &= forms == 0
         else:
             keep &= (forms == 0) | ((forms >> view.form) & 1).astype(bool)
-        wage = self._wage.data[rows]
+        wage = self._col("wage")[rows]
         if view.wage_upper_monthly is None:
             keep &= wage < 0
         else:
             keep &= wage <= view.wage_upper_monthly  # -1 (no wage asked) passes too
-        return rows[keep]
+        return keep
 
     def _keyword_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
-        """For rows with keywords or exclusions: False where the offer surely fails them."""
+        """For rows with keywords or exclusions: whether the offer satisfies them."""
         possible = self._possible_terms(view)
-        kw_rows, kw_terms, kw_len = self._gather(rows, self._keyword_start, self._keyword_len, self._keyword_terms)
-        ex_rows, ex_terms, ex_len = self._gather(rows, self._exclude_start, self._exclude_len, self._exclude_terms)
+        kw_owner, kw_terms, kw_len = self._gather(rows, "keyword_start", "keyword_len", self._keyword_terms)
+        ex_owner, ex_terms, _ = self._gather(rows, "exclude_start", "exclude_len", self._exclude_terms)
         found = np.zeros(len(self._terms), dtype=bool)
         present = np.zeros(len(self._terms), dtype=bool)
         for term in np.unique(kw_terms[possible[kw_terms]]).tolist():
@@ -166,21 +180,20 @@ class ConditionIndex:
             present[term] = view.contains(self._terms[term])
         keep = np.ones(len(rows), dtype=bool)
         if len(kw_terms):
-            hits = np.bincount(kw_rows, weights=found[kw_terms], minlength=len(rows))
-            modes = self._keyword_mode.data[rows]
+            hits = np.bincount(kw_owner, weights=found[kw_terms], minlength=len(rows))
+            modes = self._col("keyword_mode")[rows]
             keep &= (modes == 0) | ((modes == 1) & (hits == kw_len)) | ((modes == 2) & (hits > 0))
         if len(ex_terms):
-            keep &= np.bincount(ex_rows, weights=present[ex_terms], minlength=len(rows)) == 0
+            keep &= np.bincount(ex_owner, weights=present[ex_terms], minlength=len(rows)) == 0
         return keep
 
-    @staticmethod
-    def _gather(rows, starts, lengths, flat):
+    def _gather(self, rows, start_column, length_column, flat: "_Column"):
         """The term ids of each row, flattened, with the position of their row in ``rows``."""
-        lens = lengths.data[rows]
+        lens = self._col(length_column)[rows]
         total = int(lens.sum())
         owner = np.repeat(np.arange(len(rows)), lens)
         firsts = np.cumsum(lens) - lens
-        positions = np.repeat(starts.data[rows] - firsts, lens) + np.arange(total)
+        positions = np.repeat(self._col(start_column)[rows] - firsts, lens) + np.arange(total)
         return owner, flat.data[positions], lens
 
     def _possible_terms(self, view: OfferView) -> np.ndarray:
@@ -190,97 +203,110 @@ class ConditionIndex:
         for text in view.texts():
             grams.update(text)
             grams.update(text[i:i + 2] for i in range(len(text) - 1))
-        lists = [self._grams.get(gram) for gram in grams]
-        lists = [terms for terms in lists if terms is not None]
-        counts = np.bincount(np.concatenate(lists), minlength=len(self._terms)) if lists else \
-            np.zeros(len(self._terms), dtype=np.int64)
-        return counts >= self._thresholds.data[:len(self._terms)]
+        lists = [terms for gram in grams if (terms := self._grams.get(gram)) is not None]
+        size = len(self._terms)
+        counts = np.bincount(np.concatenate(lists), minlength=size) if lists else np.zeros(size, np.int64)
+        return counts >= self._thresholds.data[:size]
+
+    def _explained_groups(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray):
+        """(rows, (score, reasons)) per group of rows whose explanation is the same."""
+        if not len(rows):
+            return
+        key = pairs.astype(np.int64)
+        key = key * 2 + (self._col("forms")[rows] > 0)
+        key = key * (len(self._wage_ids) + 1) + self._col("wage_id")[rows]
+        key = key * (len(self._keyword_list_ids) + 1) + self._col("keywords_id")[rows]
+        order = np.argsort(key, kind="stable")
+        key, rows = key[order], rows[order]
+        bounds = np.flatnonzero(np.diff(key)) + 1
+        pairs = pairs[order]
+        occupations = (("small", view.occupation), ("middle", view.middle), ("major", view.major), ())
+        for start, stop in zip([0, *bounds.tolist()], [*bounds.tolist(), len(rows)]):
+            place_rank, occupation_rank = divmod(int(pairs[start]) - 1, 4)
+            body = self._bodies[rows[start]]
+            outcome = explain(view, body, _PLACES[place_rank], occupations[occupation_rank])
+            yield rows[start:stop].tolist(), outcome
 
     # -- storage ---------------------------------------------------------------------------
 
     def _reset(self) -> None:
-        self._conditions: dict[ConditionId, tuple[SeekerId, int]] = {}
-        self._row_of: dict[ConditionBody, int] = {}
+        self._row_of_condition: dict[ConditionId, int] = {}
+        self._row_of_body: dict[ConditionBody, int] = {}
         self._bodies: list[ConditionBody | None] = []
-        self._members: list[list[ConditionId]] = []
+        self._members: list[list[tuple[ConditionId, SeekerId]]] = []
         self._dead = 0
-        self._shared: dict = {}
-        self._code_ids: dict[str, int] = {}
         self._postings = _Postings()
-        self._alive = _Column(np.bool_)
-        self._place_any = _Column(np.bool_)
-        self._prefectures = _Column(np.int32, WIDTH)
-        self._municipalities = _Column(np.int32, WIDTH)
-        self._occupation_any = _Column(np.bool_)
-        self._occupations = _Column(np.int32, WIDTH)
-        self._forms = _Column(np.uint8)
-        self._wage = _Column(np.int64)
-        self._keyword_mode = _Column(np.int8)
-        self._keyword_start = _Column(np.int64)
-        self._keyword_len = _Column(np.int32)
-        self._exclude_start = _Column(np.int64)
-        self._exclude_len = _Column(np.int32)
+        self._columns = {name: _Column(dtype) for name, dtype in _DTYPES.items()}
+        self._scratch_column = np.zeros(0, dtype=np.int8)
+        self._wage_ids: dict[tuple[str, int], int] = {}
+        self._keyword_list_ids: dict[tuple, int] = {}
         self._keyword_terms = _Column(np.int32)
         self._exclude_terms = _Column(np.int32)
-        self._keyword_used = 0
-        self._exclude_used = 0
+        self._used = {"keyword": 0, "exclude": 0}
         # Terms: distinct normalised keywords (and excluded keywords) with their n-gram postings.
         self._terms: list[str] = []
         self._term_ids: dict[str, int] = {}
         self._thresholds = _Column(np.int32)
         self._grams = _Postings()
 
-    def _share(self, value):
-        return self._shared.setdefault(value, value)
+    def _col(self, name: str) -> np.ndarray:
+        return self._columns[name].data
 
-    def _code(self, code: str) -> int:
-        return self._code_ids.setdefault(code, len(self._code_ids) + 1)  # 0 marks an empty slot
+    def _scratch(self) -> np.ndarray:
+        if len(self._scratch_column) < len(self._bodies):
+            self._scratch_column = np.zeros(max(1024, 2 * len(self._bodies)), dtype=np.int8)
+        return self._scratch_column
 
     def _append_row(self, body: ConditionBody) -> int:
         row = len(self._bodies)
         self._bodies.append(body)
         self._members.append([])
-        self._row_of[body] = row
-        for column in self._columns():
-            column.ensure(row + 1)
-        self._alive.data[row] = True
-        place_any = not body.prefectures and not body.municipalities
-        self._place_any.data[row] = place_any or len(body.prefectures) > WIDTH or len(body.municipalities) > WIDTH
-        self._prefectures.data[row] = _padded([self._code(code) for code in body.prefectures])
-        self._municipalities.data[row] = _padded([self._code(code) for code in body.municipalities])
-        self._occupation_any.data[row] = not body.occupations or len(body.occupations) > WIDTH
-        self._occupations.data[row] = _padded([self._code(code) for code in body.occupations])
-        self._forms.data[row] = sum(1 << form for form in body.forms)
-        self._wage.data[row] = -1 if body.wage_min is None else body.wage_min_monthly
-        self._keyword_mode.data[row] = 0 if not body.keywords else (1 if body.keyword_mode == "and" else 2)
-        self._keyword_start.data[row], self._keyword_len.data[row] = self._store_terms(
-            body.keywords, self._keyword_terms, "_keyword_used")
-        self._exclude_start.data[row], self._exclude_len.data[row] = self._store_terms(
-            body.excludes, self._exclude_terms, "_exclude_used")
-        if place_any:
-            self._postings.add(_PLACE_ANY, row)
-        for code in body.prefectures:
-            self._postings.add(("p", code), row)
-        for code in body.municipalities:
-            self._postings.add(("m", code), row)
-        if not body.occupations:
-            self._postings.add(_OCCUPATION_ANY, row)
-        for code in body.occupations:
-            self._postings.add(("o", code), row)
+        self._row_of_body[body] = row
+        values = {
+            "alive": True,
+            "forms": sum(1 << form for form in body.forms),
+            "wage": -1 if body.wage_min is None else body.wage_min_monthly,
+            "wage_id": 0 if body.wage_min is None else _id_of(self._wage_ids, (body.wage_type, body.wage_min)),
+            "keyword_mode": 0 if not body.keywords else (1 if body.keyword_mode == "and" else 2),
+            "keywords_id": 0 if not body.keywords else _id_of(self._keyword_list_ids, body.keywords),
+        }
+        values["keyword_start"], values["keyword_len"] = self._store_terms(body.keywords, "keyword")
+        values["exclude_start"], values["exclude_len"] = self._store_terms(body.excludes, "exclude")
+        if self._staged is not None:
+            for name, value in values.items():
+                self._staged[name].append(value)
+        else:
+            for name, value in values.items():
+                column = self._columns[name]
+                if row >= len(column.data):
+                    column.ensure(row + 1)
+                column.data[row] = value
+        places = body.prefectures + body.municipalities or (None,)
+        for occupation in body.occupations or (None,):
+            for place in places:
+                self._postings.add((place, occupation), row)
         return row
 
-    def _columns(self):
-        return (self._alive, self._place_any, self._prefectures, self._municipalities, self._occupation_any,
-                self._occupations, self._forms, self._wage, self._keyword_mode, self._keyword_start,
-                self._keyword_len, self._exclude_start, self._exclude_len)
+    def _store_terms(self, keywords, kind: str) -> tuple[int, int]:
+        start = self._used[kind]
+        if not keywords:
+            return start, 0
+        terms = [self._term(keyword.norm) for keyword in keywords]
+        if self._staged is not None:
+            self._staged[kind].extend(terms)
+        else:
+            flat = self._keyword_terms if kind == "keyword" else self._exclude_terms
+            flat.ensure(start + len(terms))
+            flat.data[start:start + len(terms)] = terms
+        self._used[kind] = start + len(terms)
+        return start, len(terms)
 
-    def _store_terms(self, keywords, flat: "_Column", used_attr: str) -> tuple[int, int]:
-        start = getattr(self, used_attr)
-        flat.ensure(start + len(keywords))
-        for offset, keyword in enumerate(keywords):
-            flat.data[start + offset] = self._term(keyword.norm)
-        setattr(self, used_attr, start + len(keywords))
-        return start, len(keywords)
+    def _unstage(self) -> None:
+        staged, self._staged = self._staged, None
+        for name, values in staged.items():
+            column = {"keyword": self._keyword_terms, "exclude": self._exclude_terms}.get(name) or self._columns[name]
+            column.data = np.array(values, dtype=column.data.dtype)
+            column.ensure(len(values) + 1)  # never empty, and room for the next add
 
     def _term(self, norm: str) -> int:
         term = self._term_ids.get(norm)
@@ -296,14 +322,14 @@ class ConditionIndex:
     def _compact(self) -> None:
         """Rebuild rows, postings and terms from the living bodies (drops tombstones)."""
         living = [(body, self._members[row]) for row, body in enumerate(self._bodies) if body is not None]
-        conditions = self._conditions
         self._reset()
-        self._conditions = conditions
+        self._staged = {name: [] for name in (*_DTYPES, "keyword", "exclude")}
         for body, members in living:
             row = self._append_row(body)
             self._members[row] = members
-            for condition_id in members:
-                self._conditions[condition_id] = (conditions[condition_id][0], row)
+            for condition_id, _ in members:
+                self._row_of_condition[condition_id] = row
+        self._unstage()
 
 
 def gram_threshold(length: int) -> int:
@@ -327,8 +353,25 @@ def _term_grams(norm: str) -> list[str]:
     return [norm[i:i + 2] for i in range(len(norm) - 1)]  # repeats kept: counts are per position
 
 
-def _padded(codes: list[int]) -> list[int]:
-    return (codes + [0] * WIDTH)[:WIDTH]
+_bare_match, _set_job, _set_condition, _set_seeker, _set_score, _set_reasons = (
+    object.__new__, Match.job_number.__set__, Match.condition_id.__set__, Match.seeker_id.__set__,
+    Match.score.__set__, Match.reasons.__set__)
+
+
+def _new_match(job_number, condition_id, seeker_id, score, reasons) -> Match:
+    """``Match(...)`` at half the cost: a frozen dataclass's ``__init__`` goes through
+    ``object.__setattr__`` per field, and an offer can match thousands of conditions."""
+    match = _bare_match(Match)
+    _set_job(match, job_number)
+    _set_condition(match, condition_id)
+    _set_seeker(match, seeker_id)
+    _set_score(match, score)
+    _set_reasons(match, reasons)
+    return match
+
+
+def _id_of(ids: dict, value) -> int:
+    return ids.setdefault(value, len(ids) + 1)  # 0 means "none"
 
 
 class _Column:
@@ -336,12 +379,12 @@ class _Column:
 
     __slots__ = ("data",)
 
-    def __init__(self, dtype, width: int | None = None) -> None:
-        self.data = np.zeros((1024,) if width is None else (1024, width), dtype=dtype)
+    def __init__(self, dtype) -> None:
+        self.data = np.zeros(1024, dtype=dtype)
 
     def ensure(self, size: int) -> None:
         if size > len(self.data):
-            grown = np.zeros((max(size, 2 * len(self.data)),) + self.data.shape[1:], dtype=self.data.dtype)
+            grown = np.zeros(max(size, 2 * len(self.data)), dtype=self.data.dtype)
             grown[: len(self.data)] = self.data
             self.data = grown
 
@@ -361,11 +404,6 @@ class _Postings:
         if buffer is None:
             buffer = self._pending[key] = array("i")
         buffer.append(value)
-
-    def size(self, key) -> int:
-        current = self._arrays.get(key)
-        buffer = self._pending.get(key)
-        return (0 if current is None else len(current)) + (0 if buffer is None else len(buffer))
 
     def get(self, key) -> np.ndarray | None:
         buffer = self._pending.pop(key, None)

@@ -7,7 +7,8 @@ rules themselves are written down in the package docstring (``matchers/__init__.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -38,16 +39,15 @@ SCORE_WAGE = 10
 SCORE_KEYWORD_TITLE, SCORE_KEYWORD_OTHER, SCORE_KEYWORD_CLOSE, SCORE_KEYWORD_CAP = 10, 6, 4, 30
 
 
-@dataclass(frozen=True, slots=True)
-class Keyword:
+class Keyword(NamedTuple):
     text: str  # as shown to the seeker (NFKC, spaces collapsed)
     norm: str  # as compared (see ``normalise``)
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionBody:
+class ConditionBody(NamedTuple):
     """Everything of a condition that decides a match — not who owns it. Conditions with equal
-    bodies always match the same offers with the same score and reasons."""
+    bodies always match the same offers with the same score and reasons. (A named tuple: an
+    index hashes millions of them.)"""
 
     keywords: tuple[Keyword, ...] = ()
     keyword_mode: str = "and"
@@ -72,24 +72,30 @@ class KeywordHit:
     close: bool  # found only as a close spelling (fuzzy)
 
 
-def prepare(condition: Condition, share: Callable = lambda value: value) -> ConditionBody:
-    """The body of a condition, normalised. ``share`` lets an index keep one copy of equal
-    tuples (the same prefecture list is stored by hundreds of thousands of conditions)."""
+def prepare(condition: Condition) -> ConditionBody:
+    """The body of a condition, normalised. Equal inputs give the very same tuples (cached), so
+    an index holding millions of bodies keeps one copy of each common prefecture list."""
     keywords = _keywords(condition.keywords)
     wage_min = condition.wage_min
     return ConditionBody(
-        keywords=share(keywords),
-        keyword_mode=condition.keyword_mode if keywords else "and",
-        excludes=share(_keywords(condition.exclude_keywords)),
-        prefectures=share(tuple(sorted(set(condition.prefecture_codes)))),
-        municipalities=share(tuple(sorted(set(condition.municipality_codes)))),
-        occupations=share(tuple(sorted(set(condition.occupation_codes)))),
-        forms=share(tuple(sorted(set(condition.employment_forms)))),
-        wage_type=(condition.wage_type or "monthly") if wage_min is not None else None,
-        wage_min=wage_min,
+        keywords,
+        condition.keyword_mode if keywords else "and",
+        _keywords(condition.exclude_keywords),
+        _codes(condition.prefecture_codes),
+        _codes(condition.municipality_codes),
+        _codes(condition.occupation_codes),
+        _codes(condition.employment_forms),
+        (condition.wage_type or "monthly") if wage_min is not None else None,
+        wage_min,
     )
 
 
+@lru_cache(maxsize=1 << 16)
+def _codes(raw: tuple) -> tuple:
+    return tuple(sorted(set(raw)))
+
+
+@lru_cache(maxsize=1 << 16)
 def _keywords(raw: tuple[str, ...]) -> tuple[Keyword, ...]:
     seen: dict[str, Keyword] = {}
     for text in raw:
@@ -108,7 +114,7 @@ class OfferView:
     per-offer memo of keyword look-ups (each distinct keyword is searched once per offer)."""
 
     __slots__ = ("offer", "fields", "prefecture", "municipality", "occupation", "middle",
-                 "major", "form", "wage_upper", "wage_upper_monthly", "_hits", "_exact", "_texts")
+                 "major", "form", "wage_upper", "wage_upper_monthly", "explanations", "_hits", "_exact")
 
     def __init__(self, offer: JobOffer) -> None:
         self.offer = offer
@@ -128,6 +134,7 @@ class OfferView:
         self.wage_upper = upper
         self.wage_upper_monthly = None if upper is None else monthly(offer.wage_type, upper)
         self._hits: dict[str, KeywordHit | None] = {}
+        self.explanations: dict[tuple, tuple[int, tuple[str, ...]]] = {}
         self._exact: dict[str, bool] = {}
 
     def texts(self) -> list[str]:
@@ -185,11 +192,11 @@ def evaluate(view: OfferView, body: ConditionBody) -> tuple[int, tuple[str, ...]
         return None
     if any(view.contains(keyword.norm) for keyword in body.excludes):
         return None
-    hits = [(keyword, view.keyword_hit(keyword.norm)) for keyword in body.keywords]
-    found = [(keyword, hit) for keyword, hit in hits if hit is not None]
-    if body.keywords and (len(found) < len(hits) if body.keyword_mode == "and" else not found):
-        return None
-    return _explain(view, body, found, place, occupation)
+    if body.keywords:
+        found = sum(view.keyword_hit(keyword.norm) is not None for keyword in body.keywords)
+        if found < len(body.keywords) if body.keyword_mode == "and" else not found:
+            return None
+    return explain(view, body, place, occupation)
 
 
 def _place(view: OfferView, body: ConditionBody) -> str | None:
@@ -214,11 +221,26 @@ def _occupation(view: OfferView, body: ConditionBody) -> tuple[str, str] | tuple
     return None
 
 
-def _explain(view, body, found, place, occupation) -> tuple[int, tuple[str, ...]]:
+def explain(view: OfferView, body: ConditionBody, place: str, occupation: tuple) -> tuple[int, tuple[str, ...]]:
+    """Score and reasons of a match, given which place rule ("municipality", "prefecture",
+    "anywhere") and which occupation code ((level, code), or () for any) let it through. The
+    answer depends on nothing else of the body than its keywords, whether it asks for forms and
+    its wage, so it is memoised per offer on exactly those."""
+    key = (place, occupation, bool(body.forms), body.wage_type, body.wage_min, body.keywords)
+    outcome = view.explanations.get(key)
+    if outcome is None:
+        outcome = view.explanations[key] = _explain(view, body, place, occupation)
+    return outcome
+
+
+def _explain(view, body, place, occupation) -> tuple[int, tuple[str, ...]]:
     score = SCORE_BASE
     reasons: list[str] = []
     keyword_points = 0
-    for keyword, hit in found:
+    for keyword in body.keywords:
+        hit = view.keyword_hit(keyword.norm)
+        if hit is None:
+            continue
         where = "・".join(hit.fields)
         if hit.close:
             keyword_points += SCORE_KEYWORD_CLOSE
@@ -249,6 +271,7 @@ def _explain(view, body, found, place, occupation) -> tuple[int, tuple[str, ...]
     return score, tuple(reasons)
 
 
+@lru_cache(maxsize=1 << 14)
 def _wage_text(wage_type: str | None, amount: int) -> str:
     wage_type = wage_type or "monthly"
     text = f"{WAGE_LABEL[wage_type]} {amount:,}円"

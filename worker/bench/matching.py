@@ -1,0 +1,198 @@
+"""The matching benchmark: N generated conditions, M generated offers; the index against the
+reference loop and against the PostgreSQL baseline a Python team would build first.
+
+Data comes from ``worker.seed.generate`` (skewed like the real thing: Tokyo and the big cities,
+common occupations, about half the conditions with keywords)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime
+
+import numpy
+import rapidfuzz
+
+from matchers import Condition, ConditionIndex, JobOffer, ReferenceMatcher, parse_condition, parse_job
+from matchers.rules import OfferView, evaluate, prepare
+from worker.seed.generate import condition_records, job_offer_records
+
+
+def run(*, conditions: int, jobs: int, reference_sample: int, postgres_url: str | None = None,
+        postgres_jobs: int = 200, seed: int = 1) -> dict:
+    started = time.perf_counter()
+    stored = [parse_condition(record) for record in condition_records(conditions, seed=seed)]
+    offers = [parse_job(record) for record in job_offer_records(jobs, seed=seed)]
+    generate_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    index = ConditionIndex(stored)
+    build_s = time.perf_counter() - started
+
+    latencies, answers = [], []
+    started = time.perf_counter()
+    for offer in offers:
+        begin = time.perf_counter()
+        answers.append(index.match(offer))
+        latencies.append(time.perf_counter() - begin)
+    match_s = time.perf_counter() - started
+    total_matches = sum(len(found) for found in answers)
+    peak_rss_mb = _peak_rss_mb()  # before the reference and the baseline add their own memory
+
+    sample = offers[:reference_sample]
+    reference_s, reference_identical = _reference(stored, sample, answers)
+    index_sample_s = sum(latencies[: len(sample)])
+    result = {
+        "n_conditions": conditions,
+        "n_distinct_condition_bodies": index.distinct_bodies,
+        "n_jobs": jobs,
+        "build_s": round(build_s, 2),
+        "p50_ms": round(_percentile(latencies, 50) * 1000, 3),
+        "p99_ms": round(_percentile(latencies, 99) * 1000, 3),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 3),
+        "jobs_per_s": round(jobs / match_s, 1),
+        "matches_per_s": round(total_matches / match_s, 1),
+        "matches_per_job": round(total_matches / jobs, 1),
+        "peak_rss_mb": peak_rss_mb,
+        "reference_sample": len(sample),
+        "reference_ms_per_job": round(reference_s / len(sample) * 1000, 1) if sample else None,
+        "reference_speedup": round(reference_s / index_sample_s, 1) if sample and index_sample_s else None,
+        "postgres_jobs": None,
+        "postgres_ms_per_job": None,
+        "postgres_speedup": None,
+        "identical": reference_identical,
+    }
+    if postgres_url:
+        pg_offers = offers[:postgres_jobs]
+        postgres_s, postgres_identical = _postgres(postgres_url, stored, pg_offers, answers)
+        index_pg_s = sum(latencies[: len(pg_offers)])
+        result.update(
+            postgres_jobs=len(pg_offers),
+            postgres_ms_per_job=round(postgres_s / len(pg_offers) * 1000, 2),
+            postgres_speedup=round(postgres_s / index_pg_s, 1),
+            identical=reference_identical and postgres_identical,
+        )
+    result.update(
+        generate_s=round(generate_s, 1),
+        peak_rss_total_mb=_peak_rss_mb(),
+        machine=_machine(),
+        measured_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    return result
+
+
+def _reference(stored: list[Condition], sample: list[JobOffer], answers: list[list]) -> tuple[float, bool]:
+    if not sample:
+        return 0.0, True
+    reference = ReferenceMatcher(stored)
+    started = time.perf_counter()
+    expected = [reference.match(offer) for offer in sample]
+    elapsed = time.perf_counter() - started
+    return elapsed, expected == answers[: len(sample)]
+
+
+def _percentile(values: list[float], percent: float) -> float:
+    return float(numpy.percentile(values, percent)) if values else 0.0
+
+
+def _peak_rss_mb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # Linux reports KiB
+
+
+def _machine() -> dict:
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
+    except OSError:
+        pass
+    try:
+        memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError):
+        memory_gb = None
+    return {
+        "cpu": model or platform.processor(),
+        "cpus": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "rapidfuzz": rapidfuzz.__version__,
+        "platform": platform.platform(),
+    }
+
+
+# -- the PostgreSQL baseline -----------------------------------------------------------------
+
+_TABLE = """
+CREATE TABLE {schema}.condition (
+    row_id bigint PRIMARY KEY,
+    prefecture_codes text[] NOT NULL,
+    municipality_codes text[] NOT NULL,
+    occupation_codes text[] NOT NULL,
+    employment_forms int[] NOT NULL,
+    wage_min_monthly bigint
+)"""
+_INDEXES = [
+    "CREATE INDEX ON {schema}.condition USING gin (prefecture_codes)",
+    "CREATE INDEX ON {schema}.condition USING gin (municipality_codes)",
+    "CREATE INDEX ON {schema}.condition USING gin (occupation_codes)",
+]
+# The structured part in SQL; an empty array means "any", as in the specification.
+_QUERY = """
+SELECT row_id FROM {schema}.condition
+WHERE (prefecture_codes && %(prefecture)s::text[] OR municipality_codes && %(municipality)s::text[]
+       OR (prefecture_codes = '{{}}' AND municipality_codes = '{{}}'))
+  AND (occupation_codes = '{{}}' OR occupation_codes && %(occupations)s::text[])
+  AND (employment_forms = '{{}}' OR employment_forms && %(forms)s::int[])
+  AND (wage_min_monthly IS NULL OR wage_min_monthly <= %(wage)s)"""
+
+
+def _postgres(url: str, stored: list[Condition], offers: list[JobOffer], answers: list[list]) -> tuple[float, bool]:
+    """One SQL query per offer over GIN-indexed code arrays, then the keyword rules in Python on
+    its candidates. Runs in a schema of its own that is dropped afterwards."""
+    import psycopg
+
+    schema = f"bench_matching_{uuid.uuid4().hex[:8]}"
+    bodies = [prepare(condition) for condition in stored]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            conn.execute(_TABLE.format(schema=schema))
+            with conn.cursor().copy(f"COPY {schema}.condition FROM STDIN") as copy:
+                for row, body in enumerate(bodies):
+                    copy.write_row((row, list(body.prefectures), list(body.municipalities), list(body.occupations),
+                                    list(body.forms), body.wage_min_monthly))
+            for statement in _INDEXES:
+                conn.execute(statement.format(schema=schema))
+            conn.execute(f"ANALYZE {schema}.condition")
+            query = _QUERY.format(schema=schema)
+            identical = True
+            started = time.perf_counter()
+            for number, offer in enumerate(offers):
+                found = _postgres_match(conn, query, stored, bodies, offer)
+                identical &= found == [(m.condition_id, m.score) for m in answers[number]]
+            elapsed = time.perf_counter() - started
+        finally:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    return elapsed, identical
+
+
+def _postgres_match(conn, query, stored, bodies, offer: JobOffer) -> list[tuple]:
+    view = OfferView(offer)
+    occupations = [code for code in (view.occupation, view.middle, view.major) if code]
+    rows = conn.execute(query, {
+        "prefecture": [view.prefecture], "municipality": [view.municipality] if view.municipality else [],
+        "occupations": occupations, "forms": [view.form] if view.form else [],
+        "wage": view.wage_upper_monthly if view.wage_upper_monthly is not None else -1,
+    }).fetchall()
+    found = []
+    for (row,) in rows:
+        outcome = evaluate(view, bodies[row])  # the keyword rules, as the index and reference apply them
+        if outcome is not None:
+            found.append((stored[row].condition_id, outcome[0]))
+    found.sort()
+    return found

@@ -1,0 +1,30 @@
+"""``mypage-worker bench``: the matching benchmark (generated data; prints one JSON object)."""
+
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("bench", help="benchmark the condition index against the reference and PostgreSQL")
+    parser.add_argument("--conditions", type=int, default=50_000, help="stored conditions to generate (N)")
+    parser.add_argument("--jobs", type=int, default=1_000, help="job offers to match (M)")
+    parser.add_argument("--reference-sample", type=int, default=10, help="offers also run through the reference (K)")
+    parser.add_argument("--postgres", metavar="URL", help="also time the PostgreSQL baseline in a throw-away schema")
+    parser.add_argument("--postgres-jobs", type=int, default=200, help="offers run through the PostgreSQL baseline")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="print one JSON object (default: a readable table)")
+    parser.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from worker.bench.matching import run
+
+    result = run(conditions=args.conditions, jobs=args.jobs, reference_sample=args.reference_sample,
+                 postgres_url=args.postgres, postgres_jobs=args.postgres_jobs, seed=args.seed)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        for key, value in result.items():
+            print(f"{key:>28}  {value}")
+    return 0 if result["identical"] else 1
