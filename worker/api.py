@@ -30,6 +30,8 @@ Online referral and messages
     list_messages
 Staff and employers
     make_unusable, lift_unusable, report_no_show, lift_restriction
+Hints to the worker (after the site's commit; see ``worker.announce``)
+    condition_changed, job_offer_posted, mail_queued, configure_hints
 Periodic rules (the worker's scheduler calls these)
     expire_password_requests, notify_expiring_registrations, expire_registrations,
     apply_no_show_restrictions, delete_expired_messages, warn_before_deletion,
@@ -38,6 +40,8 @@ Periodic rules (the worker's scheduler calls these)
 
 from __future__ import annotations
 
+from worker.announce import condition_changed, job_offer_posted, mail_queued
+from worker.announce import configure as configure_hints
 from worker.domain.errors import (
     AccountNotOpen,
     AccountRestricted,
@@ -116,6 +120,8 @@ __all__ = [
     # online referral, messages
     "ReferralLetter", "apply_online", "list_referrals", "view_referral",
     "send_to_employer", "receive_from_employer", "list_messages",
+    # hints to the worker
+    "condition_changed", "job_offer_posted", "mail_queued", "configure_hints",
     # staff, employers, retention
     "make_unusable", "lift_unusable", "report_no_show", "lift_restriction", "apply_no_show_restrictions",
     "delete_expired_messages", "warn_before_deletion", "delete_lapsed_my_pages",

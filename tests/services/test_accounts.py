@@ -17,6 +17,7 @@ from worker.domain.errors import (
     InvalidInput,
     NotFound,
     PasswordPolicyViolation,
+    RegistrationInvalid,
 )
 from worker.domain.keys import derive_authentication_key
 from worker.domain.models import (
@@ -50,6 +51,7 @@ from worker.services.accounts import (
     withdraw,
 )
 from worker.services.outbox import enqueue_mail
+from worker.services.restrictions import make_unusable
 from worker.services.passwords import verify_password
 
 PASSWORD = "@abcd1234"
@@ -313,6 +315,24 @@ def test_four_wrong_tries_still_leave_the_right_key_working(engine, session):
     with session_scope(engine) as attempt:
         complete(attempt, seeker.email, key_of(request))
     assert row(session, Seeker, seeker.id)["account_state"] == AccountState.OPEN
+
+
+def test_a_key_cannot_open_an_account_staff_made_unusable_meanwhile(session):
+    seeker, request = opened_by_request(session)
+    make_unusable(session, seeker_id=seeker.id, now=NOW + timedelta(minutes=1))
+    session.commit()
+    with pytest.raises(AuthenticationKeyInvalid):
+        complete(session, seeker.email, key_of(request))
+    assert row(session, Seeker, seeker.id)["account_state"] == AccountState.UNUSABLE
+
+
+def test_a_key_cannot_open_an_account_whose_registration_became_invalid_meanwhile(session):
+    seeker, request = opened_by_request(session)
+    seeker.registration_status = RegistrationStatus.INVALID.value
+    session.commit()
+    with pytest.raises(RegistrationInvalid):
+        complete(session, seeker.email, key_of(request))
+    assert row(session, Seeker, seeker.id)["account_state"] == AccountState.NOT_OPENED
 
 
 def test_a_33_character_password_is_refused_and_the_key_is_not_spent(session):

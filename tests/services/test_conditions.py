@@ -59,7 +59,9 @@ def test_the_registered_condition_does_not_count_towards_the_three(session, seek
 
 def test_after_deleting_one_a_new_one_fits_again(session, seeker):
     first, *_ = [save(session, seeker) for _ in range(3)]
-    delete_saved_search(session, seeker_id=seeker.id, condition_id=first.id)
+    delete_saved_search(session, seeker_id=seeker.id, condition_id=first.id, now=NOW + timedelta(hours=1))
+    assert row(session, Condition, first.id) == {}
+    assert row(session, Seeker, seeker.id)["updated_at"] == NOW + timedelta(hours=1)
     save(session, seeker)
     assert len(list_saved_searches(session, seeker_id=seeker.id)) == 3
 
@@ -97,7 +99,7 @@ def test_another_seekers_search_cannot_be_edited_or_deleted(session, seeker):
     with pytest.raises(NotFound, match="検索条件が見つかりません"):
         update_saved_search(session, seeker_id=seeker.id, condition_id=theirs.id, now=NOW, name="x")
     with pytest.raises(NotFound):
-        delete_saved_search(session, seeker_id=seeker.id, condition_id=theirs.id)
+        delete_saved_search(session, seeker_id=seeker.id, condition_id=theirs.id, now=NOW)
     assert row(session, Condition, theirs.id)["name"] == ""
 
 
@@ -106,7 +108,7 @@ def test_the_registered_condition_is_not_a_saved_search_to_delete(session, seeke
     session.add(registered)
     session.flush()
     with pytest.raises(NotFound):
-        delete_saved_search(session, seeker_id=seeker.id, condition_id=registered.id)
+        delete_saved_search(session, seeker_id=seeker.id, condition_id=registered.id, now=NOW)
 
 
 def test_saving_is_refused_while_the_registration_is_invalid_and_nothing_changes(session):

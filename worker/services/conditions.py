@@ -184,11 +184,17 @@ def update_saved_search(session: Session, *, seeker_id: int, condition_id: int, 
     return row
 
 
-def delete_saved_search(session: Session, *, seeker_id: int, condition_id: int) -> None:
-    require(session, seeker_id, Action.SAVE_CONDITION)
+def delete_saved_search(session: Session, *, seeker_id: int, condition_id: int, now: datetime) -> None:
+    """Delete a saved search. The seeker row is marked changed at ``now``: a deleted condition
+    leaves no row behind, and the worker's condition index notices deletions through the seeker."""
+    require_aware(now)
+    seeker = require(session, seeker_id, Action.SAVE_CONDITION)
     row = _saved(session, seeker_id, condition_id)
     session.execute(delete(Condition).where(Condition.id == row.id))
     session.expunge(row)
+    seeker.updated_at = now
+    session.add(seeker)
+    session.flush()
 
 
 def set_saved_search_mails(session: Session, *, seeker_id: int, enabled: bool, now: datetime) -> Seeker:
