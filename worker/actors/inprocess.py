@@ -1,8 +1,9 @@
-"""The in-process broker with worker threads: ``mypage-worker run``, the demo and the tests on
-embedded defaults. dramatiq's StubBroker keeps the messages in this process's memory and a
-dramatiq Worker consumes them on threads. Stopping returns nothing to any queue — the messages
-die with the process — which is fine because they are only hints: the sweeper re-sends
-whatever the database still shows pending."""
+"""Worker threads in this process: ``mypage-worker run``, the demo and the tests.
+
+On embedded defaults (no Redis) the broker is dramatiq's in-process StubBroker: messages live in
+this process's memory and a dramatiq Worker consumes them on threads. Stopping loses whatever is
+still queued — which is fine because messages are only hints: the sweeper re-sends whatever the
+database still shows pending. With Redis configured the same threads consume from Redis."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from worker.config import Settings
 class InProcessWorker:
     def __init__(self, settings: Settings, *, threads: int | None = None, runtime: Runtime | None = None,
                  warm_up: bool = True):
-        if settings.redis_url:
-            raise ValueError("the in-process worker runs without Redis; use `mypage-worker worker` with Redis")
         self.runtime = runtime or Runtime(settings)
         self.dispatcher: Dispatcher = setup(settings, runtime=self.runtime, warm_up=warm_up)
         self.broker = self.dispatcher.broker
@@ -33,7 +32,10 @@ class InProcessWorker:
         return self
 
     def join(self, *, timeout_s: float = 120.0) -> None:
-        """Wait until every queue is empty and no message is in flight (follow-up hints included)."""
+        """Wait until every queue is empty and no message is in flight (follow-up hints included).
+        In-process broker only."""
+        if not hasattr(self.broker, "dead_letters_by_queue"):
+            raise TypeError("join() waits on the in-process broker only")
         deadline = time.monotonic() + timeout_s
         quiet_rounds = 0
         while quiet_rounds < 2:

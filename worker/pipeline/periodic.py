@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -141,6 +141,9 @@ def queue_leftover_digests(session: Session, settings: Settings, *, now: datetim
     recipients = dict(session.execute(select(Seeker.id, Seeker.email).where(Seeker.id.in_(list(items)))).all()) \
         if items else {}
     outcome = digest.queue_recommendation_digests(session, settings, items, recipients, now=now)
+    placed = [item for seeker_id in outcome.placed for item in items[seeker_id]]
+    for start in range(0, len(placed), 5_000):
+        session.execute(update(InboxItem).where(InboxItem.id.in_(placed[start:start + 5_000])).values(mailed_at=now))
     return outcome.queued + outcome.extended
 
 

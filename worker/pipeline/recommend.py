@@ -25,12 +25,13 @@ from sqlmodel import Session
 
 from worker import metrics
 from worker.config import Settings
-from worker.db import insert_ignore, session_scope
+from worker.db import session_scope
 from worker.domain.models import (
     Condition, ConditionKind, InboxItem, InboxKind, JobOffer, MatchingStatus, OutboxMail, Seeker, utcnow,
 )
 from worker.pipeline import digest
-from worker.pipeline.quiet_hours import local_date, sending_time
+from worker.pipeline.bulk import among, insert_ignore_returning
+from worker.pipeline.quiet_hours import local_date
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
 
@@ -136,16 +137,20 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     if dry_run:
         return _dry_run_counts(session, settings, rows, report, planned if planned is not None else set(), now)
 
-    report.inbox_items = insert_ignore(session, InboxItem, rows, conflict=["dedupe_key"])
-    unmailed = _unmailed_items(session, [r["dedupe_key"] for r in rows])
+    # Items go in already marked as mailed: nearly all join a digest below; the few whose seeker
+    # has used up today's mails are unmarked again, so most rows are written once.
+    inserted = insert_ignore_returning(session, InboxItem, rows, conflict=["dedupe_key"],
+                                       returning=["id", "seeker_id", "job_offer_id"])
+    report.inbox_items = len(inserted)
     items: dict[int, list[int]] = {}
     new_pairs: set[tuple[int, int]] = set()
-    for item in unmailed:
+    for item in inserted:
         items.setdefault(item.seeker_id, []).append(item.id)
         new_pairs.add((item.seeker_id, item.job_offer_id))
     report.seekers = set(items)
 
     digests = digest.queue_recommendation_digests(session, settings, items, live.recipients, now=now)
+    _unmark_mailed(session, digest.unplaced(items, digests))
     saved: dict[int, tuple[int, list[int]]] = {}
     for offer, m in pairs:
         kind, notify = live.conditions[m.condition_id]
@@ -156,7 +161,7 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     report.mails_queued = digests.queued
     report.digests_extended = digests.extended
     report.saved_search_mails = searches.queued
-    report.mails_due_now = digests.due_now or searches.due_now
+    report.mails_due_now = any(t is not None and t <= now for t in (digests.earliest, searches.earliest))
     return report
 
 
@@ -176,6 +181,7 @@ def _inbox_row(offer: JobOffer, m: matchers.Match, now: datetime) -> dict:
         "body": offer.employer_name or "",
         "score": m.score,
         "reasons": list(m.reasons),
+        "mailed_at": now,
         "created_at": now,
     }
 
@@ -183,7 +189,8 @@ def _inbox_row(offer: JobOffer, m: matchers.Match, now: datetime) -> dict:
 def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[int]:
     """Conditional update pending → matched; returns the ids this transaction changed."""
     table = JobOffer.__table__
-    stmt = (update(table).where(table.c.id.in_(offer_ids), table.c.matching_status == MatchingStatus.PENDING.value)
+    stmt = (update(table).where(among(session, table.c.id, offer_ids),
+                                table.c.matching_status == MatchingStatus.PENDING.value)
             .values(matching_status=MatchingStatus.MATCHED.value, matched_at=now).returning(table.c.id))
     return set(session.connection().execute(stmt).scalars())
 
@@ -194,7 +201,8 @@ def _live(session: Session, seeker_ids: set[int], condition_ids: set[int], *, lo
     seekers = sorted(seeker_ids)
     for start in range(0, len(seekers), IN_CHUNK):
         stmt = (select(Seeker.id, Seeker.email, Seeker.saved_search_mails)
-                .where(recommendable_clause(), Seeker.id.in_(seekers[start:start + IN_CHUNK])).order_by(Seeker.id))
+                .where(recommendable_clause(), among(session, Seeker.id, seekers[start:start + IN_CHUNK]))
+                .order_by(Seeker.id))
         if lock and postgres:
             stmt = stmt.with_for_update(read=True, of=Seeker)
         for row in session.execute(stmt):
@@ -204,20 +212,17 @@ def _live(session: Session, seeker_ids: set[int], condition_ids: set[int], *, lo
     conditions = sorted(condition_ids)
     for start in range(0, len(conditions), IN_CHUNK):
         stmt = select(Condition.id, Condition.kind, Condition.notify).where(
-            Condition.id.in_(conditions[start:start + IN_CHUNK]))
+            among(session, Condition.id, conditions[start:start + IN_CHUNK]))
         for row in session.execute(stmt):
             live.conditions[row.id] = (row.kind, bool(row.notify))
     return live
 
 
-def _unmailed_items(session: Session, keys: list[str]):
-    found = []
-    for start in range(0, len(keys), IN_CHUNK):
-        found.extend(session.execute(
-            select(InboxItem.id, InboxItem.seeker_id, InboxItem.job_offer_id)
-            .where(InboxItem.dedupe_key.in_(keys[start:start + IN_CHUNK]), InboxItem.mailed_at.is_(None))
-        ))
-    return found
+def _unmark_mailed(session: Session, item_ids: list[int]) -> None:
+    table = InboxItem.__table__
+    for start in range(0, len(item_ids), IN_CHUNK):
+        session.connection().execute(
+            update(table).where(among(session, table.c.id, item_ids[start:start + IN_CHUNK])).values(mailed_at=None))
 
 
 def _dry_run_counts(session: Session, settings: Settings, rows: list[dict], report: RecommendReport,
@@ -226,17 +231,18 @@ def _dry_run_counts(session: Session, settings: Settings, rows: list[dict], repo
     existing: set[str] = set()
     for start in range(0, len(keys), IN_CHUNK):
         existing.update(session.execute(
-            select(InboxItem.dedupe_key).where(InboxItem.dedupe_key.in_(keys[start:start + IN_CHUNK]))).scalars())
+            select(InboxItem.dedupe_key).where(among(session, InboxItem.dedupe_key, keys[start:start + IN_CHUNK])))
+            .scalars())
     new = [r for r in rows if r["dedupe_key"] not in existing]
     report.inbox_items = len(new)
     report.seekers = {r["seeker_id"] for r in new}
-    day = local_date(sending_time(now, settings), settings)
+    day = local_date(digest.digest_send_time(now, settings), settings)
     first_keys = {digest.digest_key(s, day, 1): s for s in report.seekers - planned}
     taken: set[str] = set()
     for start in range(0, len(first_keys), IN_CHUNK):
         chunk = list(first_keys)[start:start + IN_CHUNK]
         taken.update(session.execute(
-            select(OutboxMail.dedupe_key).where(OutboxMail.dedupe_key.in_(chunk))).scalars())
+            select(OutboxMail.dedupe_key).where(among(session, OutboxMail.dedupe_key, chunk))).scalars())
     fresh = {s for k, s in first_keys.items() if k not in taken}
     report.mails_queued = len(fresh) if settings.recommendation_mails_per_day > 0 else 0
     planned |= report.seekers

@@ -1,0 +1,25 @@
+"""``mypage-worker worker``: dramatiq's own CLI runs the worker processes against Redis.
+
+dramatiq forks ``processes`` worker processes with ``threads`` threads each, restarts none of
+them silently, and on SIGTERM or SIGINT stops them gracefully: each worker thread finishes the
+message in hand, prefetched messages go back to Redis (``worker_shutdown_timeout`` bounds the
+wait). Each process boots through ``worker.actors.entry:boot``.
+"""
+
+from __future__ import annotations
+
+from dramatiq.cli import main as dramatiq_main
+from dramatiq.cli import make_argument_parser
+
+from worker.config import Settings
+
+
+def run_worker_processes(settings: Settings, *, processes: int, threads: int, queues: list[str] | None = None,
+                         shutdown_timeout_s: float = 600.0) -> int:
+    if not settings.redis_url:
+        raise ValueError("`mypage-worker worker` needs MYPAGE_REDIS_URL; on embedded defaults use `mypage-worker run`")
+    argv = ["worker.actors.entry:boot", "--processes", str(processes), "--threads", str(threads),
+            "--worker-shutdown-timeout", str(int(shutdown_timeout_s * 1000))]
+    if queues:
+        argv += ["--queues", *queues]
+    return int(dramatiq_main(make_argument_parser().parse_args(argv)) or 0)

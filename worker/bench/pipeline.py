@@ -1,0 +1,169 @@
+"""The pipeline benchmark: one batch of new job offers through real worker processes on Redis +
+PostgreSQL, from the hints to the inbox items and queued mails.
+
+In a throw-away PostgreSQL database it seeds ``seekers`` seekers (with their registered
+conditions and saved searches) and ``offers`` job offers left pending, starts
+``mypage-worker worker`` (dramatiq processes on Redis, consuming only the matching queue so the
+numbers are about producing inbox items and mails, not sending them), waits until every
+process has loaded its condition index, then sends the hints for all offers and polls the
+database until no offer is pending. It reports inbox items per second, mails queued per second
+and the end-to-end seconds of the batch (hints sent → last offer matched), plus the cold start
+(index load) separately. Not a timed test: one command that prints JSON.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from worker.config import load_settings
+from worker.db import create_schema, make_engine
+from worker.domain.models import InboxItem, JobOffer, MatchingStatus, OutboxMail
+
+TARGET_ITEMS_PER_S = 5_000
+TARGET_BATCH_S = 60.0
+_READY = re.compile(r"condition index ready: (\d+) conditions in ([0-9.]+) s")
+
+
+def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads: int = 4,
+        postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres",
+        redis_url: str = "redis://127.0.0.1:6379/0", timeout_s: float = 1800.0,
+        log: callable = lambda message: None) -> dict:
+    from worker.actors.broker import connect
+    from worker.seed.load import seed_database
+
+    with _database(postgres_url) as url:
+        engine = make_engine(url)
+        create_schema(engine)
+        log(f"seeding {seekers:,} seekers and {offers:,} pending offers")
+        report = seed_database(engine, seekers=seekers, jobs=offers, seed=seed, new_jobs_pending=offers,
+                               today=date.today())
+        namespace = f"bench-{uuid.uuid4().hex[:8]}"
+        settings = load_settings(database_url=url, redis_url=redis_url, redis_namespace=namespace,
+                                 var_dir=Path(os.environ.get("TMPDIR", "/tmp")) / namespace)
+        env = {**os.environ, "MYPAGE_DATABASE_URL": url, "MYPAGE_REDIS_URL": redis_url,
+               "MYPAGE_REDIS_NAMESPACE": namespace, "MYPAGE_VAR_DIR": str(settings.var_dir)}
+        log(f"starting {processes} worker processes × {threads} threads")
+        with _worker(env, processes, threads) as ready:
+            builds = ready.wait_for(processes, timeout_s)
+            pending = list(_scalars(engine, select(JobOffer.id).where(
+                JobOffer.matching_status == MatchingStatus.PENDING.value).order_by(JobOffer.id)))
+            dispatcher = connect(settings)
+            log(f"sending hints for {len(pending):,} offers")
+            started = time.perf_counter()
+            dispatcher.match_job_offers(pending)
+            while _count(engine, JobOffer.matching_status == MatchingStatus.PENDING.value) and \
+                    time.perf_counter() - started < timeout_s:
+                time.sleep(0.2)
+            seconds = time.perf_counter() - started
+            dispatcher.broker.flush_all()
+            dispatcher.broker.close()
+        items = _count_rows(engine, InboxItem)
+        mails = _count_rows(engine, OutboxMail)
+        left = _count(engine, JobOffer.matching_status == MatchingStatus.PENDING.value)
+        engine.dispose()
+    result = {
+        "date": date.today().isoformat(),
+        "offers": offers,
+        "seekers": seekers,
+        "conditions": report.conditions,
+        "processes": processes,
+        "threads": threads,
+        "offers_left_pending": left,
+        "inbox_items": items,
+        "mails_queued": mails,
+        "end_to_end_s": round(seconds, 2),
+        "inbox_items_per_s": round(items / seconds, 1),
+        "mails_queued_per_s": round(mails / seconds, 1),
+        "offers_per_s": round((offers - left) / seconds, 1),
+        "index_build_s": round(max(b for _, b in builds), 2),
+        "indexed_conditions": builds[0][0],
+        "seed_s": round(report.seconds, 1),
+        "targets": {"inbox_items_per_s": TARGET_ITEMS_PER_S, "end_to_end_s": TARGET_BATCH_S},
+    }
+    result["met"] = {"inbox_items_per_s": result["inbox_items_per_s"] >= TARGET_ITEMS_PER_S,
+                     "end_to_end_s": seconds <= TARGET_BATCH_S and left == 0}
+    return result
+
+
+@contextmanager
+def _database(admin_url: str):
+    name = f"mypage_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class _Readiness:
+    """Reads the worker's log; each process logs once that its condition index is ready."""
+
+    def __init__(self, stream):
+        self.builds: list[tuple[int, float]] = []
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            found = _READY.search(line)
+            with self._changed:
+                self.lines = (self.lines + [line])[-50:]
+                if found:
+                    self.builds.append((int(found.group(1)), float(found.group(2))))
+                self._changed.notify_all()
+
+    def wait_for(self, processes: int, timeout_s: float) -> list[tuple[int, float]]:
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.builds) >= processes, timeout=timeout_s):
+                raise TimeoutError("the worker processes did not load their condition index:\n"
+                                   + "".join(self.lines))
+            return list(self.builds)
+
+
+@contextmanager
+def _worker(env: dict, processes: int, threads: int):
+    command = [sys.executable, "-c", "import sys; from worker.cli import main; sys.exit(main())", "worker",
+               "--processes", str(processes), "--threads", str(threads), "--queues", "matching"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    try:
+        yield _Readiness(proc.stderr)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _scalars(engine, stmt):
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalars().all()
+
+
+def _count(engine, where) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(JobOffer).where(where)).scalar_one()
+
+
+def _count_rows(engine, model) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()

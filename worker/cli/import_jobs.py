@@ -1,0 +1,54 @@
+"""``mypage-worker import-jobs FILE.jsonl``: job offers in the matchers' JSONL contract. Bad
+lines are reported on stderr as ``FILE:LINE: field: reason`` and skipped; the good ones are
+stored and queued for matching; the exit status is 1 when any line was rejected."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from worker.config import load_settings
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("import-jobs", help="import job offers from a JSONL file and queue them for matching")
+    parser.add_argument("file", type=Path, metavar="FILE.jsonl")
+    parser.set_defaults(func=_import_jobs)
+
+
+def _import_jobs(args) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from worker.actors.broker import connect
+    from worker.db import make_engine
+    from worker.pipeline.import_jobs import import_jobs
+
+    if not args.file.is_file():
+        print(f"{args.file}: no such file", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    engine = make_engine(settings.effective_database_url)
+    total = sum(1 for _ in args.file.open(encoding="utf-8", errors="replace"))
+    with Progress(console=Console(stderr=True)) as progress:
+        task = progress.add_task("importing", total=total)
+        report = import_jobs(engine, args.file, progress=lambda n: progress.advance(task, n))
+    for rejection in report.rejected:
+        print(f"{args.file}:{rejection.line}: {rejection.field}: {rejection.reason}", file=sys.stderr)
+    dispatcher = connect(settings)
+    if dispatcher is not None and report.pending_ids:
+        dispatcher.match_job_offers(report.pending_ids)
+        queued = "hints sent to the workers"
+    else:
+        queued = "pending: the running worker's sweeper picks them up within a minute"
+    table = Table(title=f"import-jobs {args.file}")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    table.add_row("lines read", f"{report.lines:,}")
+    table.add_row("offers imported", f"{report.imported:,}")
+    table.add_row("already present (left as they were)", f"{report.already_present:,}")
+    table.add_row("lines rejected", f"{len(report.rejected):,}")
+    table.add_row(f"waiting to be matched ({queued})", f"{len(report.pending_ids):,}")
+    Console().print(table)
+    return 1 if report.rejected else 0

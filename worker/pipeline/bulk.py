@@ -1,0 +1,119 @@
+"""Bulk statements for the pipeline's hot path, on PostgreSQL and SQLite.
+
+The pipeline writes inbox items and outbox rows by the ten thousand per transaction. Generic
+SQLAlchemy paths spend their time in Python there: ``worker.db.insert_ignore`` compiles a new
+multi-row VALUES statement per call, and psycopg parses every multi-thousand-parameter query it
+is given. So on PostgreSQL rows go in with COPY into a temporary table and one
+``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING``, and id lists travel as one array
+parameter (``= ANY(…)``); SQLite, whose driver binds parameters natively, gets one cached
+statement run with executemany. Semantics are those of ``insert_ignore``: a row whose unique
+key exists is skipped, and only the inserted rows come back.
+
+``outbox_row`` builds rows exactly as ``worker.services.outbox.enqueue_mail`` inserts them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ARRAY, any_, bindparam
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, SQLModel
+
+from worker.domain.models import MailStatus, OutboxMail, utcnow
+
+_temp_names = itertools.count()
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def among(session: Session, column, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values``: one array parameter on PostgreSQL, an expanding IN on SQLite
+    (callers keep SQLite lists under its 32,766-variable limit)."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
+
+
+def insert_ignore_returning(session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]], *,
+                            conflict: Sequence[str], returning: Sequence[str]) -> list:
+    if not rows:
+        return []
+    table = model.__table__  # type: ignore[attr-defined]
+    if is_postgres(session):
+        return _copy_insert(session, table, rows, conflict, returning)
+    from sqlalchemy.dialects.sqlite import insert
+
+    stmt = insert(table).on_conflict_do_nothing(index_elements=list(conflict)).returning(
+        *(table.c[name] for name in returning))
+    found = []
+    for start in range(0, len(rows), 5_000):
+        found.extend(session.connection().execute(stmt, list(rows[start:start + 5_000])).all())
+    return found
+
+
+def _copy_insert(session: Session, table, rows, conflict, returning) -> list:
+    from psycopg.types.json import Json
+
+    columns = list(rows[0])
+    json_columns = {c for c in columns if table.c[c].type.__class__.__name__ == "JSON"}
+    temp = f"_bulk_{table.name}_{next(_temp_names)}"
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {names} FROM "{table.name}" WITH NO DATA')
+    with cursor.copy(f'COPY "{temp}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([Json(row[c]) if c in json_columns else row[c] for c in columns])
+    cursor.execute(
+        f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{temp}" '
+        f'ON CONFLICT ({", ".join(conflict)}) DO NOTHING RETURNING {", ".join(returning)}')
+    found = cursor.fetchall()
+    cursor.execute(f'DROP TABLE "{temp}"')
+    fields = list(returning)
+    return [_Row(fields, values) for values in found]
+
+
+class _Row(tuple):
+    """A result row with attribute access, like SQLAlchemy's."""
+
+    def __new__(cls, fields, values):
+        row = super().__new__(cls, values)
+        row._fields = fields
+        return row
+
+    def __getattr__(self, name):
+        try:
+            return self[self._fields.index(name)]
+        except ValueError:
+            raise AttributeError(name) from None
+
+
+def outbox_row(*, kind: str, dedupe_key: str, recipient: str | None, context: dict[str, Any],
+               seeker_id: int | None = None, not_before: datetime | None = None,
+               expires_at: datetime | None = None) -> dict[str, Any]:
+    """One row for ``outbox_mail``, as ``enqueue_mail`` would insert it."""
+    now = utcnow()
+    return {
+        "dedupe_key": dedupe_key,
+        "kind": kind,
+        "seeker_id": seeker_id,
+        "recipient": recipient,
+        "context": context,
+        "status": MailStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "expires_at": expires_at,
+        "created_at": now,
+    }
+
+
+def enqueue_mails(session: Session, rows: Iterable[dict[str, Any]]) -> set[str]:
+    """Insert outbox rows (from :func:`outbox_row`); returns the dedupe keys actually inserted."""
+    inserted = insert_ignore_returning(session, OutboxMail, list(rows), conflict=["dedupe_key"],
+                                       returning=["dedupe_key"])
+    return {row.dedupe_key for row in inserted}
