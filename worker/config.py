@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     )
 
     recommendation_mails_per_day: int = Field(1, ge=0)
+    digest_delay_s: float = Field(
+        300.0, ge=0, description="A new recommendation digest waits this long for more offers before it may be sent")
     quiet_hours_start: int = Field(21, ge=0, le=23, description="No recommendation mail from this JST hour…")
     quiet_hours_end: int = Field(8, ge=0, le=23, description="…until this JST hour")
 
