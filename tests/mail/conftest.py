@@ -14,11 +14,11 @@ from email.policy import default as default_policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from worker.config import Settings, load_settings
 from worker.domain.models import OutboxMail
-from worker.mail.samples import SAMPLE_MAILS, sample_rows
+from worker.mail.samples import SAMPLE_MAILS, store_sample_world
 from worker.services.outbox import enqueue_mail
 
 STALL_S = 1.5  # how long a "slow" server waits; the tests' SMTP timeout is a third of it
@@ -41,13 +41,7 @@ def settings(tmp_path) -> Settings:
 @pytest.fixture
 def sample_world(engine, settings):
     """The preview's sample world (seekers, offers, inbox items…) stored in the database."""
-    order = {table.name: n for n, table in enumerate(SQLModel.metadata.sorted_tables)}
-    rows = sorted(sample_rows(settings).rows, key=lambda row: order[row.__tablename__])
-    with Session(engine) as session:
-        for row in rows:  # parents first: the tables have foreign keys but no relationships
-            session.add(row)
-            session.flush()
-        session.commit()
+    store_sample_world(engine, settings)
     return engine
 
 

@@ -4,6 +4,7 @@ a Message-ID derived from the dedupe key, and no header value with a control cha
 from __future__ import annotations
 
 import email
+import re
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.policy import compat32
@@ -89,3 +90,5 @@ def test_any_printable_subject_survives_encoding_and_parsing(subject):
     raw = build(RenderedMail("x", subject.strip(), "本文", "<p>本文</p>")).as_bytes()
     parsed = email.message_from_bytes(raw, policy=default_policy)
     assert " ".join(parsed["Subject"].split()) == " ".join(subject.split())
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    assert all(len(word) <= 75 for word in re.findall(rb"=\?utf-8\?b\?[^?]*\?=", raw))

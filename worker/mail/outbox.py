@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
 
 from worker.config import Settings
-from worker.db import session_scope
 from worker.domain.models import MailStatus, OutboxMail, utcnow
 from worker.mail.suppression import suppress
 
@@ -46,12 +46,31 @@ class ClaimedMail:
     uncertain_at: datetime | None
 
 
-def _due(now: datetime):
+def _due(now):
     return and_(
         _T.c.status.in_(_WAITING),
         _T.c.next_attempt_at <= now,
         or_(_T.c.expires_at.is_(None), _T.c.expires_at > now),
     )
+
+
+# Built once: delivery runs these for every mail, and composing the expressions anew each time
+# cost more than executing them.
+_CLAIM = (
+    update(_T)
+    .where(_T.c.id == bindparam("outbox_id"), _due(bindparam("now")))
+    .values(status=MailStatus.SENDING.value, lease_until=bindparam("lease_until"), attempts=_T.c.attempts + 1)
+    .returning(_T.c.id, _T.c.kind, _T.c.dedupe_key, _T.c.recipient, _T.c.context, _T.c.attempts,
+               _T.c.expires_at, _T.c.uncertain_at)
+)
+_STILL_OURS = update(_T).where(
+    _T.c.id == bindparam("claimed_id"),
+    _T.c.status == MailStatus.SENDING.value,
+    _T.c.attempts == bindparam("claimed_attempts"),
+)
+
+_SENT = _STILL_OURS.values(status=MailStatus.SENT.value, lease_until=None, sent_at=bindparam("sent_at"),
+                           message_id=bindparam("message_id"), recipient=None, last_error=None)
 
 
 def due_mail_ids(engine: Engine, *, limit: int = 1000, now: datetime | None = None) -> list[int]:
@@ -66,33 +85,23 @@ def claim_mail(engine: Engine, outbox_id: int, *, lease_s: float, now: datetime 
     """Take the mail for one send: a conditional UPDATE; None when it is not due or another
     worker got there first (its UPDATE matched, ours found the row no longer waiting)."""
     now = now or utcnow()
-    stmt = (
-        update(_T)
-        .where(_T.c.id == outbox_id, _due(now))
-        .values(status=MailStatus.SENDING.value, lease_until=now + timedelta(seconds=lease_s),
-                attempts=_T.c.attempts + 1)
-        .returning(_T.c.id, _T.c.kind, _T.c.dedupe_key, _T.c.recipient, _T.c.context, _T.c.attempts,
-                   _T.c.expires_at, _T.c.uncertain_at)
-    )
-    with session_scope(engine) as session:
-        row = session.execute(stmt).first()
+    with engine.begin() as conn:
+        row = conn.execute(_CLAIM, {"outbox_id": outbox_id, "now": now,
+                                    "lease_until": now + timedelta(seconds=lease_s)}).first()
     return ClaimedMail(**row._mapping) if row is not None else None
 
 
-def _finish(session, claimed: ClaimedMail, **values: Any) -> bool:
-    stmt = (
-        update(_T)
-        .where(_T.c.id == claimed.id, _T.c.status == MailStatus.SENDING.value, _T.c.attempts == claimed.attempts)
-        .values(lease_until=None, **values)
-    )
-    return session.execute(stmt).rowcount == 1
+def _finish(conn: Connection, claimed: ClaimedMail, **values: Any) -> bool:
+    stmt = _STILL_OURS.values(lease_until=None, **values)
+    return conn.execute(stmt, {"claimed_id": claimed.id, "claimed_attempts": claimed.attempts}).rowcount == 1
 
 
 def mark_sent(engine: Engine, claimed: ClaimedMail, *, message_id: str, now: datetime | None = None) -> bool:
     """The server said 250: record it at once, in its own commit. The address is no longer kept."""
-    with session_scope(engine) as session:
-        return _finish(session, claimed, status=MailStatus.SENT.value, sent_at=now or utcnow(),
-                       message_id=message_id, recipient=None, last_error=None)
+    params = {"claimed_id": claimed.id, "claimed_attempts": claimed.attempts,
+              "sent_at": now or utcnow(), "message_id": message_id}
+    with engine.begin() as conn:
+        return conn.execute(_SENT, params).rowcount == 1
 
 
 def mark_final(engine: Engine, claimed: ClaimedMail, status: MailStatus, *, error: str | None = None,
@@ -101,11 +110,11 @@ def mark_final(engine: Engine, claimed: ClaimedMail, status: MailStatus, *, erro
     dropped (after, for a 5xx, putting its hash on the suppression list in the same commit).
     ``message_id`` records what the server was offered, when it was."""
     values: dict[str, Any] = {"message_id": message_id} if message_id else {}
-    with session_scope(engine) as session:
-        done = _finish(session, claimed, status=status.value, recipient=None,
+    with engine.begin() as conn:
+        done = _finish(conn, claimed, status=status.value, recipient=None,
                        last_error=error[:500] if error else None, **values)
         if done and suppress_address and claimed.recipient:
-            suppress(session, claimed.recipient, reason=f"outbox {claimed.id}: {error or ''}")
+            suppress(Session(bind=conn), claimed.recipient, reason=f"outbox {claimed.id}: {error or ''}")
         return done
 
 
@@ -119,8 +128,8 @@ def mark_retry(engine: Engine, claimed: ClaimedMail, *, at: datetime, error: str
         values.update(status=MailStatus.UNCERTAIN.value, uncertain_at=now or utcnow())
     else:
         values.update(status=MailStatus.PENDING.value)
-    with session_scope(engine) as session:
-        return _finish(session, claimed, **values)
+    with engine.begin() as conn:
+        return _finish(conn, claimed, **values)
 
 
 def requeue_expired_leases(engine: Engine, *, now: datetime | None = None,
@@ -129,13 +138,13 @@ def requeue_expired_leases(engine: Engine, *, now: datetime | None = None,
     up its attempts — a mail that kills its worker every time — to failed). Returns the rows moved."""
     now = now or utcnow()
     expired = and_(_T.c.status == MailStatus.SENDING.value, _T.c.lease_until < now)
-    with session_scope(engine) as session:
-        failed = session.execute(
+    with engine.begin() as conn:
+        failed = conn.execute(
             update(_T).where(expired, _T.c.attempts >= max_attempts)
             .values(status=MailStatus.FAILED.value, lease_until=None, recipient=None,
                     last_error="lease expired on the last attempt")
         ).rowcount
-        requeued = session.execute(
+        requeued = conn.execute(
             update(_T).where(expired)
             .values(status=MailStatus.PENDING.value, lease_until=None, next_attempt_at=now,
                     last_error="lease expired: the sending worker stopped")
@@ -150,5 +159,5 @@ def expire_stale_mails(engine: Engine, *, now: datetime | None = None, outbox_id
     stmt = update(_T).where(_T.c.status.in_(_WAITING), _T.c.expires_at.is_not(None), _T.c.expires_at <= now)
     if outbox_id is not None:
         stmt = stmt.where(_T.c.id == outbox_id)
-    with session_scope(engine) as session:
-        return session.execute(stmt.values(status=MailStatus.EXPIRED.value, recipient=None)).rowcount
+    with engine.begin() as conn:
+        return conn.execute(stmt.values(status=MailStatus.EXPIRED.value, recipient=None)).rowcount

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlmodel import SQLModel
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
 
 from worker.config import Settings
 from worker.domain.keys import derive_authentication_key, hash_authentication_key
@@ -133,6 +134,17 @@ def _rest(settings: Settings) -> list[SQLModel]:
 def sample_rows(settings: Settings) -> SampleRows:
     """A fresh sample world (new objects each call: a test may add them to a session)."""
     return SampleRows([*_seekers(), *_job_offers(), *_inbox_items(), *_rest(settings)])
+
+
+def store_sample_world(engine: Engine, settings: Settings) -> None:
+    """Write the sample world into a database (tests and the benchmark), parents first: the
+    tables have foreign keys but no ORM relationships to order the inserts by."""
+    order = {table.name: n for n, table in enumerate(SQLModel.metadata.sorted_tables)}
+    with Session(engine) as session:
+        for row in sorted(sample_rows(settings).rows, key=lambda row: order[row.__tablename__]):
+            session.add(row)
+            session.flush()
+        session.commit()
 
 
 SAMPLE_MAILS: dict[str, SampleMail] = {
