@@ -60,8 +60,8 @@ def test_a_different_secret_key_gives_a_key_the_stored_hash_refuses(settings):
 def test_the_digest_lists_each_offer_with_place_wage_and_why_it_matched(settings):
     mail = render_mail("recommendations", build("recommendations", sample_rows(settings), settings))
     assert "（2件）" in mail.subject
-    for line in ("■介護職員（特別養護老人ホーム）", "事業所名：社会福祉法人 さくら福祉会", "就業場所：東京都",
-                 "賃金　　：月給 215,000円〜262,000円", "・希望職種（介護サービス職業従事者）に一致",
+    for line in ("■介護職員（特別養護老人ホーム）", "事業所名：社会福祉法人 さくら福祉会", "就業場所：東京都世田谷区",
+                 "賃金　　：月給 215,000円〜262,000円", "・職種が希望の職業分類（介護サービス職業従事者）に当てはまります",
                  "賃金　　：時給 1,180円〜1,300円", "https://www.hellowork.mhlw.go.jp/mypage/jobs/13010-14180061"):
         assert line in mail.text
 

@@ -7,18 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from matchers.codes import employment_forms, municipalities, prefectures, wage_types
 from worker.config import Settings
 from worker.domain.models import JobOffer
-from worker.mail.places import prefecture_name
 
 _WEEKDAYS = "月火水木金土日"
-
-WAGE_TYPES = {"monthly": "月給", "daily": "日給", "hourly": "時給"}
-
-EMPLOYMENT_FORMS = {
-    1: "正社員", 2: "正社員以外", 3: "有期雇用派遣労働者", 4: "無期雇用派遣労働者",
-    5: "パート労働者", 6: "有期雇用派遣パート", 7: "無期雇用派遣パート",
-}
 
 # The main site's pages a mail links to. The site is not ours: these paths are its routes.
 MYPAGE_PATH = "/mypage/"
@@ -43,7 +36,7 @@ def yen(amount: int) -> str:
 
 def wage_text(offer: JobOffer) -> str:
     """月給 200,000円〜250,000円 / 時給 1,100円〜 / 賃金は求人票をご確認ください"""
-    kind = WAGE_TYPES.get(offer.wage_type or "", "賃金")
+    kind = wage_types().get(offer.wage_type or "", "賃金")
     if offer.wage_min and offer.wage_max and offer.wage_max != offer.wage_min:
         return f"{kind} {yen(offer.wage_min)}〜{yen(offer.wage_max)}"
     if offer.wage_min:
@@ -51,6 +44,15 @@ def wage_text(offer: JobOffer) -> str:
     if offer.wage_max:
         return f"{kind} 〜{yen(offer.wage_max)}"
     return "賃金は求人票をご確認ください"
+
+
+def place_text(offer: JobOffer) -> str:
+    """神奈川県横浜市鶴見区, or 東京都 when the municipality is not in the shipped table."""
+    prefecture = prefectures().get(offer.prefecture_code or "")
+    if prefecture is None:
+        return "就業場所は求人票をご確認ください"
+    town = municipalities().get(offer.municipality_code or "")
+    return prefecture + town.name if town is not None and town.prefecture_code == offer.prefecture_code else prefecture
 
 
 def site_link(settings: Settings, path: str = "/") -> str:
@@ -63,9 +65,9 @@ def job_offer_facts(offer: JobOffer, settings: Settings, *, reasons: Iterable[st
         "job_number": offer.job_number,
         "title": offer.title,
         "employer": offer.employer_name or "事業所名は求人票をご確認ください",
-        "place": prefecture_name(offer.prefecture_code),
+        "place": place_text(offer),
         "wage": wage_text(offer),
-        "employment": EMPLOYMENT_FORMS.get(offer.employment_form or 0, "求人票をご確認ください"),
+        "employment": employment_forms().get(offer.employment_form or 0, "求人票をご確認ください"),
         "reasons": [str(reason) for reason in reasons],
         "url": site_link(settings, JOB_OFFER_PATH.format(job_number=offer.job_number)),
     }

@@ -102,11 +102,12 @@ def _inbox_items() -> list[InboxItem]:
     return [
         InboxItem(id=1, seeker_id=1, kind=InboxKind.RECOMMENDATION, dedupe_key="recommendation:1:1", job_offer_id=1,
                   condition_id=1, title="介護職員（特別養護老人ホーム）", score=92,
-                  reasons=["希望職種（介護サービス職業従事者）に一致", "希望勤務地（東京都）に一致",
-                           "希望賃金（月給 200,000円以上）を満たしています"]),
+                  reasons=["勤務地が希望の都道府県（東京都）です",
+                           "職種が希望の職業分類（介護サービス職業従事者）に当てはまります",
+                           "賃金（月給 262,000円）が希望の下限以上です"]),
         InboxItem(id=2, seeker_id=1, kind=InboxKind.RECOMMENDATION, dedupe_key="recommendation:1:2", job_offer_id=2,
                   condition_id=1, title="一般事務（受発注・電話応対）", score=78,
-                  reasons=["キーワード「事務」を含む", "希望勤務地（神奈川県）に一致"]),
+                  reasons=["キーワード「事務」が職種にあります", "勤務地が希望の都道府県（神奈川県）です"]),
         InboxItem(id=3, seeker_id=1, kind=InboxKind.NOTICE, dedupe_key="notice:1:2025-11-05",
                   title="年末年始の窓口業務について",
                   body="ハローワーク横浜では、12月29日（月）から1月3日（土）まで窓口業務をお休みします。\n"
