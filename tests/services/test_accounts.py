@@ -307,6 +307,17 @@ def test_five_wrong_tries_kill_the_key_even_though_each_failure_is_rolled_back(e
     assert row(session, Seeker, seeker.id)["account_state"] == AccountState.NOT_OPENED
 
 
+def test_a_wrong_key_in_the_transaction_that_made_the_request_is_counted_there(session):
+    # Nothing outside this transaction can see the request yet (and on SQLite this session
+    # holds the write lock), so the try is counted in the caller's transaction.
+    seeker = not_opened(session)
+    ask(session, seeker.email)
+    with pytest.raises(AuthenticationKeyInvalid):
+        complete(session, seeker.email, "WRONGKEY22")
+    [request] = requests_of(session, seeker.id)
+    assert (request.failed_attempts, request.status) == (1, KeyRequestStatus.PENDING)
+
+
 def test_four_wrong_tries_still_leave_the_right_key_working(engine, session):
     seeker, request = opened_by_request(session)
     for _ in range(4):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlmodel import Session
 
 from tests.services.builders import NOW, make_seeker, row, table_counts
 from worker.domain.errors import InvalidInput, LimitExceeded, NotFound, RegistrationInvalid
@@ -177,3 +180,41 @@ def test_a_condition_is_normalized_for_the_matchers():
         "municipality_codes": [], "occupation_codes": ["01", "011", "011-01"], "employment_forms": [1, 2],
         "wage_type": None, "wage_min": None,
     }
+
+
+def test_two_concurrent_saves_cannot_make_a_fourth_search(engine, session, seeker):
+    """On PostgreSQL the seeker row lock makes the second save wait for the first and count
+    again. (SQLite serializes writers with its database lock, so there is nothing to race.)"""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has a single writer: no concurrent saves to serialize")
+    for _ in range(2):
+        save(session, seeker)
+    session.commit()
+    first, second = Session(engine), Session(engine)
+    outcome: list[object] = []
+    try:
+        save(first, seeker)  # holds the seeker's row lock until it commits
+
+        def other_save():
+            try:
+                outcome.append(save(second, seeker))
+                second.commit()
+            except LimitExceeded as refused:
+                second.rollback()
+                outcome.append(refused)
+
+        thread = threading.Thread(target=other_save)
+        thread.start()
+        with engine.connect() as watcher:  # wait until the second save is queued behind the lock
+            while not watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )).scalar_one():
+                thread.join(0.05)
+                assert thread.is_alive(), outcome
+        first.commit()
+        thread.join()
+    finally:
+        first.close()
+        second.close()
+    assert [type(o) for o in outcome] == [LimitExceeded]
+    assert len(list_saved_searches(session, seeker_id=seeker.id)) == 3

@@ -37,7 +37,7 @@ def test_an_invalid_registration_refuses_what_the_leaflet_lists(action):
 
 def test_an_invalid_registration_still_lets_the_seeker_see_and_renew_it():
     assert allowed_actions(seeker_in(AccountState.OPEN, INVALID)) == {
-        Action.VIEW_REGISTRATION, Action.READ_INBOX, Action.WITHDRAW}
+        Action.REGISTRATION, Action.READ_INBOX, Action.WITHDRAW}
 
 
 @pytest.mark.parametrize("action", [Action.SELF_APPLICATION, Action.ONLINE_REFERRAL])

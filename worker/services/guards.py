@@ -26,6 +26,7 @@ from worker.domain.errors import (
     AccountNotOpen,
     AccountRestricted,
     AccountUnusable,
+    MyPageError,
     NotFound,
     RegistrationInvalid,
 )
@@ -40,7 +41,7 @@ class Action(StrEnum):
     MESSAGE = "message"  # メッセージ機能
     ONLINE_REFERRAL = "online_referral"  # オンラインハローワーク紹介 (recommended offers)
     SELF_APPLICATION = "self_application"  # オンライン自主応募
-    VIEW_REGISTRATION = "view_registration"  # 求職情報の確認・変更, 有効/無効の設定
+    REGISTRATION = "registration"  # 求職情報の確認・変更, 有効/無効の設定
     READ_INBOX = "read_inbox"  # ハローワークからのお知らせ
     WITHDRAW = "withdraw"  # 退会
 
@@ -52,7 +53,7 @@ REFUSED_WHILE_INVALID = frozenset({
 REFUSED_WHILE_RESTRICTED = frozenset({Action.ONLINE_REFERRAL, Action.SELF_APPLICATION})
 
 
-def refusal(seeker: Seeker, action: Action) -> Exception | None:
+def refusal(seeker: Seeker, action: Action) -> MyPageError | None:
     """The error that refuses ``action`` to ``seeker``, or None when it is allowed."""
     state = seeker.account_state
     if state in (AccountState.NOT_OPENED, AccountState.WITHDRAWN):

@@ -60,7 +60,7 @@ def registered_condition(session: Session, seeker_id: int) -> Condition | None:
 
 
 def view_registration(session: Session, *, seeker_id: int) -> RegistrationView:
-    seeker = require(session, seeker_id, Action.VIEW_REGISTRATION)
+    seeker = require(session, seeker_id, Action.REGISTRATION)
     condition = registered_condition(session, seeker_id)
     return RegistrationView(
         seeker_number=seeker.seeker_number,
@@ -126,7 +126,7 @@ def update_registration(session: Session, *, seeker_id: int, now: datetime,
     """Change the seeker's own 職歴, 資格 and registered 求職条件; arguments left None stay.
     Everything is checked before anything changes."""
     require_aware(now)
-    seeker = require(session, seeker_id, Action.VIEW_REGISTRATION)
+    seeker = require(session, seeker_id, Action.REGISTRATION)
     history = validate_work_history(work_history) if work_history is not None else None
     names = validate_qualifications(qualifications) if qualifications is not None else None
     fields = validate_condition(conditions) if conditions is not None else None
@@ -153,7 +153,7 @@ def set_registration_valid(session: Session, *, seeker_id: int, valid: bool, now
     無効 records today as 求職無効日; 有効 is a new registration: validity to 翌々月末 again
     and the 5-year deletion clock stops."""
     today = jst_today(now)
-    seeker = require(session, seeker_id, Action.VIEW_REGISTRATION)
+    seeker = require(session, seeker_id, Action.REGISTRATION)
     if valid:
         seeker.registration_status = RegistrationStatus.VALID.value
         seeker.registration_invalid_on = None
