@@ -1,0 +1,72 @@
+"""The pipeline end to end on the in-process broker (worker threads in this process), on SQLite
+and PostgreSQL: the main site's hints in, inbox items and .eml files out."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from worker import announce
+from worker.actors.inprocess import InProcessWorker
+from worker.actors.runtime import Runtime
+from worker.db import session_scope
+from worker.domain.models import Condition, InboxItem, JobOffer, OutboxMail, Seeker
+
+from .conftest import assert_everything_delivered_exactly_once, seed
+
+
+def job_numbers(engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(JobOffer.job_number).order_by(JobOffer.id)).scalars())
+
+
+def counts(engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        return (conn.execute(select(func.count()).select_from(InboxItem)).scalar_one(),
+                conn.execute(select(func.count()).select_from(OutboxMail)).scalar_one())
+
+
+def test_posted_offers_reach_the_inbox_and_the_outbox_through_the_worker_threads(engine, embedded):
+    seed(engine, seekers=80, offers=15)
+    with InProcessWorker(embedded, runtime=Runtime(embedded, engine=engine), threads=3) as worker:
+        for number in job_numbers(engine):
+            announce.job_offer_posted(number)  # what the main site calls after posting
+        worker.join()
+
+    assert_everything_delivered_exactly_once(engine, embedded.outbox_dir)
+    assert counts(engine)[0] > 0
+
+
+def test_hints_for_work_already_done_change_nothing(engine, embedded):
+    seed(engine, seekers=80, offers=10)
+    with InProcessWorker(embedded, runtime=Runtime(embedded, engine=engine), threads=2) as worker:
+        with engine.connect() as conn:
+            offer_ids = list(conn.execute(select(JobOffer.id)).scalars())
+        worker.dispatcher.match_job_offers(offer_ids)
+        worker.join()
+        before = counts(engine)
+        worker.dispatcher.match_job_offers(offer_ids)
+        worker.dispatcher.deliver_due_mail(3)
+        worker.join()
+
+    assert counts(engine) == before
+    assert_everything_delivered_exactly_once(engine, embedded.outbox_dir)
+
+
+def test_an_announced_condition_reaches_the_workers_index_at_once(engine, embedded):
+    seed(engine, seekers=20, offers=0)
+    runtime = Runtime(embedded, engine=engine)
+    runtime.cache.refresh_s = 3600  # only the announcement can bring it in
+    with InProcessWorker(embedded, runtime=runtime, threads=1) as worker:
+        runtime.cache.match_many([])
+        before = len(runtime.cache)
+        with session_scope(engine) as session:
+            seeker_id = session.execute(select(Seeker.id).where(Seeker.account_state == "open",
+                                                                Seeker.registration_status == "valid")).scalars().first()
+            condition = Condition(seeker_id=seeker_id, kind="saved", keywords=["介護"])
+            session.add(condition)
+            session.flush()
+            condition_id = condition.id
+        announce.condition_changed(condition_id)
+        worker.join()
+
+    assert len(runtime.cache) == before + 1
