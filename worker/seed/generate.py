@@ -66,7 +66,7 @@ def condition_records(n: int, *, seed: int) -> Iterator[dict]:
     of :func:`seeker_records` with the same seed) has one registered condition followed by 0–3 saved
     searches; condition ids run from 1."""
     emitted = 0
-    for seeker_index, group in _condition_groups(seed, 0):
+    for seeker_index, group in condition_groups(seed):
         for condition in group:
             if emitted == n:
                 return
@@ -251,8 +251,9 @@ class GeneratedCondition:
     notify: bool
 
 
-def _condition_groups(seed: int, start: int) -> Iterator[tuple[int, list[GeneratedCondition]]]:
-    """(seeker index, [registered condition, saved searches…]) for every seeker from ``start`` on."""
+def condition_groups(seed: int, start: int = 0) -> Iterator[tuple[int, list[GeneratedCondition]]]:
+    """(seeker index, [registered condition, saved searches…]) for every seeker from ``start`` on,
+    without end: the seekers of :func:`seeker_records` with the same seed and indices."""
     block = start // BLOCK
     while True:
         skeleton = _skeleton(seed, block)
@@ -265,11 +266,6 @@ def _condition_groups(seed: int, start: int) -> Iterator[tuple[int, list[Generat
             if index >= start:
                 yield index, group
         block += 1
-
-
-def condition_groups(seed: int, start: int = 0) -> Iterator[tuple[int, list[GeneratedCondition]]]:
-    """Public for the loader: the condition groups of seekers ``start``, ``start + 1``, …"""
-    return _condition_groups(seed, start)
 
 
 def _condition(rnd: random.Random, kind: str, home: str) -> GeneratedCondition:
