@@ -52,11 +52,16 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _postgres_engine(postgres_url) -> Iterator[Engine]:
+def _postgresql_engine(postgres_url) -> Iterator[Engine]:
     engine = make_engine(postgres_url)
     create_schema(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_engine(_postgresql_engine) -> Engine:
+    return _postgresql_engine
 
 
 @pytest.fixture(scope="session")
