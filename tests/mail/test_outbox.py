@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from worker.domain.models import AccountState, MailStatus, OutboxMail, Seeker, SuppressedAddress
+from worker.domain.models import AccountState, MailStatus, Seeker, SuppressedAddress
 from worker.mail.delivery import deliver_due
 from worker.mail.outbox import claim_mail, due_mail_ids, mark_sent, requeue_expired_leases
 from worker.mail.suppression import address_hash, suppress
