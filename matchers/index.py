@@ -16,7 +16,7 @@ rows — one row per distinct condition body, fanned out to the conditions that 
    real — once per offer, however many rows share them — then AND / OR / exclusion is decided
    per row with numpy.
 4. Rows that passed are grouped by what their explanation depends on (place and occupation
-   pair, forms asked, wage asked, keyword list); ``rules.explain`` — the function the
+   pair, whether forms and a wage are asked, keyword list); ``rules.explain`` — the function the
    reference's ``evaluate`` ends in — explains one row of each group for all its conditions.
 
 Every filter is exact (the n-gram step only skips look-ups that cannot succeed), so the rows
@@ -28,10 +28,10 @@ quarter of them are dead."""
 
 from __future__ import annotations
 
+import gc
 import math
 from array import array
 from collections.abc import Iterable
-from operator import itemgetter
 
 import numpy as np
 
@@ -39,9 +39,11 @@ from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, 
 from matchers.rules import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, OfferView, explain, prepare
 
 _PLACES = ("municipality", "prefecture", "anywhere")  # by rank in ``_candidates``
-_DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "wage_id": np.int32, "keyword_mode": np.int8,
+_DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode": np.int8,
            "keyword_start": np.int64, "keyword_len": np.int32, "keywords_id": np.int32,
-           "exclude_start": np.int64, "exclude_len": np.int32}
+           "exclude_start": np.int64, "exclude_len": np.int32,
+           # fan-out: whether the row holds exactly one condition with an int64 id, and that id
+           "simple": np.bool_, "condition_id": np.int64}
 
 
 class ConditionIndex:
@@ -50,9 +52,20 @@ class ConditionIndex:
         # Building: rows are staged in Python lists and turned into numpy columns once at the end
         # (a numpy scalar write per column per row would cost more than everything else).
         self._staged: dict[str, list] | None = {name: [] for name in (*_DTYPES, "keyword", "exclude")}
-        for condition in conditions:
-            self.add(condition)
-        self._unstage()
+        # The build makes millions of acyclic objects; the cyclic collector would rescan them all
+        # again and again while they are made, so it waits until the build is done.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for condition in conditions:
+                self.add(condition)
+            self._unstage()
+        finally:
+            if collecting:
+                gc.enable()
+        # They live as long as the index: move them out of the collector's sight for good, or
+        # every full collection (one per few hundred thousand Match objects) walks them all.
+        gc.freeze()
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -67,6 +80,7 @@ class ConditionIndex:
             row = self._append_row(body)
         self._members[row].append((condition_id, condition.seeker_id))
         self._row_of_condition[condition_id] = row
+        self._refresh_fan_out(row)
 
     def remove(self, condition_id: ConditionId) -> None:
         """Forget the condition; unknown ids are ignored."""
@@ -75,8 +89,9 @@ class ConditionIndex:
             return
         members = self._members[row]
         members[:] = [member for member in members if member[0] != condition_id]
+        self._refresh_fan_out(row)
         if not members:
-            self._columns["alive"].data[row] = False
+            self._set("alive", row, False)
             del self._row_of_body[self._bodies[row]]
             self._bodies[row] = None
             self._dead += 1
@@ -107,19 +122,8 @@ class ConditionIndex:
                 keep = np.ones(len(rows), dtype=bool)
                 keep[wordy] = self._keyword_filter(view, rows[wordy])
                 rows, pairs = rows[keep], pairs[keep]
-        found = []
-        for group_rows, outcome in self._explained_groups(view, rows, pairs):
-            members = self._members
-            for row in group_rows:
-                for condition_id, seeker_id in members[row]:
-                    found.append((condition_id, seeker_id, outcome))
-        try:
-            found.sort(key=itemgetter(0))  # ids all of one type: their natural order
-        except TypeError:
-            found.sort(key=lambda item: condition_order(item[0]))
-        number = offer.job_number
-        return [_new_match(number, condition_id, seeker_id, outcome[0], outcome[1])
-                for condition_id, seeker_id, outcome in found]
+        groups, outcomes = self._explained_groups(view, rows, pairs)
+        return self._fan_out(offer.job_number, rows, groups, outcomes)
 
     def match_many(self, offers: Iterable[JobOffer]) -> list[list[Match]]:
         return [self.match(offer) for offer in offers]
@@ -209,23 +213,51 @@ class ConditionIndex:
         return counts >= self._thresholds.data[:size]
 
     def _explained_groups(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray):
-        """(rows, (score, reasons)) per group of rows whose explanation is the same."""
+        """For each row the number of its group, and each group's (score, reasons): rows whose
+        explanation is bound to be the same share a group and are explained once."""
         if not len(rows):
-            return
+            return np.empty(0, dtype=np.int64), []
         key = pairs.astype(np.int64)
         key = key * 2 + (self._col("forms")[rows] > 0)
-        key = key * (len(self._wage_ids) + 1) + self._col("wage_id")[rows]
+        key = key * 2 + (self._col("wage")[rows] >= 0)
         key = key * (len(self._keyword_list_ids) + 1) + self._col("keywords_id")[rows]
-        order = np.argsort(key, kind="stable")
-        key, rows = key[order], rows[order]
-        bounds = np.flatnonzero(np.diff(key)) + 1
-        pairs = pairs[order]
+        keys, first, groups = np.unique(key, return_index=True, return_inverse=True)
         occupations = (("small", view.occupation), ("middle", view.middle), ("major", view.major), ())
-        for start, stop in zip([0, *bounds.tolist()], [*bounds.tolist(), len(rows)]):
-            place_rank, occupation_rank = divmod(int(pairs[start]) - 1, 4)
-            body = self._bodies[rows[start]]
-            outcome = explain(view, body, _PLACES[place_rank], occupations[occupation_rank])
-            yield rows[start:stop].tolist(), outcome
+        outcomes = []
+        for position in first.tolist():
+            place_rank, occupation_rank = divmod(int(pairs[position]) - 1, 4)
+            body = self._bodies[rows[position]]
+            outcomes.append(explain(view, body, _PLACES[place_rank], occupations[occupation_rank]))
+        return groups, outcomes
+
+    def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
+        """One Match per condition of each row, sorted by condition_id. Rows holding a single
+        condition with an integer id (nearly all) are sorted by numpy without a Python loop."""
+        simple = self._col("simple")[rows]
+        simple_rows = rows[simple]
+        ids = [self._col("condition_id")[simple_rows]]
+        seekers = [self._members[row][0][1] for row in simple_rows.tolist()]
+        group_parts = [groups[simple]]
+        numbered, others = ([], [], []), []
+        for row, group in zip(rows[~simple].tolist(), groups[~simple].tolist()):
+            for condition_id, seeker_id in self._members[row]:
+                if type(condition_id) is int and -(2 ** 63) <= condition_id < 2 ** 63:
+                    numbered[0].append(condition_id), numbered[1].append(seeker_id), numbered[2].append(group)
+                else:
+                    others.append((condition_id, seeker_id, group))
+        if numbered[0]:
+            ids.append(np.array(numbered[0], dtype=np.int64))
+            seekers += numbered[1]
+            group_parts.append(np.array(numbered[2], dtype=np.int64))
+        ids, group_of = np.concatenate(ids), np.concatenate(group_parts)
+        order = np.argsort(ids, kind="stable")
+        found = [(condition_id, seekers[position], outcomes[group]) for condition_id, position, group
+                 in zip(ids[order].tolist(), order.tolist(), group_of[order].tolist())]
+        if others:
+            found += [(condition_id, seeker_id, outcomes[group]) for condition_id, seeker_id, group in others]
+            found.sort(key=lambda item: condition_order(item[0]))
+        return [_new_match(job_number, condition_id, seeker_id, outcome[0], outcome[1])
+                for condition_id, seeker_id, outcome in found]
 
     # -- storage ---------------------------------------------------------------------------
 
@@ -238,7 +270,6 @@ class ConditionIndex:
         self._postings = _Postings()
         self._columns = {name: _Column(dtype) for name, dtype in _DTYPES.items()}
         self._scratch_column = np.zeros(0, dtype=np.int8)
-        self._wage_ids: dict[tuple[str, int], int] = {}
         self._keyword_list_ids: dict[tuple, int] = {}
         self._keyword_terms = _Column(np.int32)
         self._exclude_terms = _Column(np.int32)
@@ -266,9 +297,10 @@ class ConditionIndex:
             "alive": True,
             "forms": sum(1 << form for form in body.forms),
             "wage": -1 if body.wage_min is None else body.wage_min_monthly,
-            "wage_id": 0 if body.wage_min is None else _id_of(self._wage_ids, (body.wage_type, body.wage_min)),
             "keyword_mode": 0 if not body.keywords else (1 if body.keyword_mode == "and" else 2),
             "keywords_id": 0 if not body.keywords else _id_of(self._keyword_list_ids, body.keywords),
+            "simple": False,
+            "condition_id": 0,
         }
         values["keyword_start"], values["keyword_len"] = self._store_terms(body.keywords, "keyword")
         values["exclude_start"], values["exclude_len"] = self._store_terms(body.excludes, "exclude")
@@ -286,6 +318,19 @@ class ConditionIndex:
             for place in places:
                 self._postings.add((place, occupation), row)
         return row
+
+    def _refresh_fan_out(self, row: int) -> None:
+        members = self._members[row]
+        condition_id = members[0][0] if len(members) == 1 else None
+        simple = type(condition_id) is int and -(2 ** 63) <= condition_id < 2 ** 63
+        self._set("simple", row, simple)
+        self._set("condition_id", row, condition_id if simple else 0)
+
+    def _set(self, name: str, row: int, value) -> None:
+        if self._staged is not None:
+            self._staged[name][row] = value
+        else:
+            self._col(name)[row] = value
 
     def _store_terms(self, keywords, kind: str) -> tuple[int, int]:
         start = self._used[kind]
@@ -322,6 +367,7 @@ class ConditionIndex:
     def _compact(self) -> None:
         """Rebuild rows, postings and terms from the living bodies (drops tombstones)."""
         living = [(body, self._members[row]) for row, body in enumerate(self._bodies) if body is not None]
+        building = self._staged is not None  # a compaction can happen in the middle of a build
         self._reset()
         self._staged = {name: [] for name in (*_DTYPES, "keyword", "exclude")}
         for body, members in living:
@@ -329,7 +375,9 @@ class ConditionIndex:
             self._members[row] = members
             for condition_id, _ in members:
                 self._row_of_condition[condition_id] = row
-        self._unstage()
+            self._refresh_fan_out(row)
+        if not building:
+            self._unstage()
 
 
 def gram_threshold(length: int) -> int:

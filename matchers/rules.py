@@ -224,9 +224,9 @@ def _occupation(view: OfferView, body: ConditionBody) -> tuple[str, str] | tuple
 def explain(view: OfferView, body: ConditionBody, place: str, occupation: tuple) -> tuple[int, tuple[str, ...]]:
     """Score and reasons of a match, given which place rule ("municipality", "prefecture",
     "anywhere") and which occupation code ((level, code), or () for any) let it through. The
-    answer depends on nothing else of the body than its keywords, whether it asks for forms and
-    its wage, so it is memoised per offer on exactly those."""
-    key = (place, occupation, bool(body.forms), body.wage_type, body.wage_min, body.keywords)
+    answer depends on nothing else of the body than its keywords and whether it asks for forms and
+    for a wage, so it is memoised per offer on exactly those."""
+    key = (place, occupation, bool(body.forms), body.wage_min is not None, body.keywords)
     outcome = view.explanations.get(key)
     if outcome is None:
         outcome = view.explanations[key] = _explain(view, body, place, occupation)
@@ -264,8 +264,9 @@ def _explain(view, body, place, occupation) -> tuple[int, tuple[str, ...]]:
         reasons.append(f"雇用形態（{EMPLOYMENT_FORMS.get(view.form, view.form)}）が希望に合っています")
     if body.wage_min is not None:
         score += SCORE_WAGE
-        reasons.append(f"賃金（{_wage_text(view.offer.wage_type, view.wage_upper)}）が"
-                       f"希望の下限（{_wage_text(body.wage_type, body.wage_min)}）以上です")
+        # The seeker knows their own lower bound; naming only the offer's wage keeps this reason
+        # the same for every condition it satisfies, so it is written once per offer.
+        reasons.append(f"賃金（{_wage_text(view.offer.wage_type, view.wage_upper)}）が希望の下限以上です")
     if not reasons:
         reasons.append("指定のない条件のため、すべての求人が対象です")
     return score, tuple(reasons)

@@ -84,3 +84,15 @@ def test_the_index_still_agrees_after_most_conditions_are_removed_and_rows_are_r
     assert index.distinct_bodies <= 201  # the dead rows were dropped
     for offer in offers:
         assert index.match(offer) == reference.match(offer)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32), st.lists(job_offers(), min_size=1, max_size=5))
+def test_a_build_from_conditions_with_repeated_ids_keeps_the_last_of_each(seed, offers):
+    rng = random.Random(seed)
+    many = _varied_conditions(rng, 300)
+    repeated = many + [Condition(condition.condition_id, 99, keywords=("営業",)) for condition in many[:200]]
+    reference, index = ReferenceMatcher(repeated), ConditionIndex(repeated)
+    assert len(index) == len(reference) == 300
+    for offer in offers:
+        assert index.match(offer) == reference.match(offer)

@@ -207,7 +207,7 @@ def test_an_offer_without_a_wage_fails_a_condition_with_one(matcher):
 
 def test_the_wage_reason_shows_the_monthly_conversion(matcher):
     [match] = matches(matcher, offer(wage_type="hourly", wage_min=1500), condition(wage_min=200_000))
-    assert "賃金（時給 1,500円、月額換算 240,000円）が希望の下限（月給 200,000円）以上です" in match.reasons
+    assert "賃金（時給 1,500円、月額換算 240,000円）が希望の下限以上です" in match.reasons
 
 
 # -- score, reasons and the shape of the answer --------------------------------------------
