@@ -42,7 +42,7 @@ def run(*, renders: int = 5000, sends: int = 1000) -> dict:
 
 
 def _render(n: int) -> dict:
-    settings = preview_settings(load_settings(smtp_host=None))
+    settings = preview_settings(load_settings())
     contexts = {name: MAILS[name].context(sample_rows(settings), settings, SAMPLE_MAILS[name].outbox_context)
                 for name in MAILS}
     names = list(itertools.islice(itertools.cycle(MAILS), n))

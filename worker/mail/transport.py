@@ -27,11 +27,10 @@ class Failure(StrEnum):
 
 
 class DeliveryFailed(Exception):
-    def __init__(self, failure: Failure, detail: str, *, code: int | None = None, stop_batch: bool = False):
+    def __init__(self, failure: Failure, detail: str, *, stop_batch: bool = False):
         super().__init__(detail)
         self.failure = failure
         self.detail = detail
-        self.code = code
         # The server cannot be reached or refuses our sender: trying the rest of the batch now
         # would fail the same way and only spend their attempts.
         self.stop_batch = stop_batch
@@ -98,8 +97,7 @@ class SmtpTransport:
             await smtp.connect()
         except aiosmtplib.SMTPResponseException as exc:  # banner, EHLO, STARTTLS or AUTH refused
             smtp.close()
-            raise DeliveryFailed(Failure.TRANSIENT, f"connect: {exc.code} {exc.message}", code=exc.code,
-                                 stop_batch=True) from exc
+            raise DeliveryFailed(Failure.TRANSIENT, f"connect: {exc.code} {exc.message}", stop_batch=True) from exc
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
             smtp.close()
             raise DeliveryFailed(Failure.TRANSIENT, f"connect: {type(exc).__name__}: {exc}", stop_batch=True) from exc
@@ -144,9 +142,9 @@ def _classify(stage: str, exc: BaseException) -> DeliveryFailed:
         detail = f"{stage}: {exc.code} {exc.message}"
         if 500 <= exc.code < 600:
             if stage == "MAIL":  # the server refuses our sender: our configuration, not the seeker's address
-                return DeliveryFailed(Failure.TRANSIENT, detail, code=exc.code, stop_batch=True)
-            return DeliveryFailed(Failure.PERMANENT, detail, code=exc.code)
-        return DeliveryFailed(Failure.TRANSIENT, detail, code=exc.code)
+                return DeliveryFailed(Failure.TRANSIENT, detail, stop_batch=True)
+            return DeliveryFailed(Failure.PERMANENT, detail)
+        return DeliveryFailed(Failure.TRANSIENT, detail)
     detail = f"{stage}: {type(exc).__name__}: {exc}"
     if stage == "DATA" and isinstance(exc, (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError)):
         # No reply after we handed over the message: it may have been stored. aiosmtplib's data()
