@@ -59,7 +59,7 @@ def read_jobs(path: Path) -> Iterator[tuple[int, dict | Rejection]]:
             except matchers.InvalidRecord as exc:
                 yield number, Rejection(number, exc.field, exc.reason)
                 continue
-            yield number, _row(offer, record)
+            yield number, job_offer_row(offer, record)
 
 
 def import_jobs(engine: Engine, path: Path, *, progress: Callable[[int], None] | None = None) -> ImportReport:
@@ -93,7 +93,8 @@ def _store(engine: Engine, rows: list[dict], report: ImportReport) -> None:
     report.already_present += len(rows) - inserted
 
 
-def _row(offer: matchers.JobOffer, record: dict) -> dict:
+def job_offer_row(offer: matchers.JobOffer, record: dict) -> dict:
+    """The job_offer table row for a parsed JSONL job line (pending matching)."""
     industry = record.get("industry_code")
     deadline = record.get("referral_deadline")
     try:
