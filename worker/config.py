@@ -33,7 +33,6 @@ class Settings(BaseSettings):
     smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
     smtp_timeout_s: float = Field(30.0, gt=0)
 
-    mail_batch_size: int = Field(100, ge=1, description="Mails sent per delivery run over one connection")
     mail_lease_s: float = Field(600.0, gt=0, description="How long a claimed mail stays ours before a sweeper re-queues it")
     mail_retry_base_s: float = Field(60.0, gt=0, description="First retry delay after a transient failure; doubles each time")
     mail_retry_cap_s: float = Field(3600.0, gt=0, description="Longest retry delay")
