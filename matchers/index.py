@@ -32,6 +32,7 @@ import gc
 import math
 from array import array
 from collections.abc import Iterable
+from itertools import repeat
 
 import numpy as np
 
@@ -42,8 +43,8 @@ _PLACES = ("municipality", "prefecture", "anywhere")  # by rank in ``_candidates
 _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode": np.int8,
            "keyword_start": np.int64, "keyword_len": np.int32, "keywords_id": np.int32,
            "exclude_start": np.int64, "exclude_len": np.int32,
-           # fan-out: whether the row holds exactly one condition with an int64 id, and that id
-           "simple": np.bool_, "condition_id": np.int64}
+           # fan-out: whether the row holds exactly one condition with int64 ids, and those ids
+           "simple": np.bool_, "condition_id": np.int64, "seeker_id": np.int64}
 
 
 class ConditionIndex:
@@ -232,32 +233,35 @@ class ConditionIndex:
 
     def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
         """One Match per condition of each row, sorted by condition_id. Rows holding a single
-        condition with an integer id (nearly all) are sorted by numpy without a Python loop."""
+        condition whose ids are integers (nearly all) are fanned out and sorted by numpy."""
         simple = self._col("simple")[rows]
         simple_rows = rows[simple]
         ids = [self._col("condition_id")[simple_rows]]
-        seekers = [self._members[row][0][1] for row in simple_rows.tolist()]
+        seekers = [self._col("seeker_id")[simple_rows]]
         group_parts = [groups[simple]]
         numbered, others = ([], [], []), []
         for row, group in zip(rows[~simple].tolist(), groups[~simple].tolist()):
             for condition_id, seeker_id in self._members[row]:
-                if type(condition_id) is int and -(2 ** 63) <= condition_id < 2 ** 63:
+                if _is_int64(condition_id) and _is_int64(seeker_id):
                     numbered[0].append(condition_id), numbered[1].append(seeker_id), numbered[2].append(group)
                 else:
                     others.append((condition_id, seeker_id, group))
         if numbered[0]:
             ids.append(np.array(numbered[0], dtype=np.int64))
-            seekers += numbered[1]
+            seekers.append(np.array(numbered[1], dtype=np.int64))
             group_parts.append(np.array(numbered[2], dtype=np.int64))
-        ids, group_of = np.concatenate(ids), np.concatenate(group_parts)
+        ids, seekers, group_of = np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts)
         order = np.argsort(ids, kind="stable")
-        found = [(condition_id, seekers[position], outcomes[group]) for condition_id, position, group
-                 in zip(ids[order].tolist(), order.tolist(), group_of[order].tolist())]
+        scores = [outcome[0] for outcome in outcomes]
+        reasons = [outcome[1] for outcome in outcomes]
+        group_of = group_of[order].tolist()
+        matches = list(map(_new_match, repeat(job_number, len(order)), ids[order].tolist(), seekers[order].tolist(),
+                           map(scores.__getitem__, group_of), map(reasons.__getitem__, group_of)))
         if others:
-            found += [(condition_id, seeker_id, outcomes[group]) for condition_id, seeker_id, group in others]
-            found.sort(key=lambda item: condition_order(item[0]))
-        return [_new_match(job_number, condition_id, seeker_id, outcome[0], outcome[1])
-                for condition_id, seeker_id, outcome in found]
+            matches += [_new_match(job_number, condition_id, seeker_id, *outcomes[group])
+                        for condition_id, seeker_id, group in others]
+            matches.sort(key=lambda match: condition_order(match.condition_id))
+        return matches
 
     # -- storage ---------------------------------------------------------------------------
 
@@ -301,6 +305,7 @@ class ConditionIndex:
             "keywords_id": 0 if not body.keywords else _id_of(self._keyword_list_ids, body.keywords),
             "simple": False,
             "condition_id": 0,
+            "seeker_id": 0,
         }
         values["keyword_start"], values["keyword_len"] = self._store_terms(body.keywords, "keyword")
         values["exclude_start"], values["exclude_len"] = self._store_terms(body.excludes, "exclude")
@@ -321,10 +326,11 @@ class ConditionIndex:
 
     def _refresh_fan_out(self, row: int) -> None:
         members = self._members[row]
-        condition_id = members[0][0] if len(members) == 1 else None
-        simple = type(condition_id) is int and -(2 ** 63) <= condition_id < 2 ** 63
+        condition_id, seeker_id = members[0] if len(members) == 1 else (None, None)
+        simple = _is_int64(condition_id) and _is_int64(seeker_id)
         self._set("simple", row, simple)
         self._set("condition_id", row, condition_id if simple else 0)
+        self._set("seeker_id", row, seeker_id if simple else 0)
 
     def _set(self, name: str, row: int, value) -> None:
         if self._staged is not None:
@@ -416,6 +422,10 @@ def _new_match(job_number, condition_id, seeker_id, score, reasons) -> Match:
     _set_score(match, score)
     _set_reasons(match, reasons)
     return match
+
+
+def _is_int64(value) -> bool:
+    return type(value) is int and -(2 ** 63) <= value < 2 ** 63
 
 
 def _id_of(ids: dict, value) -> int:
