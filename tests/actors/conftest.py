@@ -34,13 +34,6 @@ from worker.services.eligibility import recommendable_clause
 CLI = [sys.executable, "-c", "import sys; from worker.cli import main; sys.exit(main())"]
 
 
-@pytest.fixture(scope="session")
-def _postgresql_engine(request):
-    """tests/conftest.py's ``engine`` asks for ``_postgresql_engine`` but defines
-    ``_postgres_engine``; bridge the two names (reported to the lead)."""
-    return request.getfixturevalue("_postgres_engine")
-
-
 @pytest.fixture
 def pg(request):
     """The session's PostgreSQL database, emptied: shared with the worker subprocesses."""

@@ -15,13 +15,6 @@ from worker.db import session_scope
 from worker.domain.models import Condition, InboxItem, JobOffer, OutboxMail, Seeker
 
 
-@pytest.fixture(scope="session")
-def _postgresql_engine(request):
-    """tests/conftest.py's ``engine`` asks for ``_postgresql_engine`` but defines
-    ``_postgres_engine``; bridge the two names (reported to the lead)."""
-    return request.getfixturevalue("_postgres_engine")
-
-
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return load_settings(var_dir=tmp_path, database_url=None, redis_url=None, smtp_host=None,

@@ -1,0 +1,127 @@
+"""The long-running commands as real processes: ``run`` on embedded defaults, the Procfile's
+``worker`` and ``scheduler`` under honcho on Redis + PostgreSQL, and ``demo``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlmodel import SQLModel
+
+from worker.actors.broker import connect
+from worker.config import load_settings
+from worker.db import create_schema, make_engine
+from worker.domain.models import InboxItem, JobOffer, MailStatus, OutboxMail
+from worker.seed.load import seed_database
+
+CLI = [sys.executable, "-c", "import sys; from worker.cli import main; sys.exit(main())"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Log:
+    def __init__(self, proc):
+        self.proc, self.lines = proc, []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+def clean_env(**values) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MYPAGE_")}
+    env.update(values)
+    return env
+
+
+def wait_until(condition, timeout=60.0, log: Log | None = None):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out" + (":\n" + log.text()[-3000:] if log else ""))
+        time.sleep(0.2)
+
+
+def scalar(engine, stmt):
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalar_one()
+
+
+def test_run_picks_up_what_was_left_pending_and_stops_gracefully_on_sigterm(tmp_path):
+    url = f"sqlite:///{tmp_path / 'mypage.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    seed_database(engine, seekers=80, jobs=10, seed=3, new_jobs_pending=10)
+    env = clean_env(MYPAGE_DATABASE_URL=url, MYPAGE_VAR_DIR=str(tmp_path / "var"), MYPAGE_SECRET_KEY="s",
+                    MYPAGE_QUIET_HOURS_START="0", MYPAGE_QUIET_HOURS_END="0", MYPAGE_DIGEST_DELAY_S="0")
+    proc = subprocess.Popen([*CLI, "run", "--threads", "2"], env=env, stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True)
+    log = Log(proc)
+    try:
+        wait_until(lambda: scalar(engine, select(func.count()).select_from(JobOffer)
+                                  .where(JobOffer.matching_status == "pending")) == 0, log=log)
+        wait_until(lambda: scalar(engine, select(func.count()).select_from(OutboxMail)
+                                  .where(OutboxMail.status == MailStatus.SENT.value)) > 0, log=log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    assert code == 0, log.text()[-2000:]
+    assert "stopping" in log.text()
+    assert scalar(engine, select(func.count()).select_from(InboxItem)) > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_procfile_starts_worker_and_scheduler_under_honcho(request, redis_url, tmp_path):
+    if shutil.which("honcho") is None or shutil.which("mypage-worker") is None:
+        pytest.skip("honcho and the installed mypage-worker command are needed")
+    engine = request.getfixturevalue("_postgres_engine")
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    seed_database(engine, seekers=60, jobs=5, seed=3, new_jobs_pending=5)
+    env = clean_env(MYPAGE_DATABASE_URL=engine.url.render_as_string(hide_password=False), MYPAGE_REDIS_URL=redis_url,
+                    MYPAGE_REDIS_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}", MYPAGE_VAR_DIR=str(tmp_path / "var"),
+                    MYPAGE_SECRET_KEY="s", MYPAGE_WORKER_PROCESSES="1", MYPAGE_WORKER_THREADS="2")
+    proc = subprocess.Popen(["honcho", "start", "-f", str(ROOT / "Procfile"), "-d", str(tmp_path)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    log = Log(type("P", (), {"stderr": proc.stdout})())
+    try:
+        wait_until(lambda: "condition index ready" in log.text() and "scheduler" in log.text()
+                   and "started with" in log.text(), log=log)
+        settings = load_settings(**{k.removeprefix("MYPAGE_").lower(): v for k, v in env.items()
+                                    if k.startswith("MYPAGE_")})
+        with engine.connect() as conn:
+            pending = list(conn.execute(select(JobOffer.id)).scalars())
+        connect(settings).match_job_offers(pending)
+        wait_until(lambda: scalar(engine, select(func.count()).select_from(JobOffer)
+                                  .where(JobOffer.matching_status == "pending")) == 0, log=log)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+    assert "Killing worker process" not in log.text()
+    assert "stopping the scheduler" in log.text()
+
+
+def test_the_demo_tells_the_story_in_an_empty_directory_and_runs_again(tmp_path):
+    env = clean_env()
+    for run in (1, 2):
+        done = subprocess.run([*CLI, "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "the My Page is open" in done.stdout and "おすすめ求人" in done.stdout
+    mails = list((tmp_path / "var" / "outbox").glob("*.eml"))
+    kinds = [m.read_text(errors="replace") for m in mails]
+    assert sum("パスワード登録" in k for k in kinds) >= 2
+    assert len(mails) > 2

@@ -1,0 +1,74 @@
+"""``mypage-worker recommend``, ``notice`` and ``status``: counts in a table, nothing twice."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from worker.cli import main
+from worker.db import session_scope
+from worker.domain.models import Condition, InboxItem, JobOffer, OutboxMail, Seeker
+
+
+def count(engine, model) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def small_world(engine, *, seekers=3):
+    with session_scope(engine) as session:
+        for n in range(seekers):
+            seeker = Seeker(seeker_number=f"13010-{n:08d}", email=f"s{n}@example.jp",
+                            email_normalized=f"s{n}@example.jp", prefecture_code="13", account_state="open")
+            session.add(seeker)
+            session.flush()
+            session.add(Condition(seeker_id=seeker.id, prefecture_codes=["13"]))
+        session.add(JobOffer(job_number="13010-90000001", title="一般事務", prefecture_code="13",
+                             matching_status="matched"))
+
+
+def test_a_dry_run_shows_the_counts_and_writes_nothing_then_the_batch_does_it(engine, cli_env, capsys):
+    small_world(engine)
+
+    assert main(["recommend", "--since", "2000-01-01", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "dry run" in out and "inbox items (would be created)" in out
+    assert count(engine, InboxItem) == 0 and count(engine, OutboxMail) == 0
+
+    assert main(["recommend", "--since", "2000-01-01", "--prefecture", "13"]) == 0
+    assert count(engine, InboxItem) == 3 and count(engine, OutboxMail) == 3
+
+
+def test_a_prefecture_that_does_not_exist_is_refused(engine, cli_env, capsys):
+    assert main(["recommend", "--since", "2000-01-01", "--prefecture", "48"]) == 2
+    assert "都道府県コード" in capsys.readouterr().err
+
+
+def test_a_notice_sent_twice_reaches_each_seeker_once(engine, cli_env, tmp_path, capsys):
+    small_world(engine)
+    body = tmp_path / "body.txt"
+    body.write_text("窓口の受付時間が変わります。", encoding="utf-8")
+    command = ["notice", "--title", "受付時間の変更", "--body-file", str(body), "--prefecture", "13"]
+
+    assert main(command) == 0
+    assert main(command) == 0
+
+    assert count(engine, InboxItem) == 3 and count(engine, OutboxMail) == 3
+    assert "already sent before (rerun)" in capsys.readouterr().out
+
+
+def test_status_shows_waiting_work_and_watched_accounts(engine, cli_env, capsys):
+    small_world(engine)
+    with session_scope(engine) as session:
+        session.add(JobOffer(job_number="13010-90000002", title="倉庫作業", prefecture_code="13"))
+
+    assert main(["status"]) == 0
+
+    out = capsys.readouterr().out
+    assert "offers waiting to be matched" in out and "mails failed" in out and "利用不可" in out
+    assert "in-process" in out
+
+
+def test_status_shows_the_redis_queue_depths(engine, cli_env, redis_url, capsys):
+    cli_env.setenv("MYPAGE_REDIS_URL", redis_url)
+    assert main(["status"]) == 0
+    assert "queue matching" in capsys.readouterr().out
