@@ -353,6 +353,8 @@ class ConditionIndex:
         return start, len(terms)
 
     def _unstage(self) -> None:
+        self._postings.seal()
+        self._grams.seal()
         staged, self._staged = self._staged, None
         for name, values in staged.items():
             column = {"keyword": self._keyword_terms, "exclude": self._exclude_terms}.get(name) or self._columns[name]
@@ -462,6 +464,11 @@ class _Postings:
         if buffer is None:
             buffer = self._pending[key] = array("i")
         buffer.append(value)
+
+    def seal(self) -> None:
+        """Merge every pending buffer now (at the end of a build) rather than on first look-up."""
+        for key in list(self._pending):
+            self.get(key)
 
     def get(self, key) -> np.ndarray | None:
         buffer = self._pending.pop(key, None)
