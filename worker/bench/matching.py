@@ -6,6 +6,7 @@ common occupations, about half the conditions with keywords)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import resource
@@ -48,8 +49,9 @@ def run(*, conditions: int, jobs: int, reference_sample: int, postgres_url: str 
         found = index.match(offer)
         latencies.append(time.perf_counter() - begin)
         total_matches += len(found)
-        if number < compared:  # kept for the comparisons; the rest are let go as a worker would
-            answers.append(found)
+        if number < compared:  # a digest, not the objects: kept objects would slow the collector
+            answers.append(_digests(found))
+        del found
     match_s = time.perf_counter() - started
     peak_rss_mb = _peak_rss_mb()  # before the reference and the baseline add their own memory
     stored = list(generated_conditions())
@@ -121,7 +123,19 @@ def _reference(stored: list[Condition], sample: list[JobOffer], answers: list[li
     started = time.perf_counter()
     expected = [reference.match(offer) for offer in sample]
     elapsed = time.perf_counter() - started
-    return elapsed, expected == answers[: len(sample)]
+    return elapsed, [_digests(found) for found in expected] == answers[: len(sample)]
+
+
+def _digests(found: list) -> tuple[str, str]:
+    """Fingerprints of an answer: every field of every match, and the (condition_id, score)
+    pairs alone (what the PostgreSQL baseline is compared on)."""
+    full = hashlib.sha256(repr([(m.job_number, m.condition_id, m.seeker_id, m.score, m.reasons)
+                                for m in found]).encode()).hexdigest()
+    return full, _pairs_digest([(m.condition_id, m.score) for m in found])
+
+
+def _pairs_digest(pairs: list[tuple]) -> str:
+    return hashlib.sha256(repr(pairs).encode()).hexdigest()
 
 
 def _percentile(values: list[float], percent: float) -> float:
@@ -208,7 +222,7 @@ def _postgres(url: str, stored: list[Condition], offers: list[JobOffer], answers
             started = time.perf_counter()
             for number, offer in enumerate(offers):
                 found = _postgres_match(conn, query, stored, bodies, offer)
-                identical &= found == [(m.condition_id, m.score) for m in answers[number]]
+                identical &= _pairs_digest(found) == answers[number][1]
             elapsed = time.perf_counter() - started
         finally:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
