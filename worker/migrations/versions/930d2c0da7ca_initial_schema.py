@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f1ddce0d0a70
+Revision ID: 930d2c0da7ca
 Revises: 
-Create Date: 2026-11-25 18:31:07.508658
+Create Date: 2026-11-25 19:15:47.703000
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = 'f1ddce0d0a70'
+revision: str = '930d2c0da7ca'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -72,6 +72,7 @@ def upgrade() -> None:
     sa.Column('registration_invalid_on', sa.Date(), nullable=True),
     sa.Column('account_state', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('restricted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('restriction_lifted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('unusable_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('opened_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
@@ -83,13 +84,15 @@ def upgrade() -> None:
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email_normalized'),
-    sa.UniqueConstraint('seeker_number')
+    sa.UniqueConstraint('seeker_number'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('seeker', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_seeker_account_state'), ['account_state'], unique=False)
         batch_op.create_index(batch_op.f('ix_seeker_prefecture_code'), ['prefecture_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_seeker_registration_invalid_on'), ['registration_invalid_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_seeker_registration_status'), ['registration_status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_seeker_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('suppressed_address',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -181,7 +184,8 @@ def upgrade() -> None:
     sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['job_offer_id'], ['job_offer.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['seeker_id'], ['seeker.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.create_index('ix_message_seeker_job', ['seeker_id', 'job_offer_id'], unique=False)
@@ -200,6 +204,7 @@ def upgrade() -> None:
     sa.Column('lease_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
+    sa.Column('uncertain_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -222,7 +227,8 @@ def upgrade() -> None:
     sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['seeker_id'], ['seeker.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('password_registration_request', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_password_registration_request_seeker_id'), ['seeker_id'], unique=False)
@@ -251,7 +257,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['job_offer_id'], ['job_offer.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['seeker_id'], ['seeker.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('application_id')
+    sa.UniqueConstraint('application_id'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_seeker_id'), ['seeker_id'], unique=False)
@@ -303,6 +310,7 @@ def downgrade() -> None:
     op.drop_table('application')
     op.drop_table('suppressed_address')
     with op.batch_alter_table('seeker', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_seeker_updated_at'))
         batch_op.drop_index(batch_op.f('ix_seeker_registration_status'))
         batch_op.drop_index(batch_op.f('ix_seeker_registration_invalid_on'))
         batch_op.drop_index(batch_op.f('ix_seeker_prefecture_code'))
