@@ -70,3 +70,27 @@ def test_an_announced_condition_reaches_the_workers_index_at_once(engine, embedd
         worker.join()
 
     assert len(runtime.cache) == before + 1
+
+
+def test_the_work_is_counted_for_prometheus_and_logged_with_ids_only(engine, embedded, caplog):
+    from prometheus_client import REGISTRY
+
+    def sample(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = (sample("mypage_offers_matched_total"), sample("mypage_inbox_items_total", kind="recommendation"),
+              sample("mypage_mails_total", outcome="sent"))
+    seed(engine, seekers=80, offers=10)
+    caplog.set_level("INFO")
+    with InProcessWorker(embedded, runtime=Runtime(embedded, engine=engine), threads=2) as worker:
+        for number in job_numbers(engine):
+            announce.job_offer_posted(number)
+        worker.join()
+
+    items, mails = counts(engine)
+    after = (sample("mypage_offers_matched_total"), sample("mypage_inbox_items_total", kind="recommendation"),
+             sample("mypage_mails_total", outcome="sent"))
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (10, items, mails)
+    actor_lines = [r.getMessage() for r in caplog.records if r.name.startswith("worker.")]
+    assert any(line.startswith("[job_offer_posted ") for line in actor_lines)
+    assert not any("@" in line for line in actor_lines)  # ids, never an address

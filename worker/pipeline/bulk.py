@@ -15,11 +15,12 @@ key exists is skipped, and only the inserted rows come back.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, any_, bindparam
+from sqlalchemy import ARRAY, JSON, any_, bindparam
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, SQLModel
 
@@ -30,6 +31,14 @@ _temp_names = itertools.count()
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def chunks(session: Session, values: Sequence[Any]):
+    """``values`` in slices small enough for one statement: SQLite binds each value as its own
+    variable (at most 32,766), PostgreSQL takes the whole list as one array."""
+    size = 100_000 if is_postgres(session) else 5_000
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def among(session: Session, column, values: Sequence[Any]) -> ColumnElement[bool]:
@@ -58,17 +67,17 @@ def insert_ignore_returning(session: Session, model: type[SQLModel], rows: Seque
 
 
 def _copy_insert(session: Session, table, rows, conflict, returning) -> list:
-    from psycopg.types.json import Json
-
     columns = list(rows[0])
-    json_columns = {c for c in columns if table.c[c].type.__class__.__name__ == "JSON"}
+    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
     temp = f"_bulk_{table.name}_{next(_temp_names)}"
     names = ", ".join(f'"{c}"' for c in columns)
     cursor = session.connection().connection.driver_connection.cursor()
     cursor.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {names} FROM "{table.name}" WITH NO DATA')
     with cursor.copy(f'COPY "{temp}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([Json(row[c]) if c in json_columns else row[c] for c in columns])
+            # JSON goes as its text; PostgreSQL parses it into the json column.
+            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c]
+                            for c in columns])
     cursor.execute(
         f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{temp}" '
         f'ON CONFLICT ({", ".join(conflict)}) DO NOTHING RETURNING {", ".join(returning)}')

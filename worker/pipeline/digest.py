@@ -19,6 +19,7 @@ Everything runs inside the caller's transaction; on PostgreSQL the pending rows 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,10 +29,9 @@ from sqlmodel import Session
 
 from worker.config import Settings
 from worker.domain.models import MailStatus, OutboxMail
-from worker.pipeline.bulk import among, enqueue_mails, outbox_row
+from worker.pipeline.bulk import among, chunks, enqueue_mails, is_postgres, outbox_row
 from worker.pipeline.quiet_hours import local_date, sending_time
 
-IN_CHUNK = 5_000
 MAX_ROUNDS = 3  # insert-or-append rounds; each lost race moves an owner to the next round
 
 
@@ -141,24 +141,39 @@ def _insert_or_append(session: Session, keys: Mapping[int, list[str]], new: Call
             changes.append({"row_id": row_id, "new_context": merged(row.context, owner)})
             outcome.placed.add(owner)
         if changes:
-            table = OutboxMail.__table__
-            session.connection().execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"), table.c.status == MailStatus.PENDING.value)
-                .values(context=bindparam("new_context")),
-                changes,
-            )
+            set_contexts(session, changes)
             outcome.extended += len(changes)
         remaining = lost
     return outcome
 
 
+def set_contexts(session: Session, changes: list[dict]) -> None:
+    """The conditional update of the appended contexts (rows still pending, which the caller
+    holds locked): one statement with two arrays on PostgreSQL, executemany on SQLite."""
+    table = OutboxMail.__table__
+    if is_postgres(session):
+        cursor = session.connection().connection.driver_connection.cursor()
+        cursor.execute(
+            "UPDATE outbox_mail SET context = v.context::json "
+            "FROM unnest(%s::bigint[], %s::text[]) AS v(id, context) "
+            "WHERE outbox_mail.id = v.id AND outbox_mail.status = %s",
+            ([c["row_id"] for c in changes], [json.dumps(c["new_context"], ensure_ascii=False) for c in changes],
+             MailStatus.PENDING.value))
+        return
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.status == MailStatus.PENDING.value)
+        .values(context=bindparam("new_context")),
+        changes,
+    )
+
+
 def _rows(session: Session, keys: list[str]) -> dict[str, object]:
     found = {}
-    for start in range(0, len(keys), IN_CHUNK):
+    for part in chunks(session, keys):
         stmt = (select(OutboxMail.id, OutboxMail.dedupe_key, OutboxMail.status)
-                .where(among(session, OutboxMail.dedupe_key, keys[start:start + IN_CHUNK])))
-        for row in session.execute(stmt):
+                .where(among(session, OutboxMail.dedupe_key, part)))
+        for row in session.connection().execute(stmt):
             found[row.dedupe_key] = row
     return found
 
@@ -166,15 +181,13 @@ def _rows(session: Session, keys: list[str]) -> dict[str, object]:
 def _lock_pending(session: Session, ids: list[int]) -> dict[int, object]:
     """The rows among ``ids`` still pending, locked until the transaction ends (PostgreSQL)."""
     found = {}
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for start in range(0, len(ids), IN_CHUNK):
+    for part in chunks(session, ids):
         stmt = (select(OutboxMail.id, OutboxMail.context)
-                .where(among(session, OutboxMail.id, ids[start:start + IN_CHUNK]),
-                       OutboxMail.status == MailStatus.PENDING.value)
+                .where(among(session, OutboxMail.id, part), OutboxMail.status == MailStatus.PENDING.value)
                 .order_by(OutboxMail.id))
-        if postgres:
+        if is_postgres(session):
             stmt = stmt.with_for_update(of=OutboxMail)
-        for row in session.execute(stmt):
+        for row in session.connection().execute(stmt):
             found[row.id] = row
     return found
 

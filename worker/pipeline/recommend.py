@@ -30,12 +30,12 @@ from worker.domain.models import (
     Condition, ConditionKind, InboxItem, InboxKind, JobOffer, MatchingStatus, OutboxMail, Seeker, utcnow,
 )
 from worker.pipeline import digest
-from worker.pipeline.bulk import among, insert_ignore_returning
+from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_postgres
 from worker.pipeline.quiet_hours import local_date
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
 
-OFFERS_PER_MESSAGE = 25  # offers matched in one message and one transaction
+OFFERS_PER_MESSAGE = 50  # offers matched in one message and one transaction
 IN_CHUNK = 5_000
 
 Matcher = Callable[[Sequence[matchers.JobOffer]], list[list[matchers.Match]]]
@@ -197,32 +197,27 @@ def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[
 
 def _live(session: Session, seeker_ids: set[int], condition_ids: set[int], *, lock: bool) -> _Live:
     live = _Live({}, set(), {})
-    postgres = session.get_bind().dialect.name == "postgresql"
-    seekers = sorted(seeker_ids)
-    for start in range(0, len(seekers), IN_CHUNK):
+    conn = session.connection()
+    for part in chunks(session, sorted(seeker_ids)):
         stmt = (select(Seeker.id, Seeker.email, Seeker.saved_search_mails)
-                .where(recommendable_clause(), among(session, Seeker.id, seekers[start:start + IN_CHUNK]))
-                .order_by(Seeker.id))
-        if lock and postgres:
+                .where(recommendable_clause(), among(session, Seeker.id, part)).order_by(Seeker.id))
+        if lock and is_postgres(session):
             stmt = stmt.with_for_update(read=True, of=Seeker)
-        for row in session.execute(stmt):
-            live.recipients[row.id] = row.email
-            if row.saved_search_mails:
-                live.saved_search_mails.add(row.id)
-    conditions = sorted(condition_ids)
-    for start in range(0, len(conditions), IN_CHUNK):
-        stmt = select(Condition.id, Condition.kind, Condition.notify).where(
-            among(session, Condition.id, conditions[start:start + IN_CHUNK]))
-        for row in session.execute(stmt):
-            live.conditions[row.id] = (row.kind, bool(row.notify))
+        for seeker_id, email, saved_search_mails in conn.execute(stmt):
+            live.recipients[seeker_id] = email
+            if saved_search_mails:
+                live.saved_search_mails.add(seeker_id)
+    for part in chunks(session, sorted(condition_ids)):
+        stmt = select(Condition.id, Condition.kind, Condition.notify).where(among(session, Condition.id, part))
+        for condition_id, kind, notify in conn.execute(stmt):
+            live.conditions[condition_id] = (kind, bool(notify))
     return live
 
 
 def _unmark_mailed(session: Session, item_ids: list[int]) -> None:
     table = InboxItem.__table__
-    for start in range(0, len(item_ids), IN_CHUNK):
-        session.connection().execute(
-            update(table).where(among(session, table.c.id, item_ids[start:start + IN_CHUNK])).values(mailed_at=None))
+    for part in chunks(session, item_ids):
+        session.connection().execute(update(table).where(among(session, table.c.id, part)).values(mailed_at=None))
 
 
 def _dry_run_counts(session: Session, settings: Settings, rows: list[dict], report: RecommendReport,
