@@ -40,6 +40,7 @@ from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, 
 from matchers.rules import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, OfferView, explain, prepare
 
 _PLACES = ("municipality", "prefecture", "anywhere")  # by rank in ``_candidates``
+_NOT_NUMERIC = "not numeric"  # a row whose conditions are fanned out one by one in Python
 _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode": np.int8,
            "keyword_start": np.int64, "keyword_len": np.int32, "keywords_id": np.int32,
            "exclude_start": np.int64, "exclude_len": np.int32,
@@ -239,17 +240,16 @@ class ConditionIndex:
         ids = [self._col("condition_id")[simple_rows]]
         seekers = [self._col("seeker_id")[simple_rows]]
         group_parts = [groups[simple]]
-        numbered, others = ([], [], []), []
+        shared_groups, sizes, others = [], [], []
         for row, group in zip(rows[~simple].tolist(), groups[~simple].tolist()):
-            for condition_id, seeker_id in self._members[row]:
-                if _is_int64(condition_id) and _is_int64(seeker_id):
-                    numbered[0].append(condition_id), numbered[1].append(seeker_id), numbered[2].append(group)
-                else:
-                    others.append((condition_id, seeker_id, group))
-        if numbered[0]:
-            ids.append(np.array(numbered[0], dtype=np.int64))
-            seekers.append(np.array(numbered[1], dtype=np.int64))
-            group_parts.append(np.array(numbered[2], dtype=np.int64))
+            arrays = self._member_arrays.get(row) or self._cache_member_arrays(row)
+            if arrays is _NOT_NUMERIC:
+                others += [(condition_id, seeker_id, group) for condition_id, seeker_id in self._members[row]]
+            else:
+                ids.append(arrays[0]), seekers.append(arrays[1])
+                shared_groups.append(group), sizes.append(len(arrays[0]))
+        if sizes:
+            group_parts.append(np.repeat(np.array(shared_groups, dtype=np.int64), sizes))
         ids, seekers, group_of = np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts)
         order = np.argsort(ids, kind="stable")
         scores = [outcome[0] for outcome in outcomes]
@@ -270,6 +270,7 @@ class ConditionIndex:
         self._row_of_body: dict[ConditionBody, int] = {}
         self._bodies: list[ConditionBody | None] = []
         self._members: list[list[tuple[ConditionId, SeekerId]]] = []
+        self._member_arrays: dict[int, tuple[np.ndarray, np.ndarray] | str] = {}
         self._dead = 0
         self._postings = _Postings()
         self._columns = {name: _Column(dtype) for name, dtype in _DTYPES.items()}
@@ -324,7 +325,19 @@ class ConditionIndex:
                 self._postings.add((place, occupation), row)
         return row
 
+    def _cache_member_arrays(self, row: int):
+        """The ids of a row shared by several conditions as numpy arrays, made on first use."""
+        members = self._members[row]
+        if all(_is_int64(condition_id) and _is_int64(seeker_id) for condition_id, seeker_id in members):
+            arrays = (np.array([member[0] for member in members], dtype=np.int64),
+                      np.array([member[1] for member in members], dtype=np.int64))
+        else:
+            arrays = _NOT_NUMERIC
+        self._member_arrays[row] = arrays
+        return arrays
+
     def _refresh_fan_out(self, row: int) -> None:
+        self._member_arrays.pop(row, None)
         members = self._members[row]
         condition_id, seeker_id = members[0] if len(members) == 1 else (None, None)
         simple = _is_int64(condition_id) and _is_int64(seeker_id)

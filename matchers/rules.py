@@ -114,7 +114,8 @@ class OfferView:
     per-offer memo of keyword look-ups (each distinct keyword is searched once per offer)."""
 
     __slots__ = ("offer", "fields", "prefecture", "municipality", "occupation", "middle",
-                 "major", "form", "wage_upper", "wage_upper_monthly", "explanations", "_hits", "_exact")
+                 "major", "form", "wage_upper", "wage_upper_monthly", "explanations", "keyword_reasons", "_hits",
+                 "_exact")
 
     def __init__(self, offer: JobOffer) -> None:
         self.offer = offer
@@ -134,7 +135,8 @@ class OfferView:
         self.wage_upper = upper
         self.wage_upper_monthly = None if upper is None else monthly(offer.wage_type, upper)
         self._hits: dict[str, KeywordHit | None] = {}
-        self.explanations: dict[tuple, tuple[int, tuple[str, ...]]] = {}
+        self.explanations: dict[tuple, tuple[int, tuple[str, ...]]] = {}  # memo of ``explain``
+        self.keyword_reasons: dict[Keyword, tuple[int, tuple[str, ...]]] = {}
         self._exact: dict[str, bool] = {}
 
     def texts(self) -> list[str]:
@@ -223,32 +225,42 @@ def _occupation(view: OfferView, body: ConditionBody) -> tuple[str, str] | tuple
 
 def explain(view: OfferView, body: ConditionBody, place: str, occupation: tuple) -> tuple[int, tuple[str, ...]]:
     """Score and reasons of a match, given which place rule ("municipality", "prefecture",
-    "anywhere") and which occupation code ((level, code), or () for any) let it through. The
-    answer depends on nothing else of the body than its keywords and whether it asks for forms and
-    for a wage, so it is memoised per offer on exactly those."""
-    key = (place, occupation, bool(body.forms), body.wage_min is not None, body.keywords)
-    outcome = view.explanations.get(key)
-    if outcome is None:
-        outcome = view.explanations[key] = _explain(view, body, place, occupation)
-    return outcome
-
-
-def _explain(view, body, place, occupation) -> tuple[int, tuple[str, ...]]:
-    score = SCORE_BASE
-    reasons: list[str] = []
-    keyword_points = 0
+    "anywhere") and which occupation code ((level, code), or () for any) let it through. Nothing
+    else of the body counts but its keywords and whether it asks for forms and for a wage; the
+    keyword part and the rest are each worked out once per offer."""
+    keyword_points, reasons = 0, ()
     for keyword in body.keywords:
-        hit = view.keyword_hit(keyword.norm)
-        if hit is None:
-            continue
-        where = "・".join(hit.fields)
-        if hit.close:
-            keyword_points += SCORE_KEYWORD_CLOSE
-            reasons.append(f"キーワード「{keyword.text}」に近い表記が{where}にあります")
-        else:
-            keyword_points += SCORE_KEYWORD_TITLE if hit.fields[0] == TITLE else SCORE_KEYWORD_OTHER
-            reasons.append(f"キーワード「{keyword.text}」が{where}にあります")
-    score += min(keyword_points, SCORE_KEYWORD_CAP)
+        part = view.keyword_reasons.get(keyword)
+        if part is None:
+            part = view.keyword_reasons[keyword] = _keyword_reason(view, keyword)
+        if part[1]:
+            keyword_points += part[0]
+            reasons += part[1]
+    key = (place, occupation, bool(body.forms), body.wage_min is not None)
+    rest = view.explanations.get(key)
+    if rest is None:
+        rest = view.explanations[key] = _explain_rest(view, *key)
+    reasons += rest[1]
+    return SCORE_BASE + min(keyword_points, SCORE_KEYWORD_CAP) + rest[0], reasons or _NOTHING_ASKED
+
+
+_NOTHING_ASKED = ("指定のない条件のため、すべての求人が対象です",)
+
+
+def _keyword_reason(view: OfferView, keyword: Keyword) -> tuple[int, tuple[str, ...]]:
+    hit = view.keyword_hit(keyword.norm)
+    if hit is None:
+        return 0, ()
+    where = "・".join(hit.fields)
+    if hit.close:
+        return SCORE_KEYWORD_CLOSE, (f"キーワード「{keyword.text}」に近い表記が{where}にあります",)
+    points = SCORE_KEYWORD_TITLE if hit.fields[0] == TITLE else SCORE_KEYWORD_OTHER
+    return points, (f"キーワード「{keyword.text}」が{where}にあります",)
+
+
+def _explain_rest(view: OfferView, place: str, occupation: tuple, asks_form: bool,
+                  asks_wage: bool) -> tuple[int, tuple[str, ...]]:
+    score, reasons = 0, []
     if place == "municipality":
         score += SCORE_MUNICIPALITY
         reasons.append(f"勤務地が希望の市区町村（{place_label(view.municipality)}）です")
@@ -259,16 +271,14 @@ def _explain(view, body, place, occupation) -> tuple[int, tuple[str, ...]]:
         level, code = occupation
         score += SCORE_OCCUPATION[level]
         reasons.append(f"職種が希望の職業分類（{occupation_label(code)}）に当てはまります")
-    if body.forms:
+    if asks_form:
         score += SCORE_FORM
         reasons.append(f"雇用形態（{EMPLOYMENT_FORMS.get(view.form, view.form)}）が希望に合っています")
-    if body.wage_min is not None:
+    if asks_wage:
         score += SCORE_WAGE
         # The seeker knows their own lower bound; naming only the offer's wage keeps this reason
-        # the same for every condition it satisfies, so it is written once per offer.
+        # the same for every condition it satisfies.
         reasons.append(f"賃金（{_wage_text(view.offer.wage_type, view.wage_upper)}）が希望の下限以上です")
-    if not reasons:
-        reasons.append("指定のない条件のため、すべての求人が対象です")
     return score, tuple(reasons)
 
 
