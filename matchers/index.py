@@ -40,6 +40,7 @@ from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, 
 from matchers.rules import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, OfferView, explain, prepare
 
 _PLACES = ("municipality", "prefecture", "anywhere")  # by rank in ``_candidates``
+_WAGE_CEILING = 2 ** 62  # monthly yen beyond int64 (only from unvalidated values) are capped here
 _NOT_NUMERIC = "not numeric"  # a row whose conditions are fanned out one by one in Python
 _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode": np.int8,
            "keyword_start": np.int64, "keyword_len": np.int32, "keywords_id": np.int32,
@@ -170,7 +171,7 @@ class ConditionIndex:
         if view.wage_upper_monthly is None:
             keep &= wage < 0
         else:
-            keep &= wage <= view.wage_upper_monthly  # -1 (no wage asked) passes too
+            keep &= wage <= min(view.wage_upper_monthly, _WAGE_CEILING)  # -1 (no wage asked) passes too
         return keep
 
     def _keyword_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
@@ -301,7 +302,7 @@ class ConditionIndex:
         values = {
             "alive": True,
             "forms": sum(1 << form for form in body.forms),
-            "wage": -1 if body.wage_min is None else body.wage_min_monthly,
+            "wage": -1 if body.wage_min is None else min(body.wage_min_monthly, _WAGE_CEILING),
             "keyword_mode": 0 if not body.keywords else (1 if body.keyword_mode == "and" else 2),
             "keywords_id": 0 if not body.keywords else _id_of(self._keyword_list_ids, body.keywords),
             "simple": False,

@@ -16,6 +16,7 @@ WAGE_TYPES = ("monthly", "daily", "hourly")
 CONDITION_KINDS = ("registered", "saved")
 KEYWORD_MODES = ("and", "or")
 MAX_CODES = 3  # the search form takes up to 3 prefectures, municipalities and occupations
+MAX_YEN = 100_000_000  # no wage of any unit comes near; keeps monthly amounts well inside int64
 
 _JOB_NUMBER = re.compile(r"\d{5}-\d{8}")
 _MUNICIPALITY = re.compile(r"\d{5}")
@@ -191,6 +192,8 @@ def _optional_yen(record: dict, field: str) -> int | None:
         raise InvalidRecord(field, f"{value!r} は円単位の整数ではありません")
     if value < 0:
         raise InvalidRecord(field, f"{value} は負の金額です")
+    if value > MAX_YEN:
+        raise InvalidRecord(field, f"{value} は大きすぎる金額です（{MAX_YEN:,} 円まで）")
     return value
 
 

@@ -64,6 +64,7 @@ def test_condition_ids_may_be_strings():
     ({"wage_min": -1}, "wage_min"),
     ({"wage_min": "200000"}, "wage_min"),
     ({"wage_min": 1.5}, "wage_min"),
+    ({"wage_max": 10**12}, "wage_max"),
     ({"wage_min": 300000, "wage_max": 200000}, "wage_max"),
     ({"licenses": "介護福祉士"}, "licenses"),
     ({"licenses": [1]}, "licenses"),
