@@ -17,7 +17,9 @@ needs every keyword, "or" at least one. A keyword is found in a field when the f
 it, or — for keywords of 4 or more normalised characters — when some run of the same number of
 consecutive characters of the field has rapidfuzz ``fuzz.ratio`` ≥ 80 with it (at most one
 differing character in 5–9, two in 10–14: システムエンジニヤ finds システムエンジニア; a
-4-character keyword in practice needs its exact spelling). Keywords of 1–3 characters match
+4-character keyword in practice needs its exact spelling) and the same kanji in the same order:
+a spelling may slip in kana, Latin letters or digits, but a different kanji is a different
+word (訪問介護ステーション never finds 訪問看護ステーション). Keywords of 1–3 characters match
 exactly only: 介護 never finds 看護. ``exclude_keywords``: the offer is rejected when any of
 them is contained in any of those fields (exact, never fuzzy).
 

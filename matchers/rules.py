@@ -1,11 +1,13 @@
 """The matching rules: when a job offer satisfies a condition, its score and its reasons.
 
-``evaluate(offer_view, condition_body)`` is the single definition both matchers call: the
-reference on every condition, the index only on the conditions its filters let through. The
-rules themselves are written down in the package docstring (``matchers/__init__.py``)."""
+``evaluate(offer_view, condition_body)`` is the specification the reference runs on every
+condition. The index decides with vectorised filters equivalent to it (property tests hold it
+to the reference) and gets score and reasons from ``explain``, the function ``evaluate`` ends
+in. The rules are written down in the package docstring (``matchers/__init__.py``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -119,11 +121,12 @@ class OfferView:
 
     def __init__(self, offer: JobOffer) -> None:
         self.offer = offer
+        once = normalise.__wrapped__  # offer text is seen once: keep it out of the keyword cache
         self.fields: tuple[tuple[str, tuple[str, ...]], ...] = (
-            (TITLE, (normalise(offer.title),)),
-            (DESCRIPTION, (normalise(offer.description),)),
-            (EMPLOYER, (normalise(offer.employer_name),)),
-            (LICENSES, tuple(normalise(text) for text in offer.licenses)),
+            (TITLE, (once(offer.title),)),
+            (DESCRIPTION, (once(offer.description),)),
+            (EMPLOYER, (once(offer.employer_name),)),
+            (LICENSES, tuple(once(text) for text in offer.licenses)),
         )
         self.prefecture = offer.prefecture_code
         self.municipality = offer.municipality_code
@@ -167,7 +170,9 @@ class OfferView:
 
 def _close(keyword: str, text: str) -> bool:
     """A run of len(keyword) consecutive characters of ``text`` is at least FUZZY_THRESHOLD
-    similar to the keyword (rapidfuzz ``fuzz.ratio``, normalised Indel similarity)."""
+    similar to the keyword (rapidfuzz ``fuzz.ratio``, normalised Indel similarity) and has the
+    same kanji in the same order. A spelling may slip in kana, Latin letters or digits; a
+    different kanji is a different word (訪問介護ステーション is not 訪問看護ステーション)."""
     size = len(keyword)
     if len(text) < size:
         return False
@@ -175,7 +180,16 @@ def _close(keyword: str, text: str) -> bool:
     if fuzz.partial_ratio(keyword, text, score_cutoff=FUZZY_THRESHOLD) == 0:
         return False
     runs = [text[i:i + size] for i in range(len(text) - size + 1)]
-    return process.extractOne(keyword, runs, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD) is not None
+    kanji = _kanji(keyword)
+    close = process.extract(keyword, runs, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=None)
+    return any(_kanji(run) == kanji for run, _, _ in close)
+
+
+_KANJI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]")  # CJK ideographs and 々
+
+
+def _kanji(text: str) -> str:
+    return "".join(_KANJI.findall(text))
 
 
 def evaluate(view: OfferView, body: ConditionBody) -> tuple[int, tuple[str, ...]] | None:

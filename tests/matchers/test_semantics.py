@@ -76,6 +76,24 @@ def test_a_long_keyword_finds_a_close_spelling(matcher):
     assert any("システムエンジニヤ" in reason and "近い" in reason and "仕事内容" in reason for reason in match.reasons)
 
 
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("エンジニヤ", "ネットワークエンジニア"),  # one character off in five
+    ("プログラミソグ", "プログラミング講師"),
+    ("ウエブデザイナ", "ウェブデザイナー"),  # small ェ, and a long-vowel mark that never counts
+    ("訪問看護ステイション", "訪問看護ステーションの看護師"),  # kana slip beside kanji
+])
+def test_close_spellings_in_kana_match(matcher, keyword, title):
+    assert matched(matcher, offer(title=title), condition(keywords=(keyword,)))
+
+
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("訪問介護ステーション", "訪問看護ステーションの看護師"),
+    ("介護福祉仕資格", "介護福祉士資格"),
+])
+def test_a_different_kanji_is_never_a_close_spelling(matcher, keyword, title):
+    assert not matched(matcher, offer(title=title), condition(keywords=(keyword,)))
+
+
 def test_a_close_spelling_needs_enough_characters_in_common(matcher):
     assert not matched(matcher, offer(title="システム管理者"), condition(keywords=("システムエンジニア",)))
 
