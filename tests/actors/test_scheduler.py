@@ -34,6 +34,13 @@ class Probe:
         return periodic.PeriodicJob("probe", {"second": "*"}, second_slot, run)
 
 
+def until(condition, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
 def run_schedulers(engine, settings, probe, locks, seconds=3.5):
     schedulers = [Scheduler(settings, engine, NoHints(), jobs=[probe.job(f"s{n}")], lock=lock, owner=f"s{n}")
                   for n, lock in enumerate(locks)]
@@ -76,10 +83,12 @@ def test_a_standby_scheduler_takes_over_when_the_leader_stops(engine, redis_url)
                      for name in ("first", "second"))
     first.start()
     second.start()
-    time.sleep(2.2)
-    first.shutdown()
-    time.sleep(2.5)
-    second.shutdown()
+    try:
+        until(lambda: any(owner == "first" for owner, _ in probe.acted))
+        first.shutdown()
+        until(lambda: any(owner == "second" for owner, _ in probe.acted))
+    finally:
+        second.shutdown()
 
     owners = [owner for owner, _ in probe.acted]
     assert owners[0] == "first" and owners[-1] == "second"
