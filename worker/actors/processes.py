@@ -8,6 +8,8 @@ wait). Each process boots through ``worker.actors.entry:boot``.
 
 from __future__ import annotations
 
+import os
+
 from dramatiq.cli import main as dramatiq_main
 from dramatiq.cli import make_argument_parser
 
@@ -18,6 +20,10 @@ def run_worker_processes(settings: Settings, *, processes: int, threads: int, qu
                          shutdown_timeout_s: float = 600.0) -> int:
     if not settings.redis_url:
         raise ValueError("`mypage-worker worker` needs MYPAGE_REDIS_URL; on embedded defaults use `mypage-worker run`")
+    if settings.prometheus_port:
+        # dramatiq's exposition server runs in a process forked from this one and reads its
+        # port from the environment it inherits.
+        os.environ.setdefault("dramatiq_prom_port", str(settings.prometheus_port))
     argv = ["worker.actors.entry:boot", "--processes", str(processes), "--threads", str(threads),
             "--worker-shutdown-timeout", str(int(shutdown_timeout_s * 1000))]
     if queues:
