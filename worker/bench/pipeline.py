@@ -67,8 +67,8 @@ def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads
                     time.perf_counter() - started < timeout_s:
                 time.sleep(0.2)
             seconds = time.perf_counter() - started
-            dispatcher.broker.flush_all()
             dispatcher.broker.close()
+        _forget_namespace(redis_url, namespace)
         items = _count_rows(engine, InboxItem)
         mails = _count_rows(engine, OutboxMail)
         left = _count(engine, JobOffer.matching_status == MatchingStatus.PENDING.value)
@@ -152,6 +152,17 @@ def _worker(env: dict, processes: int, threads: int):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def _forget_namespace(redis_url: str, namespace: str) -> None:
+    """Drop every key the run left in Redis (queues, delayed queues, heartbeats)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{namespace}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 def _scalars(engine, stmt):
