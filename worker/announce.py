@@ -55,9 +55,13 @@ def job_offer_posted(job_number: str) -> None:
     _send("job_offer_posted", str(job_number))
 
 
-def mail_queued(outbox_id: int) -> None:
-    """A mail that should go out at once was committed to the outbox (e.g. the 認証キー mail)."""
-    _send("deliver_mail", int(outbox_id))
+def mail_queued(outbox_id: int | None = None) -> None:
+    """A mail that should go out at once was committed to the outbox (e.g. the 認証キー mail):
+    that one when its id is known, else a round of delivery of every due mail."""
+    if outbox_id is None:
+        _send("deliver_due_mail")
+    else:
+        _send("deliver_mail", int(outbox_id))
 
 
 def _send(actor_name: str, *args: Any) -> None:

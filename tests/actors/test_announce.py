@@ -46,5 +46,6 @@ def test_with_redis_configured_hints_land_in_the_workers_queue(redis_url):
     announce.job_offer_posted("13010-00000001")
     announce.condition_changed(3)
     announce.mail_queued(5)
+    announce.mail_queued()
 
-    assert connect(settings).queue_depths() == {"mail": 1, "matching": 2}
+    assert connect(settings).queue_depths() == {"mail": 2, "matching": 2}
