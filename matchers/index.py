@@ -37,14 +37,18 @@ from itertools import repeat
 import numpy as np
 
 from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, condition_order
-from matchers.rules import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, OfferView, explain, prepare
+from matchers.rules import (FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, OfferView, explain,
+                            keywords_satisfied, prepare)
 
 _PLACES = ("municipality", "prefecture", "anywhere")  # by rank in ``_candidates``
+TERM_SLOTS = 4  # keywords (and exclusions) kept in a row's columns; a row with more spills to Python
+# (4 one-byte flags make one 32-bit word in ``_keyword_filter``: change both together)
 _WAGE_CEILING = 2 ** 62  # monthly yen beyond int64 (only from unvalidated values) are capped here
 _NOT_NUMERIC = "not numeric"  # a row whose conditions are fanned out one by one in Python
 _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode": np.int8,
-           "keyword_start": np.int64, "keyword_len": np.int32, "keywords_id": np.int32,
-           "exclude_start": np.int64, "exclude_len": np.int32,
+           "keywords_id": np.int32, "wordy": np.bool_, "spill": np.bool_,
+           # term ids of the keywords and excluded keywords, TERM_SLOTS a row, -1 for none
+           "keyword_terms": (np.int32, TERM_SLOTS), "exclude_terms": (np.int32, TERM_SLOTS),
            # fan-out: whether the row holds exactly one condition with int64 ids, and those ids
            "simple": np.bool_, "condition_id": np.int64, "seeker_id": np.int64}
 
@@ -54,7 +58,7 @@ class ConditionIndex:
         self._reset()
         # Building: rows are staged in Python lists and turned into numpy columns once at the end
         # (a numpy scalar write per column per row would cost more than everything else).
-        self._staged: dict[str, list] | None = {name: [] for name in (*_DTYPES, "keyword", "exclude")}
+        self._staged: dict[str, list] | None = {name: [] for name in _DTYPES}
         # The build makes millions of acyclic objects; the cyclic collector would rescan them all
         # again and again while they are made, so it waits until the build is done.
         collecting = gc.isenabled()
@@ -120,7 +124,7 @@ class ConditionIndex:
             keep = self._structural_filter(view, rows)
             rows, pairs = rows[keep], pairs[keep]
         if len(rows):
-            wordy = (self._col("keyword_mode")[rows] > 0) | (self._col("exclude_len")[rows] > 0)
+            wordy = self._col("wordy").take(rows)
             if wordy.any():
                 keep = np.ones(len(rows), dtype=bool)
                 keep[wordy] = self._keyword_filter(view, rows[wordy])
@@ -161,13 +165,13 @@ class ConditionIndex:
         return rows[first], pairs[first]
 
     def _structural_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
-        keep = self._col("alive")[rows].copy()
-        forms = self._col("forms")[rows]
+        keep = self._col("alive").take(rows)
+        forms = self._col("forms").take(rows)
         if view.form is None:
             keep &= forms == 0
         else:
             keep &= (forms == 0) | ((forms >> view.form) & 1).astype(bool)
-        wage = self._col("wage")[rows]
+        wage = self._col("wage").take(rows)
         if view.wage_upper_monthly is None:
             keep &= wage < 0
         else:
@@ -176,32 +180,30 @@ class ConditionIndex:
 
     def _keyword_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
         """For rows with keywords or exclusions: whether the offer satisfies them."""
-        possible = self._possible_terms(view)
-        kw_owner, kw_terms, kw_len = self._gather(rows, "keyword_start", "keyword_len", self._keyword_terms)
-        ex_owner, ex_terms, _ = self._gather(rows, "exclude_start", "exclude_len", self._exclude_terms)
-        found = np.zeros(len(self._terms), dtype=bool)
-        present = np.zeros(len(self._terms), dtype=bool)
-        for term in np.unique(kw_terms[possible[kw_terms]]).tolist():
+        size = len(self._terms)
+        possible = np.zeros(size + 1, dtype=bool)  # the extra last slot is what -1 (no term) reads
+        possible[:size] = self._possible_terms(view)
+        term_ids = self._term_ids
+        view.absent = lambda norm: (term := term_ids.get(norm)) is not None and not possible[term]
+        keywords = self._col("keyword_terms").take(rows, axis=0)  # take: far faster than [] on 2-D
+        excludes = self._col("exclude_terms").take(rows, axis=0)
+        found = np.zeros(size + 1, dtype=bool)
+        present = np.zeros(size + 1, dtype=bool)
+        for term in _used(keywords, possible):
             found[term] = view.keyword_hit(self._terms[term]) is not None
-        for term in np.unique(ex_terms[possible[ex_terms]]).tolist():
+        for term in _used(excludes, possible):
             present[term] = view.contains(self._terms[term])
-        keep = np.ones(len(rows), dtype=bool)
-        if len(kw_terms):
-            hits = np.bincount(kw_owner, weights=found[kw_terms], minlength=len(rows))
-            modes = self._col("keyword_mode")[rows]
-            keep &= (modes == 0) | ((modes == 1) & (hits == kw_len)) | ((modes == 2) & (hits > 0))
-        if len(ex_terms):
-            keep &= np.bincount(ex_owner, weights=present[ex_terms], minlength=len(rows)) == 0
+        # A row's TERM_SLOTS booleans read as one 32-bit word: 0 is "none", 0x01010101 "all".
+        keep = _as_words(present.take(excludes)) == 0
+        modes = self._col("keyword_mode").take(rows)
+        any_found = _as_words(found.take(keywords)) != 0
+        found[size] = True  # an empty slot never fails "all keywords found"
+        all_found = _as_words(found.take(keywords)) == 0x01010101
+        keep &= (modes == 0) | ((modes == 1) & all_found) | ((modes == 2) & any_found)
+        spill = self._col("spill").take(rows)
+        for position in np.flatnonzero(spill).tolist():  # more terms than the columns hold
+            keep[position] = keywords_satisfied(view, self._bodies[int(rows[position])])
         return keep
-
-    def _gather(self, rows, start_column, length_column, flat: "_Column"):
-        """The term ids of each row, flattened, with the position of their row in ``rows``."""
-        lens = self._col(length_column)[rows]
-        total = int(lens.sum())
-        owner = np.repeat(np.arange(len(rows)), lens)
-        firsts = np.cumsum(lens) - lens
-        positions = np.repeat(self._col(start_column)[rows] - firsts, lens) + np.arange(total)
-        return owner, flat.data[positions], lens
 
     def _possible_terms(self, view: OfferView) -> np.ndarray:
         """Terms whose n-gram count in the offer reaches their threshold; all others are surely
@@ -221,25 +223,25 @@ class ConditionIndex:
         if not len(rows):
             return np.empty(0, dtype=np.int64), []
         key = pairs.astype(np.int64)
-        key = key * 2 + (self._col("forms")[rows] > 0)
-        key = key * 2 + (self._col("wage")[rows] >= 0)
-        key = key * (len(self._keyword_list_ids) + 1) + self._col("keywords_id")[rows]
+        key = key * 2 + (self._col("forms").take(rows) > 0)
+        key = key * 2 + (self._col("wage").take(rows) >= 0)
+        key = key * (len(self._keyword_list_ids) + 1) + self._col("keywords_id").take(rows)
         keys, first, groups = np.unique(key, return_index=True, return_inverse=True)
         occupations = (("small", view.occupation), ("middle", view.middle), ("major", view.major), ())
         outcomes = []
-        for position in first.tolist():
-            place_rank, occupation_rank = divmod(int(pairs[position]) - 1, 4)
-            body = self._bodies[rows[position]]
-            outcomes.append(explain(view, body, _PLACES[place_rank], occupations[occupation_rank]))
+        bodies = self._bodies
+        for row, pair in zip(rows.take(first).tolist(), pairs.take(first).tolist()):
+            place_rank, occupation_rank = divmod(pair - 1, 4)
+            outcomes.append(explain(view, bodies[row], _PLACES[place_rank], occupations[occupation_rank]))
         return groups, outcomes
 
     def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
         """One Match per condition of each row, sorted by condition_id. Rows holding a single
         condition whose ids are integers (nearly all) are fanned out and sorted by numpy."""
-        simple = self._col("simple")[rows]
+        simple = self._col("simple").take(rows)
         simple_rows = rows[simple]
-        ids = [self._col("condition_id")[simple_rows]]
-        seekers = [self._col("seeker_id")[simple_rows]]
+        ids = [self._col("condition_id").take(simple_rows)]
+        seekers = [self._col("seeker_id").take(simple_rows)]
         group_parts = [groups[simple]]
         shared_groups, sizes, others = [], [], []
         for row, group in zip(rows[~simple].tolist(), groups[~simple].tolist()):
@@ -274,12 +276,10 @@ class ConditionIndex:
         self._member_arrays: dict[int, tuple[np.ndarray, np.ndarray] | str] = {}
         self._dead = 0
         self._postings = _Postings()
-        self._columns = {name: _Column(dtype) for name, dtype in _DTYPES.items()}
+        self._columns = {name: _Column(*dtype) if isinstance(dtype, tuple) else _Column(dtype)
+                         for name, dtype in _DTYPES.items()}
         self._scratch_column = np.zeros(0, dtype=np.int8)
         self._keyword_list_ids: dict[tuple, int] = {}
-        self._keyword_terms = _Column(np.int32)
-        self._exclude_terms = _Column(np.int32)
-        self._used = {"keyword": 0, "exclude": 0}
         # Terms: distinct normalised keywords (and excluded keywords) with their n-gram postings.
         self._terms: list[str] = []
         self._term_ids: dict[str, int] = {}
@@ -309,8 +309,10 @@ class ConditionIndex:
             "condition_id": 0,
             "seeker_id": 0,
         }
-        values["keyword_start"], values["keyword_len"] = self._store_terms(body.keywords, "keyword")
-        values["exclude_start"], values["exclude_len"] = self._store_terms(body.excludes, "exclude")
+        values["wordy"] = bool(body.keywords or body.excludes)
+        values["spill"] = len(body.keywords) > TERM_SLOTS or len(body.excludes) > TERM_SLOTS
+        values["keyword_terms"] = self._term_slots(body.keywords)
+        values["exclude_terms"] = self._term_slots(body.excludes)
         if self._staged is not None:
             for name, value in values.items():
                 self._staged[name].append(value)
@@ -352,27 +354,17 @@ class ConditionIndex:
         else:
             self._col(name)[row] = value
 
-    def _store_terms(self, keywords, kind: str) -> tuple[int, int]:
-        start = self._used[kind]
-        if not keywords:
-            return start, 0
+    def _term_slots(self, keywords) -> list[int]:
         terms = [self._term(keyword.norm) for keyword in keywords]
-        if self._staged is not None:
-            self._staged[kind].extend(terms)
-        else:
-            flat = self._keyword_terms if kind == "keyword" else self._exclude_terms
-            flat.ensure(start + len(terms))
-            flat.data[start:start + len(terms)] = terms
-        self._used[kind] = start + len(terms)
-        return start, len(terms)
+        return (terms + [-1] * TERM_SLOTS)[:TERM_SLOTS]
 
     def _unstage(self) -> None:
         self._postings.seal()
         self._grams.seal()
         staged, self._staged = self._staged, None
         for name, values in staged.items():
-            column = {"keyword": self._keyword_terms, "exclude": self._exclude_terms}.get(name) or self._columns[name]
-            column.data = np.array(values, dtype=column.data.dtype)
+            column = self._columns[name]
+            column.data = np.array(values, dtype=column.data.dtype).reshape((-1,) + column.data.shape[1:])
             column.ensure(len(values) + 1)  # never empty, and room for the next add
 
     def _term(self, norm: str) -> int:
@@ -391,7 +383,7 @@ class ConditionIndex:
         living = [(body, self._members[row]) for row, body in enumerate(self._bodies) if body is not None]
         building = self._staged is not None  # a compaction can happen in the middle of a build
         self._reset()
-        self._staged = {name: [] for name in (*_DTYPES, "keyword", "exclude")}
+        self._staged = {name: [] for name in _DTYPES}
         for body, members in living:
             row = self._append_row(body)
             self._members[row] = members
@@ -440,6 +432,18 @@ def _new_match(job_number, condition_id, seeker_id, score, reasons) -> Match:
     return match
 
 
+def _as_words(flags: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(flags).view(np.uint32).ravel()
+
+
+def _used(slots: np.ndarray, possible: np.ndarray) -> list[int]:
+    """The possible terms among those in the slots (a mark per term: no sort needed)."""
+    used = np.zeros(len(possible), dtype=bool)
+    used[slots.ravel()] = True
+    used &= possible  # the last slot (-1, no term) is never possible
+    return np.flatnonzero(used).tolist()
+
+
 def _is_int64(value) -> bool:
     return type(value) is int and -(2 ** 63) <= value < 2 ** 63
 
@@ -453,12 +457,12 @@ class _Column:
 
     __slots__ = ("data",)
 
-    def __init__(self, dtype) -> None:
-        self.data = np.zeros(1024, dtype=dtype)
+    def __init__(self, dtype, width: int | None = None) -> None:
+        self.data = np.zeros(1024 if width is None else (1024, width), dtype=dtype)
 
     def ensure(self, size: int) -> None:
         if size > len(self.data):
-            grown = np.zeros(max(size, 2 * len(self.data)), dtype=self.data.dtype)
+            grown = np.zeros((max(size, 2 * len(self.data)),) + self.data.shape[1:], dtype=self.data.dtype)
             grown[: len(self.data)] = self.data
             self.data = grown
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -116,8 +116,8 @@ class OfferView:
     per-offer memo of keyword look-ups (each distinct keyword is searched once per offer)."""
 
     __slots__ = ("offer", "fields", "prefecture", "municipality", "occupation", "middle",
-                 "major", "form", "wage_upper", "wage_upper_monthly", "explanations", "keyword_reasons", "_hits",
-                 "_exact")
+                 "major", "form", "wage_upper", "wage_upper_monthly", "explanations", "keyword_reasons", "absent",
+                 "_hits", "_exact")
 
     def __init__(self, offer: JobOffer) -> None:
         self.offer = offer
@@ -141,6 +141,8 @@ class OfferView:
         self.explanations: dict[tuple, tuple[int, tuple[str, ...]]] = {}  # memo of ``explain``
         self.keyword_reasons: dict[Keyword, tuple[int, tuple[str, ...]]] = {}
         self._exact: dict[str, bool] = {}
+        # An index may tell keywords it has proved absent (its n-gram filter) to spare the search.
+        self.absent: Callable[[str], bool] = _never
 
     def texts(self) -> list[str]:
         """Every normalised text field, for the index's n-gram filter."""
@@ -150,13 +152,17 @@ class OfferView:
         """Exact containment in any field (the rule for excluded keywords)."""
         found = self._exact.get(norm)
         if found is None:
-            found = self._exact[norm] = any(norm in t for _, texts in self.fields for t in texts)
+            found = self._exact[norm] = not self.absent(norm) and any(
+                norm in t for _, texts in self.fields for t in texts)
         return found
 
     def keyword_hit(self, norm: str) -> KeywordHit | None:
         if norm in self._hits:
             return self._hits[norm]
         hit = None
+        if self.absent(norm):
+            self._hits[norm] = None
+            return None
         exact = tuple(label for label, texts in self.fields if any(norm in t for t in texts))
         if exact:
             hit = KeywordHit(exact, close=False)
@@ -166,6 +172,10 @@ class OfferView:
                 hit = KeywordHit(close, close=True)
         self._hits[norm] = hit
         return hit
+
+
+def _never(norm: str) -> bool:
+    return False
 
 
 def _close(keyword: str, text: str) -> bool:
@@ -206,13 +216,19 @@ def evaluate(view: OfferView, body: ConditionBody) -> tuple[int, tuple[str, ...]
         view.wage_upper_monthly is None or view.wage_upper_monthly < body.wage_min_monthly
     ):
         return None
-    if any(view.contains(keyword.norm) for keyword in body.excludes):
+    if not keywords_satisfied(view, body):
         return None
-    if body.keywords:
-        found = sum(view.keyword_hit(keyword.norm) is not None for keyword in body.keywords)
-        if found < len(body.keywords) if body.keyword_mode == "and" else not found:
-            return None
     return explain(view, body, place, occupation)
+
+
+def keywords_satisfied(view: OfferView, body: ConditionBody) -> bool:
+    """No excluded keyword is in the offer, and its keywords are found (all, or any for "or")."""
+    if any(view.contains(keyword.norm) for keyword in body.excludes):
+        return False
+    if not body.keywords:
+        return True
+    found = sum(view.keyword_hit(keyword.norm) is not None for keyword in body.keywords)
+    return found == len(body.keywords) if body.keyword_mode == "and" else found > 0
 
 
 def _place(view: OfferView, body: ConditionBody) -> str | None:

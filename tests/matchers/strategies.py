@@ -63,9 +63,10 @@ def conditions(draw, condition_id) -> Condition:
         condition_id=condition_id,
         seeker_id=draw(st.integers(1, 5)),
         kind=draw(st.sampled_from(["registered", "saved"])),
-        keywords=draw(sometimes(st.lists(words, min_size=1, max_size=3))),
+        # Up to 6: the index keeps 4 in its columns and must handle rows that hold more.
+        keywords=draw(sometimes(st.lists(words, min_size=1, max_size=6))),
         keyword_mode=draw(st.sampled_from(["and", "or"])),
-        exclude_keywords=draw(st.one_of(st.just(()), sometimes(st.lists(words, min_size=1, max_size=2)))),
+        exclude_keywords=draw(st.one_of(st.just(()), sometimes(st.lists(words, min_size=1, max_size=5)))),
         prefecture_codes=draw(sometimes(st.lists(st.sampled_from(sorted(MUNICIPALITIES)), min_size=1, max_size=3))),
         municipality_codes=draw(sometimes(st.lists(st.sampled_from(all_municipalities), min_size=1, max_size=3))),
         occupation_codes=draw(sometimes(st.lists(st.sampled_from(CONDITION_OCCUPATIONS), min_size=1, max_size=3))),

@@ -261,3 +261,13 @@ def test_replacing_and_removing_conditions(matcher):
     index.remove(2)
     index.remove(99)
     assert index.match(job) == [] and len(index) == 1
+
+
+def test_conditions_with_many_keywords_and_exclusions(matcher):
+    job = offer(title="経理事務", description="土日休み 残業なし 駅近 社会保険完備 賞与あり")
+    words = ("経理", "土日休み", "残業なし", "駅近", "社会保険", "賞与")
+    assert matched(matcher, job, condition(keywords=words))
+    assert not matched(matcher, job, condition(keywords=words[:5] + ("在宅",)))
+    assert matched(matcher, job, condition(keywords=("在宅", "営業", "夜勤", "副業", "土木", "賞与"), keyword_mode="or"))
+    assert not matched(matcher, job, condition(exclude_keywords=("夜勤", "営業", "土木", "副業", "駅近")))
+    assert matched(matcher, job, condition(exclude_keywords=("夜勤", "営業", "土木", "副業", "派遣")))
