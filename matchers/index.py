@@ -258,8 +258,16 @@ class ConditionIndex:
         scores = [outcome[0] for outcome in outcomes]
         reasons = [outcome[1] for outcome in outcomes]
         group_of = group_of[order].tolist()
-        matches = list(map(_new_match, repeat(job_number, len(order)), ids[order].tolist(), seekers[order].tolist(),
-                           map(scores.__getitem__, group_of), map(reasons.__getitem__, group_of)))
+        # Thousands of acyclic objects in a row: the collector would only rescan them meanwhile.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            matches = list(map(_new_match, repeat(job_number, len(order)), ids[order].tolist(),
+                               seekers[order].tolist(), map(scores.__getitem__, group_of),
+                               map(reasons.__getitem__, group_of)))
+        finally:
+            if collecting:
+                gc.enable()
         if others:
             matches += [_new_match(job_number, condition_id, seeker_id, *outcomes[group])
                         for condition_id, seeker_id, group in others]
