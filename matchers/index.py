@@ -14,10 +14,12 @@ rows — one row per distinct condition body, fanned out to the conditions that 
    below its threshold (``gram_threshold``: all of them for an exact match, a proven lower
    bound for a close spelling) cannot be present. Only the remaining terms are looked up for
    real — once per offer, however many rows share them — then AND / OR / exclusion is decided
-   per row with numpy.
+   per row with numpy over the row's term slots (a row with more terms than slots is decided
+   by ``rules.keywords_satisfied``).
 4. Rows that passed are grouped by what their explanation depends on (place and occupation
    pair, whether forms and a wage are asked, keyword list); ``rules.explain`` — the function the
    reference's ``evaluate`` ends in — explains one row of each group for all its conditions.
+5. Condition and seeker ids are fanned out and ordered with numpy where they are integers.
 
 Every filter is exact (the n-gram step only skips look-ups that cannot succeed), so the rows
 left are the matches; the property tests hold the index to the reference on that.
@@ -41,6 +43,7 @@ from matchers.rules import (FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, Of
                             keywords_satisfied, prepare)
 
 _PLACES = ("municipality", "prefecture", "anywhere")  # by rank in ``_candidates``
+FREEZE_FROM_ROWS = 50_000  # below this, full collections are cheap and freezing is not worth it
 TERM_SLOTS = 4  # keywords (and exclusions) kept in a row's columns; a row with more spills to Python
 # (4 one-byte flags make one 32-bit word in ``_keyword_filter``: change both together)
 _WAGE_CEILING = 2 ** 62  # monthly yen beyond int64 (only from unvalidated values) are capped here
@@ -54,6 +57,12 @@ _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode
 
 
 class ConditionIndex:
+    """Conditions indexed for matching new offers; answers exactly as ``ReferenceMatcher``.
+
+    Not safe for changes from one thread while another matches: a worker owns its index. A
+    large build ends with ``gc.freeze()``: the index's millions of long-lived objects are taken
+    out of the cyclic collector's sight, or every full collection would walk them all."""
+
     def __init__(self, conditions: Iterable[Condition] = ()) -> None:
         self._reset()
         # Building: rows are staged in Python lists and turned into numpy columns once at the end
@@ -70,9 +79,9 @@ class ConditionIndex:
         finally:
             if collecting:
                 gc.enable()
-        # They live as long as the index: move them out of the collector's sight for good, or
-        # every full collection (one per few hundred thousand Match objects) walks them all.
-        gc.freeze()
+        if len(self._bodies) >= FREEZE_FROM_ROWS:  # see the class docstring
+            gc.collect()  # so that no cyclic garbage of the moment is frozen with the index
+            gc.freeze()
 
     # -- changes ---------------------------------------------------------------------------
 
