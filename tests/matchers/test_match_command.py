@@ -7,7 +7,8 @@ import json
 from worker.cli import main
 
 GOOD_JOB = {"job_number": "13010-14180061", "title": "介護スタッフ", "prefecture_code": "13",
-            "municipality_code": "13101", "employment_form": 1, "wage_type": "monthly", "wage_min": 220000}
+            "municipality_code": "13101", "employment_form": 1, "wage_type": "monthly", "wage_min": 220000,
+            "industry_code": "85", "referral_deadline": "2026-12-31"}  # unknown keys are ignored
 OTHER_JOB = {"job_number": "27010-00000002", "title": "看護師", "prefecture_code": "27"}
 
 
@@ -69,3 +70,10 @@ def test_bad_lines_are_reported_with_file_line_and_reason_and_the_good_ones_stil
 def test_no_matches_print_nothing(tmp_path, capsys):
     code, matches, err = run(tmp_path, capsys, [OTHER_JOB], [{"condition_id": 1, "seeker_id": 1, "keywords": ["介護"]}])
     assert (code, matches, err) == (0, [], "")
+
+
+def test_a_missing_file_is_reported_without_a_traceback(tmp_path, capsys):
+    jobs = write_lines(tmp_path / "jobs.jsonl", [GOOD_JOB])
+    code = main(["match", "--jobs", jobs, "--conditions", str(tmp_path / "nowhere.jsonl")])
+    assert code == 2
+    assert "nowhere.jsonl" in capsys.readouterr().err

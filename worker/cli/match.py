@@ -4,7 +4,7 @@ matcher for staff, and the contract anyone can check it against.
 Writes one JSON object per match to stdout (``job_number, condition_id, seeker_id, score,
 reasons``), jobs in file order and each job's matches by condition_id. A line that is not
 valid is reported on stderr as ``FILE:LINE: field: reason`` and skipped; the valid lines are
-still matched; the exit status is 1 when any line was rejected."""
+still matched; the exit status is 1 when any line was rejected (2 when a file is missing)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    for path in (args.conditions, args.jobs):
+        if not path.is_file():
+            print(f"{path}: ファイルがありません", file=sys.stderr)
+            return 2
     rejected = 0
 
     def reject(path: Path, line: int, field: str, reason: str) -> None:
