@@ -12,7 +12,8 @@ after katakana treated as one), runs of whitespace collapsed to one space and tr
 サーバー, ｻｰﾊﾞｰ and さーばー are the same word. A keyword that normalises to nothing is ignored.
 
 Keywords — each keyword is looked for in the offer's 職種 (title), 仕事内容 (description),
-事業所名 (employer name) and each 免許・資格 (license). ``keyword_mode`` "and" (default)
+事業所名 (employer name) and each 免許・資格 (license); a keyword with spaces in it is a
+phrase (its spaces meet any run of whitespace in the offer). ``keyword_mode`` "and" (default)
 needs every keyword, "or" at least one. A keyword is found in a field when the field contains
 it, or — for keywords of 4 or more normalised characters — when some run of the same number of
 consecutive characters of the field has rapidfuzz ``fuzz.ratio`` ≥ 80 with it (at most one
