@@ -139,7 +139,7 @@ class OfferView:
         self.wage_upper_monthly = None if upper is None else monthly(offer.wage_type, upper)
         self._hits: dict[str, KeywordHit | None] = {}
         self.explanations: dict[tuple, tuple[int, tuple[str, ...]]] = {}  # memo of ``explain``
-        self.keyword_reasons: dict[Keyword, tuple[int, tuple[str, ...]]] = {}
+        self.keyword_reasons: dict[tuple[Keyword, ...], tuple[int, tuple[str, ...]]] = {}
         self._exact: dict[str, bool] = {}
         # An index may tell keywords it has proved absent (its n-gram filter) to spare the search.
         self.absent: Callable[[str], bool] = _never
@@ -258,23 +258,26 @@ def explain(view: OfferView, body: ConditionBody, place: str, occupation: tuple)
     "anywhere") and which occupation code ((level, code), or () for any) let it through. Nothing
     else of the body counts but its keywords and whether it asks for forms and for a wage; the
     keyword part and the rest are each worked out once per offer."""
-    keyword_points, reasons = 0, ()
-    for keyword in body.keywords:
-        part = view.keyword_reasons.get(keyword)
-        if part is None:
-            part = view.keyword_reasons[keyword] = _keyword_reason(view, keyword)
-        if part[1]:
-            keyword_points += part[0]
-            reasons += part[1]
+    keyword_points, reasons = view.keyword_reasons.get(body.keywords) or _keyword_part(view, body.keywords)
     key = (place, occupation, bool(body.forms), body.wage_min is not None)
     rest = view.explanations.get(key)
     if rest is None:
         rest = view.explanations[key] = _explain_rest(view, *key)
-    reasons += rest[1]
-    return SCORE_BASE + min(keyword_points, SCORE_KEYWORD_CAP) + rest[0], reasons or _NOTHING_ASKED
+    return SCORE_BASE + keyword_points + rest[0], (reasons + rest[1]) or _NOTHING_ASKED
 
 
 _NOTHING_ASKED = ("指定のない条件のため、すべての求人が対象です",)
+
+
+def _keyword_part(view: OfferView, keywords: tuple[Keyword, ...]) -> tuple[int, tuple[str, ...]]:
+    """Points (capped) and reasons for the keywords of a condition found in the offer."""
+    points, reasons = 0, ()
+    for keyword in keywords:
+        part = _keyword_reason(view, keyword)
+        points += part[0]
+        reasons += part[1]
+    view.keyword_reasons[keywords] = part = (min(points, SCORE_KEYWORD_CAP), reasons)
+    return part
 
 
 def _keyword_reason(view: OfferView, keyword: Keyword) -> tuple[int, tuple[str, ...]]:
