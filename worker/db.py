@@ -80,6 +80,11 @@ def insert_ignore(session: Session, model: type[SQLModel], rows: Sequence[Mappin
     else:  # pragma: no cover - we support the two databases above
         stmt = insert(table).prefix_with("IGNORE")
     # Count the rows RETURNING gives back: rowcount is not reliable for multi-row inserts on
-    # every driver (psycopg reports -1).
-    result = session.execute(stmt.values(list(rows)).returning(table.c.id))
-    return len(result.fetchall())
+    # every driver (psycopg reports -1). Chunks keep each statement under PostgreSQL's 65,535
+    # and SQLite's 32,766 bound parameters.
+    per_chunk = max(1, 30_000 // max(1, len(rows[0])))
+    inserted = 0
+    for start in range(0, len(rows), per_chunk):
+        chunk = list(rows[start:start + per_chunk])
+        inserted += len(session.execute(stmt.values(chunk).returning(table.c.id)).fetchall())
+    return inserted

@@ -8,8 +8,6 @@ is given. So on PostgreSQL rows go in with COPY into a temporary table and one
 parameter (``= ANY(…)``); SQLite, whose driver binds parameters natively, gets one cached
 statement run with executemany. Semantics are those of ``insert_ignore``: a row whose unique
 key exists is skipped, and only the inserted rows come back.
-
-``outbox_row`` builds rows exactly as ``worker.services.outbox.enqueue_mail`` inserts them.
 """
 
 from __future__ import annotations
@@ -17,14 +15,14 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, JSON, any_, bindparam
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, SQLModel
 
-from worker.domain.models import MailStatus, OutboxMail, utcnow
+from worker.domain.models import OutboxMail
+
 
 _temp_names = itertools.count()
 
@@ -102,27 +100,8 @@ class _Row(tuple):
             raise AttributeError(name) from None
 
 
-def outbox_row(*, kind: str, dedupe_key: str, recipient: str | None, context: dict[str, Any],
-               seeker_id: int | None = None, not_before: datetime | None = None,
-               expires_at: datetime | None = None) -> dict[str, Any]:
-    """One row for ``outbox_mail``, as ``enqueue_mail`` would insert it."""
-    now = utcnow()
-    return {
-        "dedupe_key": dedupe_key,
-        "kind": kind,
-        "seeker_id": seeker_id,
-        "recipient": recipient,
-        "context": context,
-        "status": MailStatus.PENDING.value,
-        "attempts": 0,
-        "next_attempt_at": not_before or now,
-        "expires_at": expires_at,
-        "created_at": now,
-    }
-
-
 def enqueue_mails(session: Session, rows: Iterable[dict[str, Any]]) -> set[str]:
-    """Insert outbox rows (from :func:`outbox_row`); returns the dedupe keys actually inserted."""
+    """Insert outbox rows (from ``worker.services.outbox.outbox_row``); returns the dedupe keys actually inserted."""
     inserted = insert_ignore_returning(session, OutboxMail, list(rows), conflict=["dedupe_key"],
                                        returning=["dedupe_key"])
     return {row.dedupe_key for row in inserted}

@@ -11,8 +11,7 @@ from worker.db import insert_ignore
 from worker.domain.models import MailStatus, OutboxMail, utcnow
 
 
-def enqueue_mail(
-    session: Session,
+def outbox_row(
     *,
     kind: str,
     dedupe_key: str,
@@ -21,10 +20,11 @@ def enqueue_mail(
     seeker_id: int | None = None,
     expires_at: datetime | None = None,
     not_before: datetime | None = None,
-) -> bool:
-    """Add one outbox row in the caller's transaction. Returns False when a mail with this
-    dedupe key already exists (causing a mail twice produces it once)."""
-    row = {
+) -> dict[str, Any]:
+    """One ``outbox_mail`` row, pending, due at ``not_before`` (default now). Bulk producers
+    insert many of these at once; :func:`enqueue_mail` inserts one."""
+    now = utcnow()
+    return {
         "dedupe_key": dedupe_key,
         "kind": kind,
         "seeker_id": seeker_id,
@@ -32,8 +32,14 @@ def enqueue_mail(
         "context": context,
         "status": MailStatus.PENDING.value,
         "attempts": 0,
-        "next_attempt_at": not_before or utcnow(),
+        "next_attempt_at": not_before or now,
         "expires_at": expires_at,
-        "created_at": utcnow(),
+        "created_at": now,
     }
-    return insert_ignore(session, OutboxMail, row, conflict=["dedupe_key"]) == 1
+
+
+def enqueue_mail(session: Session, **mail: Any) -> bool:
+    """Add one outbox row (the arguments of :func:`outbox_row`) in the caller's transaction.
+    Returns False when a mail with this dedupe key already exists (causing a mail twice
+    produces it once)."""
+    return insert_ignore(session, OutboxMail, outbox_row(**mail), conflict=["dedupe_key"]) == 1
