@@ -60,11 +60,6 @@ def _postgresql_engine(postgres_url) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def _postgres_engine(_postgresql_engine) -> Engine:
-    return _postgresql_engine
-
-
-@pytest.fixture(scope="session")
 def _sqlite_engine(tmp_path_factory) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
     create_schema(engine)

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.services.conftest import _postgresql_engine  # noqa: F401  (bridges a fixture name, see there)
 from worker import api
 from worker.db import session_scope
 from worker.domain.keys import derive_authentication_key

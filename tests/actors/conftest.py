@@ -37,7 +37,7 @@ CLI = [sys.executable, "-c", "import sys; from worker.cli import main; sys.exit(
 @pytest.fixture
 def pg(request):
     """The session's PostgreSQL database, emptied: shared with the worker subprocesses."""
-    engine = request.getfixturevalue("_postgres_engine")
+    engine = request.getfixturevalue("_postgresql_engine")
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

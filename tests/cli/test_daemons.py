@@ -89,7 +89,7 @@ def test_run_picks_up_what_was_left_pending_and_stops_gracefully_on_sigterm(tmp_
 def test_the_procfile_starts_worker_and_scheduler_under_honcho(request, redis_url, tmp_path):
     if shutil.which("honcho") is None or shutil.which("mypage-worker") is None:
         pytest.skip("honcho and the installed mypage-worker command are needed")
-    engine = request.getfixturevalue("_postgres_engine")
+    engine = request.getfixturevalue("_postgresql_engine")
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

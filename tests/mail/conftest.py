@@ -25,13 +25,6 @@ STALL_S = 1.5  # how long a "slow" server waits; the tests' SMTP timeout is a th
 TIMEOUT_S = 0.5
 
 
-@pytest.fixture(scope="session")
-def _postgresql_engine(_postgres_engine):
-    # tests/conftest.py's ``engine`` asks for "_postgresql_engine" but defines "_postgres_engine";
-    # reported to the lead. Remove this alias once the shared fixture is fixed.
-    return _postgres_engine
-
-
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """File outbox under tmp_path; tests that talk SMTP use ``smtp_settings``."""

@@ -16,19 +16,3 @@ def seeker(session) -> Seeker:
 @pytest.fixture
 def offer(session) -> JobOffer:
     return make_offer(session)
-
-
-@pytest.fixture(scope="session")
-def _postgresql_engine(request):
-    """tests/conftest.py's ``engine`` asks for ``_postgresql_engine`` but defines
-    ``_postgres_engine``; bridge the two names (reported to the lead) and keep working if the
-    root fixture is renamed."""
-    try:
-        return request.getfixturevalue("_postgres_engine")
-    except pytest.FixtureLookupError:
-        from worker.db import create_schema, make_engine
-
-        engine = make_engine(request.getfixturevalue("postgres_url"))
-        create_schema(engine)
-        request.addfinalizer(engine.dispose)
-        return engine
