@@ -19,7 +19,7 @@ def register(sub) -> None:
 def _import_jobs(args) -> int:
     from rich.console import Console
     from rich.progress import Progress
-    from rich.table import Table
+    from worker.cli.summary import count_table
 
     from worker.actors.broker import connect
     from worker.db import make_engine
@@ -42,13 +42,11 @@ def _import_jobs(args) -> int:
         queued = "hints sent to the workers"
     else:
         queued = "pending: the running worker's sweeper picks them up within a minute"
-    table = Table(title=f"import-jobs {args.file}")
-    table.add_column("")
-    table.add_column("count", justify="right")
-    table.add_row("lines read", f"{report.lines:,}")
-    table.add_row("offers imported", f"{report.imported:,}")
-    table.add_row("already present (left as they were)", f"{report.already_present:,}")
-    table.add_row("lines rejected", f"{len(report.rejected):,}")
-    table.add_row(f"waiting to be matched ({queued})", f"{len(report.pending_ids):,}")
-    Console().print(table)
+    Console().print(count_table(f"import-jobs {args.file}", [
+        ("lines read", report.lines),
+        ("offers imported", report.imported),
+        ("already present (left as they were)", report.already_present),
+        ("lines rejected", len(report.rejected)),
+        (f"waiting to be matched ({queued})", len(report.pending_ids)),
+    ]))
     return 1 if report.rejected else 0

@@ -22,7 +22,7 @@ def register(sub) -> None:
 def _notice(args) -> int:
     from rich.console import Console
     from rich.progress import Progress
-    from rich.table import Table
+    from worker.cli.summary import count_table
 
     from worker.actors.broker import connect
     from worker.db import make_engine
@@ -49,12 +49,10 @@ def _notice(args) -> int:
         dispatcher = connect(settings)
         if dispatcher is not None:
             dispatcher.deliver_due_mail(max(1, report.mails_queued // 100))
-    table = Table(title=f"お知らせ {report.notice_id}: {args.title}")
-    table.add_column("")
-    table.add_column("count", justify="right")
-    table.add_row("seekers in the segment", f"{report.seekers:,}")
-    table.add_row("inbox items created", f"{report.inbox_items:,}")
-    table.add_row("notice mails queued", f"{report.mails_queued:,}")
-    table.add_row("already sent before (rerun)", f"{report.seekers - report.inbox_items:,}")
-    Console().print(table)
+    Console().print(count_table(f"お知らせ {report.notice_id}: {args.title}", [
+        ("seekers in the segment", report.seekers),
+        ("inbox items created", report.inbox_items),
+        ("notice mails queued", report.mails_queued),
+        ("already sent before (rerun)", report.seekers - report.inbox_items),
+    ]))
     return 0

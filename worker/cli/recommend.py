@@ -27,6 +27,7 @@ def _recommend(args) -> int:
     from rich.table import Table
 
     from worker.actors.broker import connect
+    from worker.cli.summary import count_table
     from worker.db import make_engine
     from worker.pipeline.batch import offers_since, recommendation_batch
     from worker.pipeline.index_cache import IndexCache
@@ -52,11 +53,7 @@ def _recommend(args) -> int:
 
     out = Console()
     title = "推薦バッチ (dry run: nothing written)" if args.dry_run else "推薦バッチ"
-    table = Table(title=f"{title} — offers received since {args.since}"
-                        + (f", prefecture {args.prefecture}" if args.prefecture else ""))
-    table.add_column("")
-    table.add_column("count", justify="right")
-    for label, value in [
+    counts = [
         ("offers", len(offer_ids)),
         ("conditions in the index", len(cache)),
         ("matches with a live seeker", report.matches),
@@ -64,9 +61,9 @@ def _recommend(args) -> int:
         ("inbox items" + (" (would be created)" if args.dry_run else " created"), report.inbox_items),
         ("recommendation mails" + (" (would be queued)" if args.dry_run else " queued"), report.mails_queued),
     ] + ([] if args.dry_run else [("pending digests extended", report.digests_extended),
-                                   ("saved-search mails queued", report.saved_search_mails)]):
-        table.add_row(label, f"{value:,}")
-    out.print(table)
+                                   ("saved-search mails queued", report.saved_search_mails)])
+    out.print(count_table(f"{title} — offers received since {args.since}"
+                          + (f", prefecture {args.prefecture}" if args.prefecture else ""), counts))
     if report.samples:
         samples = Table(title="samples")
         for column in ("job number", "seeker", "score", "reasons"):

@@ -13,7 +13,7 @@ def register(sub) -> None:
 
 def _status(args) -> int:
     from rich.console import Console
-    from rich.table import Table
+    from worker.cli.summary import count_table
 
     from worker.actors.broker import connect
     from worker.db import make_engine
@@ -25,20 +25,15 @@ def _status(args) -> int:
     dispatcher = connect(settings)
     depths = dispatcher.queue_depths() if dispatcher is not None else None
 
-    table = Table(title="mypage-worker status")
-    table.add_column("")
-    table.add_column("count", justify="right")
     if depths is None:
-        table.add_row("broker queues", "in-process (inside `mypage-worker run`)")
+        rows = [("broker queues", "in-process (inside `mypage-worker run`)")]
     else:
-        for queue, depth in depths.items():
-            table.add_row(f"queue {queue}", f"{depth:,}")
+        rows = [(f"queue {queue}", depth) for queue, depth in depths.items()]
     oldest = f" (oldest {status.oldest_offer_waiting:%Y-%m-%d %H:%M} UTC)" if status.oldest_offer_waiting else ""
-    table.add_row(f"offers waiting to be matched{oldest}", f"{status.offers_waiting:,}")
-    for name, n in status.mails.items():
-        table.add_row(f"mails {name}", f"{n:,}")
-    table.add_row("suppressed addresses", f"{status.suppressed_addresses:,}")
-    table.add_row("accounts restricted (機能制限)", f"{status.accounts['restricted']:,}")
-    table.add_row("accounts unusable (利用不可)", f"{status.accounts['unusable']:,}")
-    Console().print(table)
+    rows.append((f"offers waiting to be matched{oldest}", status.offers_waiting))
+    rows += [(f"mails {name}", n) for name, n in status.mails.items()]
+    rows += [("suppressed addresses", status.suppressed_addresses),
+             ("accounts restricted (機能制限)", status.accounts["restricted"]),
+             ("accounts unusable (利用不可)", status.accounts["unusable"])]
+    Console().print(count_table("mypage-worker status", rows))
     return 0
