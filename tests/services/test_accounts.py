@@ -476,3 +476,23 @@ def test_ids_of_deleted_seekers_and_requests_are_never_handed_out_again(session)
     # So the second seeker's mail is not mistaken for the first one's by its dedupe key.
     assert [m.recipient for m in mails(session, "password-registration") if m.status == MailStatus.PENDING] == [second.email]
 
+
+
+def test_a_superseded_key_mail_is_cancelled_without_keeping_the_address(session):
+    seeker = not_opened(session)
+    ask(session, seeker.email)
+    ask(session, seeker.email, now=NOW + timedelta(minutes=5))
+    cancelled, pending = mails(session)
+    assert (cancelled.status, cancelled.recipient) == (MailStatus.CANCELLED, None)
+    assert pending.recipient == seeker.email
+
+
+def test_a_superseded_key_mail_waiting_for_its_uncertain_retry_is_cancelled_too(session):
+    seeker = not_opened(session)
+    ask(session, seeker.email)
+    [first] = mails(session)
+    first.status = MailStatus.UNCERTAIN.value
+    session.add(first)
+    register_login_email(session, seeker_id=seeker.id, email="new.address@example.jp", now=NOW)
+    [first] = mails(session)
+    assert (first.status, first.recipient) == (MailStatus.CANCELLED, None)

@@ -132,7 +132,8 @@ def _may_open(seeker: Seeker | None, birth_date: date, today: date) -> bool:
 
 
 def _supersede_pending_requests(session: Session, seeker_id: int) -> None:
-    """Older keys die when a newer one is issued; their mails, if still unsent, are cancelled."""
+    """Older keys die when a newer one is issued; their mails, if still unsent (or waiting for
+    their one uncertain retry), are cancelled and, being final, no longer keep the address."""
     pending = session.exec(
         select(PasswordRegistrationRequest.id).where(
             PasswordRegistrationRequest.seeker_id == seeker_id,
@@ -148,8 +149,8 @@ def _supersede_pending_requests(session: Session, seeker_id: int) -> None:
     session.execute(
         update(OutboxMail).where(
             OutboxMail.dedupe_key.in_([f"password-registration:{i}" for i in pending]),
-            OutboxMail.status == MailStatus.PENDING.value,
-        ).values(status=MailStatus.CANCELLED.value)
+            OutboxMail.status.in_((MailStatus.PENDING.value, MailStatus.UNCERTAIN.value)),
+        ).values(status=MailStatus.CANCELLED.value, recipient=None, lease_until=None)
     )
 
 
