@@ -121,3 +121,13 @@ def test_a_password_mail_whose_request_expired_is_expired(settings):
 def test_the_withdrawal_mail_needs_no_seeker_row(settings):
     context = build("withdrawn", SampleRows([]), settings)
     assert context["seeker_name"] == "小林 太郎"
+
+
+@pytest.mark.parametrize("name", ["recommendations", "saved-search-new-jobs"])
+@pytest.mark.parametrize("change", [
+    {"registration_status": RegistrationStatus.INVALID},
+    {"account_state": AccountState.UNUSABLE},
+])
+def test_offers_are_not_mailed_to_a_seeker_who_became_invalid_or_unusable_after_they_were_queued(name, change, settings):
+    with pytest.raises(MailNotNeeded):
+        build(name, _changed(settings, Seeker, 1, **change), settings)

@@ -25,6 +25,7 @@ from worker.domain.models import (
     PasswordRegistrationRequest,
     Referral,
     RegistrationStatus,
+    Seeker,
 )
 from worker.mail.declaration import MailExpired, MailNotNeeded, RowSource, declare, seeker_name, seeker_of
 from worker.mail.present import (
@@ -34,6 +35,7 @@ from worker.mail.present import (
     job_offer_facts,
     site_link,
 )
+from worker.services.eligibility import is_recommendable
 
 # A digest lists this many offers; the rest wait in My Page (a mail of 200 offers helps nobody).
 DIGEST_LIMIT = 20
@@ -55,6 +57,15 @@ def _offer_list(offer_facts: list[dict]) -> dict[str, Any]:
 
 def _offers(rows: RowSource, ids: Iterable[int]) -> Iterable[JobOffer]:
     return (offer for offer in (rows.get(JobOffer, i) for i in ids) if offer is not None)
+
+
+def _offers_recipient(rows: RowSource, ids: Mapping[str, Any]) -> Seeker:
+    """The seeker of an offers mail, who must still be one that receives offers: a registration
+    made 無効, or a My Page made 利用不可, after the mail was queued stops it."""
+    seeker = seeker_of(rows, ids)
+    if not is_recommendable(seeker):
+        raise MailNotNeeded("the seeker no longer receives job offers (registration 無効 or 利用不可)")
+    return seeker
 
 
 @declare("password-registration")
@@ -80,7 +91,7 @@ def password_registration(rows: RowSource, settings: Settings, ids: Mapping[str,
 @declare("recommendations")
 def recommendations(rows: RowSource, settings: Settings, ids: Mapping[str, Any]) -> dict[str, Any]:
     """おすすめ求人のお知らせ: the digest of inbox items, each with why it matched."""
-    seeker = seeker_of(rows, ids)
+    seeker = _offers_recipient(rows, ids)
     facts = []
     for item_id in ids["inbox_item_ids"]:
         item = rows.get(InboxItem, item_id)
@@ -95,7 +106,7 @@ def recommendations(rows: RowSource, settings: Settings, ids: Mapping[str, Any])
 @declare("saved-search-new-jobs")
 def saved_search_new_jobs(rows: RowSource, settings: Settings, ids: Mapping[str, Any]) -> dict[str, Any]:
     """New offers for a saved search (検索条件) whose mail the seeker switched on."""
-    seeker = seeker_of(rows, ids)
+    seeker = _offers_recipient(rows, ids)
     condition = rows.get(Condition, ids["condition_id"])
     if not seeker.saved_search_mails or condition is None or condition.seeker_id != seeker.id or not condition.notify:
         raise MailNotNeeded("the saved search or its mail was switched off")
