@@ -232,3 +232,23 @@ def test_deliver_mail_sends_one_mail_and_reports_its_status(sample_world, smtp_s
     assert deliver_mail(sample_world, smtp_settings, outbox_id) == "sent"  # a repeated hint does nothing
     assert len(handler.received) == 1
     assert_each_sent_mail_arrived_exactly_once(sample_world, handler)
+
+
+def test_an_address_quoted_in_a_refusal_leaves_no_part_of_it_in_the_outbox_the_suppression_list_or_the_log(
+        sample_world, smtp_settings, smtp_server, caplog):
+    handler, _ = smtp_server
+    address = "ken'ichi!sato/2=x@example.jp"  # the login form accepts these characters in the local part
+    handler.rcpt_script.append(f"550 5.1.1 <{address}>: Recipient address rejected")
+    outbox_id = enqueue(sample_world, "restricted", recipient=address, not_before=T0)
+
+    with caplog.at_level("DEBUG", logger="worker"):
+        report = deliver_due(sample_world, smtp_settings, now=T0)
+
+    assert report.failed == 1
+    row = outbox_row(sample_world, outbox_id)
+    assert row.last_error == "RCPT: 550 5.1.1 <[address]>: Recipient address rejected"
+    with Session(sample_world) as session:
+        reasons = session.exec(select(SuppressedAddress.reason)).all()
+    assert reasons and all("ken" not in reason and "sato" not in reason for reason in reasons)
+    assert "ken" not in caplog.text and "sato" not in caplog.text
+    assert handler.received == []

@@ -40,7 +40,9 @@ from worker.mail.transport import DeliveryFailed, Failure, Transport, transport_
 
 log = logging.getLogger(__name__)
 
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The local part takes every character the login form accepts (RFC 5322 atext), so no part of
+# an address a server quotes back survives the scrub.
+_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @dataclass
