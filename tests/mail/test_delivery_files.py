@@ -40,3 +40,12 @@ def test_deliver_mail_writes_one_file_and_a_repeat_does_nothing(sample_world, se
     assert deliver_mail(sample_world, settings, outbox_id) == "sent"
     assert deliver_mail(sample_world, settings, outbox_id) == "sent"
     assert len(list(settings.outbox_dir.glob("*.eml"))) == 1
+
+
+def test_the_withdrawal_mail_forgets_the_withdrawn_seekers_name_once_it_is_sent(sample_world, settings):
+    outbox_id = enqueue(sample_world, "withdrawn", not_before=T0)
+
+    assert deliver_due(sample_world, settings, now=T0).sent == 1
+
+    row = outbox_row(sample_world, outbox_id)
+    assert (row.status, row.recipient, row.context) == (MailStatus.SENT, None, {})

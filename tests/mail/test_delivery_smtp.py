@@ -252,3 +252,16 @@ def test_an_address_quoted_in_a_refusal_leaves_no_part_of_it_in_the_outbox_the_s
     assert reasons and all("ken" not in reason and "sato" not in reason for reason in reasons)
     assert "ken" not in caplog.text and "sato" not in caplog.text
     assert handler.received == []
+
+
+def test_a_refused_withdrawal_mail_keeps_neither_the_address_nor_the_withdrawn_seekers_name(
+        sample_world, smtp_settings, smtp_server):
+    handler, _ = smtp_server
+    handler.rcpt_script.append("550 5.1.1 Recipient address rejected")
+    outbox_id = enqueue(sample_world, "withdrawn", not_before=T0)
+
+    assert deliver_due(sample_world, smtp_settings, now=T0).failed == 1
+
+    row = outbox_row(sample_world, outbox_id)
+    assert (row.status, row.recipient, row.context) == (MailStatus.FAILED, None, {})
+    assert handler.received == []

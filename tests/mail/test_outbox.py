@@ -167,3 +167,17 @@ def test_a_mail_of_an_undeclared_kind_fails_and_keeps_no_address(sample_world, s
     (row,) = outbox_rows(sample_world)
     assert (row.status, row.recipient) == (MailStatus.FAILED, None)
     assert "newsletter" in row.last_error
+
+
+def test_a_withdrawal_mail_that_used_up_its_attempts_in_dying_workers_forgets_the_name_too(sample_world):
+    withdrawal = enqueue(sample_world, "withdrawn", not_before=T0)
+    other = enqueue(sample_world, "restricted", not_before=T0)
+    now = T0
+    for _ in range(3):
+        for outbox_id in (withdrawal, other):
+            claim_mail(sample_world, outbox_id, lease_s=LEASE_S, now=now)
+        now += timedelta(seconds=LEASE_S + 1)
+        requeue_expired_leases(sample_world, now=now, max_attempts=3)
+    withdrawal, other = outbox_row(sample_world, withdrawal), outbox_row(sample_world, other)
+    assert (withdrawal.status, withdrawal.recipient, withdrawal.context) == (MailStatus.FAILED, None, {})
+    assert (other.status, other.recipient, other.context) == (MailStatus.FAILED, None, {"seeker_id": 2})

@@ -71,6 +71,14 @@ _STILL_OURS = update(_T).where(
 
 _SENT = _STILL_OURS.values(status=MailStatus.SENT.value, lease_until=None, sent_at=bindparam("sent_at"),
                            message_id=bindparam("message_id"), recipient=None, last_error=None)
+# Mails whose context holds personal data rather than ids: the withdrawal mail carries the name of
+# a seeker whose row is already gone. Once the mail is final, that context goes with the address.
+PERSONAL_CONTEXT_KINDS = frozenset({"withdrawn"})
+_SENT_FORGETTING = _SENT.values(context={})
+
+
+def _forgotten(kind: str) -> dict[str, Any]:
+    return {"context": {}} if kind in PERSONAL_CONTEXT_KINDS else {}
 
 
 def due_mail_ids(engine: Engine, *, limit: int = 1000, now: datetime | None = None) -> list[int]:
@@ -100,8 +108,9 @@ def mark_sent(engine: Engine, claimed: ClaimedMail, *, message_id: str, now: dat
     """The server said 250: record it at once, in its own commit. The address is no longer kept."""
     params = {"claimed_id": claimed.id, "claimed_attempts": claimed.attempts,
               "sent_at": now or utcnow(), "message_id": message_id}
+    stmt = _SENT_FORGETTING if claimed.kind in PERSONAL_CONTEXT_KINDS else _SENT
     with engine.begin() as conn:
-        return conn.execute(_SENT, params).rowcount == 1
+        return conn.execute(stmt, params).rowcount == 1
 
 
 def mark_final(engine: Engine, claimed: ClaimedMail, status: MailStatus, *, error: str | None = None,
@@ -112,7 +121,7 @@ def mark_final(engine: Engine, claimed: ClaimedMail, status: MailStatus, *, erro
     values: dict[str, Any] = {"message_id": message_id} if message_id else {}
     with engine.begin() as conn:
         done = _finish(conn, claimed, status=status.value, recipient=None,
-                       last_error=error[:500] if error else None, **values)
+                       last_error=error[:500] if error else None, **_forgotten(claimed.kind), **values)
         if done and suppress_address and claimed.recipient:
             suppress(Session(bind=conn), claimed.recipient, reason=f"outbox {claimed.id}: {error or ''}")
         return done
@@ -138,12 +147,11 @@ def requeue_expired_leases(engine: Engine, *, now: datetime | None = None,
     up its attempts — a mail that kills its worker every time — to failed). Returns the rows moved."""
     now = now or utcnow()
     expired = and_(_T.c.status == MailStatus.SENDING.value, _T.c.lease_until < now)
+    give_up = update(_T).where(expired, _T.c.attempts >= max_attempts).values(
+        status=MailStatus.FAILED.value, lease_until=None, recipient=None, last_error="lease expired on the last attempt")
     with engine.begin() as conn:
-        failed = conn.execute(
-            update(_T).where(expired, _T.c.attempts >= max_attempts)
-            .values(status=MailStatus.FAILED.value, lease_until=None, recipient=None,
-                    last_error="lease expired on the last attempt")
-        ).rowcount
+        failed = conn.execute(give_up.where(_T.c.kind.in_(PERSONAL_CONTEXT_KINDS)).values(context={})).rowcount
+        failed += conn.execute(give_up).rowcount
         requeued = conn.execute(
             update(_T).where(expired)
             .values(status=MailStatus.PENDING.value, lease_until=None, next_attempt_at=now,
