@@ -218,3 +218,18 @@ def test_two_concurrent_saves_cannot_make_a_fourth_search(engine, session, seeke
         second.close()
     assert [type(o) for o in outcome] == [LimitExceeded]
     assert len(list_saved_searches(session, seeker_id=seeker.id)) == 3
+
+
+@pytest.mark.parametrize(("condition", "field"), [
+    ({"prefecture_codes": [["13"]]}, "prefecture_codes"),
+    ({"municipality_codes": [{"code": "13101"}]}, "municipality_codes"),
+    ({"occupation_codes": [["011"]]}, "occupation_codes"),
+    ({"employment_forms": [[1]]}, "employment_forms"),
+    ({"employment_forms": [{"form": 1}]}, "employment_forms"),
+])
+def test_nested_lists_in_a_condition_get_the_fields_japanese_error_not_a_type_error(session, seeker, condition, field):
+    counts = table_counts(session)
+    with pytest.raises(InvalidInput) as raised:
+        save(session, seeker, condition={"keywords": ["事務"], **condition})
+    assert raised.value.field == field and not raised.value.message.isascii()
+    assert table_counts(session) == counts

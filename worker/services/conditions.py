@@ -61,12 +61,13 @@ def _codes(value: Any, field: str, label: str, pattern: re.Pattern[str], example
         return []
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise InvalidInput(f"{label}は一覧で指定してください。", field=field)
+    # Checked before de-duplicating: a nested list or dict would make dict.fromkeys raise TypeError.
+    for code in value:
+        if not isinstance(code, str) or not pattern.fullmatch(code):
+            raise InvalidInput(f"{label}のコードが正しくありません（例: {example}）。", field=field)
     codes = list(dict.fromkeys(value))
     if len(codes) > MAX_CODES:
         raise InvalidInput(f"{label}は{MAX_CODES}つまで指定できます。", field=field)
-    for code in codes:
-        if not isinstance(code, str) or not pattern.fullmatch(code):
-            raise InvalidInput(f"{label}のコードが正しくありません（例: {example}）。", field=field)
     return codes
 
 
@@ -75,10 +76,9 @@ def _forms(value: Any) -> list[int]:
         return []
     if not isinstance(value, (list, tuple)):
         raise InvalidInput("雇用形態は一覧で指定してください。", field="employment_forms")
-    forms = list(dict.fromkeys(value))
-    if any(isinstance(f, bool) or not isinstance(f, int) or f not in EMPLOYMENT_FORMS for f in forms):
+    if any(isinstance(f, bool) or not isinstance(f, int) or f not in EMPLOYMENT_FORMS for f in value):
         raise InvalidInput("雇用形態は1〜7の番号で指定してください。", field="employment_forms")
-    return sorted(forms)
+    return sorted(dict.fromkeys(value))
 
 
 def validate_condition(data: Mapping[str, Any]) -> dict[str, Any]:
