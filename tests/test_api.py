@@ -11,7 +11,7 @@ from sqlalchemy import select
 from worker import api
 from worker.db import session_scope
 from worker.domain.keys import derive_authentication_key
-from worker.domain.models import AccountState, PasswordRegistrationRequest, Seeker
+from worker.domain.models import AccountState, Application, JobOffer, PasswordRegistrationRequest, Seeker
 
 NOW = datetime(2025, 6, 10, 1, 0, tzinfo=UTC)
 SECRET = b"api-test-secret"
@@ -81,3 +81,46 @@ def test_a_seeker_opens_a_my_page_through_the_facade_in_the_sites_transactions(e
         assert api.verify_password("@abcd1234", opened.password_hash)
         assert api.Action.SEARCH in api.allowed_actions(opened)
         assert session.get(PasswordRegistrationRequest, request.id).failed_attempts == 1
+
+
+BAD_IDS = ["abc", 2**31, 2**70, -1, 1.5, True]
+
+
+def _seeker_with_an_application(session):
+    seeker = Seeker(seeker_number="13010-99999999", name="山田 太郎", email="taro@example.jp",
+                    email_normalized="taro@example.jp", registration_status="valid",
+                    registration_valid_until=date(2025, 8, 31), account_state=AccountState.OPEN.value,
+                    opened_at=NOW)
+    offer = JobOffer(job_number="13010-99999998", title="一般事務", prefecture_code="13", online_application=True)
+    session.add_all([seeker, offer])
+    session.flush()
+    application = Application(seeker_id=seeker.id, job_offer_id=offer.id, self_application=True)
+    session.add(application)
+    session.flush()
+    return seeker, offer
+
+
+@pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
+def test_an_id_that_cannot_exist_is_not_found_in_japanese_on_both_databases_and_the_transaction_stays_usable(
+        engine, bad):
+    calls = [
+        lambda s, seeker, offer: api.view_registration(s, seeker_id=bad),
+        lambda s, seeker, offer: api.add_favourite(s, seeker_id=seeker.id, job_offer_id=bad, now=NOW),
+        lambda s, seeker, offer: api.apply_online(s, seeker_id=seeker.id, job_offer_id=bad, now=NOW),
+        lambda s, seeker, offer: api.view_referral(s, seeker_id=seeker.id, referral_id=bad),
+        lambda s, seeker, offer: api.update_saved_search(s, seeker_id=seeker.id, condition_id=bad, now=NOW, name="x"),
+        lambda s, seeker, offer: api.delete_saved_search(s, seeker_id=seeker.id, condition_id=bad, now=NOW),
+        lambda s, seeker, offer: api.send_to_employer(s, seeker_id=seeker.id, job_offer_id=bad, body="よろしく", now=NOW),
+        lambda s, seeker, offer: api.list_messages(s, seeker_id=seeker.id, job_offer_id=bad),
+        lambda s, seeker, offer: api.report_no_show(s, application_id=bad, now=NOW),
+        lambda s, seeker, offer: api.make_unusable(s, seeker_id=bad, now=NOW),
+    ]
+    with session_scope(engine) as session:
+        seeker, offer = _seeker_with_an_application(session)
+        for call in calls:
+            with pytest.raises((api.NotFound, api.NotPermitted)) as raised:
+                call(session, seeker, offer)
+            assert not raised.value.message.isascii()
+        assert api.remove_favourite(session, seeker_id=seeker.id, job_offer_id=bad) is False
+        # Nothing failed at the database: the transaction can go on.
+        assert session.get(Seeker, seeker.id).name == "山田 太郎"

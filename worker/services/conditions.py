@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from worker.domain.errors import InvalidInput, LimitExceeded, NotFound
 from worker.domain.models import Condition, ConditionKind, Seeker
 from worker.services.calendar import require_aware
-from worker.services.guards import Action, lock_seeker, require
+from worker.services.guards import Action, get_row, lock_seeker, require
 
 MAX_SAVED_SEARCHES = 3
 MAX_CODES = 3
@@ -125,7 +125,7 @@ def _name(name: Any) -> str:
 
 
 def _saved(session: Session, seeker_id: int, condition_id: int) -> Condition:
-    condition = session.get(Condition, condition_id)
+    condition = get_row(session, Condition, condition_id)
     if condition is None or condition.seeker_id != seeker_id or condition.kind != ConditionKind.SAVED:
         raise NotFound("検索条件が見つかりません。", field="condition_id")
     return condition

@@ -12,7 +12,7 @@ from worker.db import insert_ignore
 from worker.domain.errors import LimitExceeded, NotFound
 from worker.domain.models import Favourite, JobOffer
 from worker.services.calendar import require_aware
-from worker.services.guards import Action, lock_seeker, require
+from worker.services.guards import Action, get_row, is_id, lock_seeker, require
 
 MAX_FAVOURITES = 300
 
@@ -21,7 +21,7 @@ def add_favourite(session: Session, *, seeker_id: int, job_offer_id: int, now: d
     """Save a job offer as a favourite. True when added, False when it already was one."""
     require_aware(now)
     require(session, seeker_id, Action.SAVE_FAVOURITE)
-    if session.get(JobOffer, job_offer_id) is None:
+    if get_row(session, JobOffer, job_offer_id) is None:
         raise NotFound("求人が見つかりません。", field="job_offer_id")
     lock_seeker(session, seeker_id)
     existing = session.exec(
@@ -42,6 +42,8 @@ def add_favourite(session: Session, *, seeker_id: int, job_offer_id: int, now: d
 def remove_favourite(session: Session, *, seeker_id: int, job_offer_id: int) -> bool:
     """Remove a favourite; False when it was not one."""
     require(session, seeker_id, Action.SAVE_FAVOURITE)
+    if not is_id(job_offer_id):
+        return False
     result = session.execute(
         delete(Favourite).where(Favourite.seeker_id == seeker_id, Favourite.job_offer_id == job_offer_id)
     )

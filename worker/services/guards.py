@@ -18,6 +18,7 @@ The leaflet's rules, as a table:
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import update
 from sqlmodel import Session
@@ -31,6 +32,8 @@ from worker.domain.errors import (
     RegistrationInvalid,
 )
 from worker.domain.models import AccountState, RegistrationStatus, Seeker
+
+T = TypeVar("T")
 
 
 class Action(StrEnum):
@@ -84,8 +87,23 @@ def check(seeker: Seeker, action: Action) -> Seeker:
     return seeker
 
 
+# The ids are PostgreSQL ``integer`` columns. A value that cannot be such an id (text, a float, a
+# bool, out of range) is looked up nowhere: PostgreSQL would fail the statement (and with it the
+# caller's transaction) where SQLite finds nothing, and True would find id 1.
+_MAX_ID = 2**31 - 1
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID
+
+
+def get_row(session: Session, model: type[T], ident: object) -> T | None:
+    """``session.get`` for an id from outside: None for a value that cannot be an id."""
+    return session.get(model, ident) if is_id(ident) else None
+
+
 def get_seeker(session: Session, seeker_id: int) -> Seeker:
-    seeker = session.get(Seeker, seeker_id)
+    seeker = get_row(session, Seeker, seeker_id)
     if seeker is None:
         raise NotFound("求職者が見つかりません。", field="seeker_id")
     return seeker

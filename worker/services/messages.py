@@ -17,7 +17,7 @@ from worker.db import insert_ignore
 from worker.domain.errors import InvalidInput, NotPermitted
 from worker.domain.models import Application, InboxItem, InboxKind, JobOffer, Message
 from worker.services.calendar import JST, add_years, require_aware
-from worker.services.guards import Action, get_seeker, is_allowed, require
+from worker.services.guards import Action, get_seeker, is_allowed, is_id, require
 from worker.services.outbox import enqueue_mail
 
 MAX_BODY = 2000
@@ -34,10 +34,10 @@ def _body(body: object) -> str:
 
 
 def _require_application(session: Session, seeker_id: int, job_offer_id: int) -> None:
-    applied = session.exec(
+    applied = is_id(job_offer_id) and session.exec(
         select(Application.id).where(Application.seeker_id == seeker_id, Application.job_offer_id == job_offer_id)
     ).first()
-    if applied is None:
+    if not applied:
         raise NotPermitted("メッセージは応募した求人の事業所とのみやりとりできます。", field="job_offer_id")
 
 

@@ -17,7 +17,7 @@ from worker.db import insert_ignore
 from worker.domain.errors import NotFound, NotPermitted
 from worker.domain.models import Application, InboxItem, InboxKind, JobOffer, Referral
 from worker.services.calendar import jst_today
-from worker.services.guards import Action, check, get_seeker, require
+from worker.services.guards import Action, check, get_row, get_seeker, is_id, require
 from worker.services.outbox import enqueue_mail
 
 
@@ -37,7 +37,7 @@ def apply_online(session: Session, *, seeker_id: int, job_offer_id: int, now: da
     オンライン自主応募, after its 紹介期限日, and for a second application to the same offer."""
     today = jst_today(now)
     seeker = get_seeker(session, seeker_id)
-    offer = session.get(JobOffer, job_offer_id)
+    offer = get_row(session, JobOffer, job_offer_id)
     if offer is None:
         raise NotFound("求人が見つかりません。", field="job_offer_id")
     recommended = was_recommended(session, seeker_id=seeker_id, job_offer_id=job_offer_id)
@@ -92,6 +92,8 @@ def _letters(session: Session, seeker_id: int, referral_id: int | None = None) -
         .where(Referral.seeker_id == seeker_id).order_by(Referral.id)
     )
     if referral_id is not None:
+        if not is_id(referral_id):
+            return []
         query = query.where(Referral.id == referral_id)
     return [_letter(r, a, o) for r, a, o in session.exec(query).all()]
 

@@ -24,7 +24,7 @@ from worker.db import insert_ignore
 from worker.domain.errors import NotFound, NotPermitted
 from worker.domain.models import AccountState, Application, NoShowReport, Seeker
 from worker.services.calendar import months_before, require_aware
-from worker.services.guards import get_seeker
+from worker.services.guards import get_row, get_seeker
 from worker.services.outbox import enqueue_mail
 
 NO_SHOW_LIMIT = 5
@@ -116,7 +116,7 @@ def report_no_show(session: Session, *, application_id: int, now: datetime) -> b
     Only オンライン自主応募 applications count; one report per application (a repeat returns
     False). The report that makes 5 within 3 months restricts the account at once."""
     require_aware(now)
-    application = session.get(Application, application_id)
+    application = get_row(session, Application, application_id)
     if application is None:
         raise NotFound("応募が見つかりません。", field="application_id")
     if not application.self_application:
