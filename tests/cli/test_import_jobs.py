@@ -41,3 +41,15 @@ def test_a_clean_file_exits_zero_and_the_workers_get_their_hints(engine, cli_env
 
     assert connect(load_settings()).queue_depths()["matching"] == 1
     assert "hints sent to the workers" in capsys.readouterr().out
+
+
+def test_a_line_that_is_not_utf8_is_reported_by_line_and_the_good_ones_imported(engine, cli_env, tmp_path, capsys):
+    path = tmp_path / "jobs.jsonl"
+    path.write_bytes(b'{"job_number": "13010-00000002", "title": "\xff\xfe", "prefecture_code": "13"}\n'
+                     + json.dumps(GOOD, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    assert main(["import-jobs", str(path)]) == 1
+
+    captured = capsys.readouterr()
+    assert f"{path}:1: " in captured.err and "UTF-8" in captured.err
+    assert offers(engine) == 1

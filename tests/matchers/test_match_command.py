@@ -77,3 +77,17 @@ def test_a_missing_file_is_reported_without_a_traceback(tmp_path, capsys):
     code = main(["match", "--jobs", jobs, "--conditions", str(tmp_path / "nowhere.jsonl")])
     assert code == 2
     assert "nowhere.jsonl" in capsys.readouterr().err
+
+
+def test_a_line_that_is_not_utf8_is_reported_and_the_other_lines_are_still_matched(tmp_path, capsys):
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_bytes(b'{"job_number": "13010-00000001", "title": "\xff\xfe", "prefecture_code": "13"}\n'
+                     + json.dumps(OTHER_JOB, ensure_ascii=False).encode("utf-8") + b"\n")
+    conditions = write_lines(tmp_path / "conditions.jsonl", [{"condition_id": 1, "seeker_id": 10}])
+
+    code = main(["match", "--jobs", str(jobs), "--conditions", conditions])
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"{jobs}:1: " in err and "UTF-8" in err
+    assert [json.loads(line)["job_number"] for line in out.splitlines()] == ["27010-00000002"]

@@ -51,8 +51,14 @@ def _records(path: Path, parse: Callable, id_field: str, id_of: Callable,
     """Valid records of a JSONL file with their line numbers; blank lines are skipped, an id
     seen before is rejected (which of two records was meant is not ours to guess)."""
     seen = set()
-    with path.open(encoding="utf-8") as lines:
-        for number, text in enumerate(lines, start=1):
+    # Read bytes and decode line by line: one line that is not UTF-8 is a bad line, not the end.
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                reject(path, number, "(line)", f"UTF-8 として読めません（{exc.start + 1} バイト目）")
+                continue
             if not text.strip():
                 continue
             try:

@@ -45,8 +45,14 @@ class ImportReport:
 
 def read_jobs(path: Path) -> Iterator[tuple[int, dict | Rejection]]:
     """(line number, row for the job_offer table or the reason it was rejected); blank lines skipped."""
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
+    # Read bytes and decode line by line: one line that is not UTF-8 is a bad line, not the end.
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, Rejection(number, "(line)", f"UTF-8 として読めません（{exc.start + 1} バイト目）")
+                continue
             if not line.strip():
                 continue
             try:
