@@ -131,3 +131,12 @@ def test_the_withdrawal_mail_needs_no_seeker_row(settings):
 def test_offers_are_not_mailed_to_a_seeker_who_became_invalid_or_unusable_after_they_were_queued(name, change, settings):
     with pytest.raises(MailNotNeeded):
         build(name, _changed(settings, Seeker, 1, **change), settings)
+
+
+@pytest.mark.parametrize("change", [
+    {"registration_status": RegistrationStatus.INVALID},
+    {"account_state": AccountState.UNUSABLE},
+])
+def test_a_message_notice_is_not_mailed_once_the_seeker_may_no_longer_use_messages(change, settings):
+    with pytest.raises(MailNotNeeded):
+        build("message-received", _changed(settings, Seeker, 1, **change), settings)

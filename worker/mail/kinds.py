@@ -36,6 +36,7 @@ from worker.mail.present import (
     site_link,
 )
 from worker.services.eligibility import is_recommendable
+from worker.services.guards import Action, is_allowed
 
 # A digest lists this many offers; the rest wait in My Page (a mail of 200 offers helps nobody).
 DIGEST_LIMIT = 20
@@ -120,8 +121,11 @@ def saved_search_new_jobs(rows: RowSource, settings: Settings, ids: Mapping[str,
 
 @declare("message-received")
 def message_received(rows: RowSource, settings: Settings, ids: Mapping[str, Any]) -> dict[str, Any]:
-    """A notice that an employer wrote; the message itself stays on the site."""
+    """A notice that an employer wrote; the message itself stays on the site. Like the service
+    that queued it, it is not sent to a seeker who may not use messages now (無効, 利用不可)."""
     seeker = seeker_of(rows, ids)
+    if not is_allowed(seeker, Action.MESSAGE):
+        raise MailNotNeeded("the seeker may not use messages now")
     message = rows.get(Message, ids["message_id"])
     offer = rows.get(JobOffer, message.job_offer_id) if message is not None else None
     if message is None or offer is None or message.seeker_id != seeker.id:
