@@ -23,6 +23,9 @@ _MUNICIPALITY = re.compile(r"\d{5}")
 _OCCUPATION_SMALL = re.compile(r"\d{3}-\d{2}")
 _OCCUPATION_ANY = re.compile(r"\d{2}|\d{3}|\d{3}-\d{2}")  # 大分類, 中分類, 小分類
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# JSON may escape a lone UTF-16 surrogate ("\ud800"); the string it gives is not text that
+# UTF-8 output or a database can hold, so the line is refused here rather than crash later.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InvalidRecord(ValueError):
@@ -112,9 +115,16 @@ def _intern(value: str | None) -> str | None:
 
 def _optional_str(record: dict, field: str) -> str | None:
     value = record.get(field)
-    if value is not None and not isinstance(value, str):
-        raise InvalidRecord(field, "文字列ではありません")
+    if value is not None:
+        if not isinstance(value, str):
+            raise InvalidRecord(field, "文字列ではありません")
+        _check_text(field, value)
     return value
+
+
+def _check_text(field: str, value: str) -> None:
+    if not value.isascii() and _SURROGATE.search(value):
+        raise InvalidRecord(field, "不正な文字（対になっていないサロゲート）を含みます")
 
 
 def _required_text(record: dict, field: str) -> str:
@@ -141,8 +151,10 @@ def _identifier(record: dict, field: str) -> int | str:
         raise InvalidRecord(field, "必須項目がありません")
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise InvalidRecord(field, "整数または文字列ではありません")
-    if isinstance(value, str) and not value.strip():
-        raise InvalidRecord(field, "空です")
+    if isinstance(value, str):
+        if not value.strip():
+            raise InvalidRecord(field, "空です")
+        _check_text(field, value)
     return value
 
 
@@ -234,4 +246,5 @@ def _str_list(record: dict, field: str, *, limit: int | None = None) -> tuple[st
     for value in values:
         if not isinstance(value, str):
             raise InvalidRecord(field, f"{value!r} は文字列ではありません")
+        _check_text(field, value)
     return tuple(sys.intern(value) for value in values)

@@ -122,3 +122,26 @@ def test_a_line_that_is_not_an_object_is_refused():
 def test_invalid_record_is_a_value_error_naming_the_field():
     error = InvalidRecord("title", "必須項目がありません")
     assert isinstance(error, ValueError) and str(error) == "title: 必須項目がありません"
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"title": "\ud800介護"}, "title"),
+    ({"description": "介護\udfff"}, "description"),
+    ({"licenses": ["介護福祉士", "\udc80"]}, "licenses"),
+])
+def test_a_job_text_with_a_lone_surrogate_is_not_text_and_is_refused(change, field):
+    # json.loads turns the escape "\ud800" into a string no UTF-8 output or database can hold.
+    with pytest.raises(InvalidRecord) as caught:
+        parse_job({**JOB, **change})
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"keywords": ["\ud800介護"]}, "keywords"),
+    ({"exclude_keywords": ["夜勤\udc00"]}, "exclude_keywords"),
+    ({"condition_id": "c-\ud800"}, "condition_id"),
+])
+def test_a_condition_text_with_a_lone_surrogate_is_not_text_and_is_refused(change, field):
+    with pytest.raises(InvalidRecord) as caught:
+        parse_condition({**CONDITION, **change})
+    assert caught.value.field == field
