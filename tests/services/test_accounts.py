@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -496,3 +496,14 @@ def test_a_superseded_key_mail_waiting_for_its_uncertain_retry_is_cancelled_too(
     register_login_email(session, seeker_id=seeker.id, email="new.address@example.jp", now=NOW)
     [first] = mails(session)
     assert (first.status, first.recipient) == (MailStatus.CANCELLED, None)
+
+
+def test_a_key_cannot_open_an_account_whose_registration_ran_out_at_midnight_jst_before_the_sweeper_ran(session):
+    asked = datetime(2025, 6, 10, 14, 30, tzinfo=UTC)  # 23:30 JST on the last valid day
+    seeker = not_opened(session, registration_valid_until=date(2025, 6, 10))
+    ask(session, seeker.email, now=asked)
+    session.commit()
+    [request] = requests_of(session, seeker.id)
+    with pytest.raises(RegistrationInvalid):
+        complete(session, seeker.email, key_of(request), now=asked + timedelta(minutes=40))  # 00:10 JST, 11 June
+    assert row(session, Seeker, seeker.id)["account_state"] == AccountState.NOT_OPENED

@@ -121,12 +121,16 @@ def _record_agreement(seeker: Seeker, now: datetime) -> None:
 # ---------------------------------------------------------------------------- steps 4 and 5
 
 
+def _registration_valid(seeker: Seeker, today: date) -> bool:
+    return seeker.registration_status == RegistrationStatus.VALID and (
+        seeker.registration_valid_until is None or seeker.registration_valid_until >= today)
+
+
 def _may_open(seeker: Seeker | None, birth_date: date, today: date) -> bool:
     return (
         seeker is not None
         and seeker.birth_date == birth_date
-        and seeker.registration_status == RegistrationStatus.VALID
-        and (seeker.registration_valid_until is None or seeker.registration_valid_until >= today)
+        and _registration_valid(seeker, today)
         and seeker.account_state == AccountState.NOT_OPENED
     )
 
@@ -270,7 +274,9 @@ def complete_password_registration(session: Session, *, email: str, authenticati
     if not key_matches(authentication_key, request.salt, request.key_hash):
         _count_wrong_try(session, request)
         raise AuthenticationKeyInvalid()
-    if seeker.registration_status != RegistrationStatus.VALID:
+    # The same test as step 4: a registration past its last valid day (JST) is over even
+    # before expire_registrations has marked it 無効.
+    if not _registration_valid(seeker, jst_today(now)):
         raise RegistrationInvalid()
     # Single use: of two concurrent completions with the right key, one wins this update.
     used = session.execute(
