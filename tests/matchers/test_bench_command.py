@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import psycopg
+import pytest
 
 from worker.cli import main
 
@@ -38,3 +39,12 @@ def test_the_postgres_baseline_agrees_and_leaves_no_schema_behind(capsys, postgr
     with psycopg.connect(postgres_url) as conn:
         schemas = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench_matching_%'").fetchall()
     assert schemas == []
+
+
+@pytest.mark.parametrize("argument, value", [("--jobs", "0"), ("--jobs", "-3"), ("--conditions", "-1"),
+                                             ("--reference-sample", "-1")])
+def test_a_count_the_benchmark_cannot_run_with_is_refused_with_a_usage_message(capsys, argument, value):
+    with pytest.raises(SystemExit) as exited:
+        main(["bench", argument, value, "--json"])
+    assert exited.value.code == 2
+    assert argument in capsys.readouterr().err
