@@ -72,3 +72,15 @@ def test_status_shows_the_redis_queue_depths(engine, cli_env, redis_url, capsys)
     cli_env.setenv("MYPAGE_REDIS_URL", redis_url)
     assert main(["status"]) == 0
     assert "queue matching" in capsys.readouterr().out
+
+
+def test_a_notice_to_a_prefecture_that_does_not_exist_is_refused_and_nothing_is_sent(engine, cli_env, tmp_path,
+                                                                                      capsys):
+    small_world(engine)
+    body = tmp_path / "body.txt"
+    body.write_text("窓口の受付時間が変わります。", encoding="utf-8")
+
+    assert main(["notice", "--title", "受付時間の変更", "--body-file", str(body), "--prefecture", "13", "48"]) == 2
+
+    assert "都道府県コード" in capsys.readouterr().err
+    assert count(engine, InboxItem) == 0 and count(engine, OutboxMail) == 0

@@ -29,6 +29,13 @@ def _notice(args) -> int:
     from worker.domain.errors import InvalidInput
     from worker.pipeline.notice import segment, send_notice, validate_notice
 
+    from worker.cli.recommend import _PREFECTURE
+
+    # A mistyped code would otherwise shrink the segment silently (to nobody, for one code).
+    for code in args.prefecture:
+        if not _PREFECTURE.fullmatch(code):
+            print(f"--prefecture: {code!r} は都道府県コード（01〜47）ではありません", file=sys.stderr)
+            return 2
     try:
         body = args.body_file.read_text(encoding="utf-8")
         validate_notice(args.title, body)
