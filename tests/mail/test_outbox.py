@@ -181,3 +181,26 @@ def test_a_withdrawal_mail_that_used_up_its_attempts_in_dying_workers_forgets_th
     withdrawal, other = outbox_row(sample_world, withdrawal), outbox_row(sample_world, other)
     assert (withdrawal.status, withdrawal.recipient, withdrawal.context) == (MailStatus.FAILED, None, {})
     assert (other.status, other.recipient, other.context) == (MailStatus.FAILED, None, {"seeker_id": 2})
+
+
+def test_offers_mails_due_before_the_quiet_hours_wait_for_the_morning_while_a_key_mail_goes_at_once(sample_world, settings):
+    # Due at 20:59 JST but reached only at 22:00 JST (a backlog, a restart): held, not sent.
+    due = datetime(2025, 11, 5, 11, 59, tzinfo=UTC)  # 20:59 JST
+    night = datetime(2025, 11, 5, 13, 0, tzinfo=UTC)  # 22:00 JST
+    morning = datetime(2025, 11, 5, 23, 0, tzinfo=UTC)  # 08:00 JST the next day
+    digest = enqueue(sample_world, "recommendations", key="recommend-digest:1:2025-11-05", not_before=due)
+    saved = enqueue(sample_world, "saved-search-new-jobs", key="saved-search:1:2025-11-05", not_before=due)
+    key_mail = enqueue(sample_world, "password-registration", key="password-registration:1",
+                       not_before=night, expires_at=night + timedelta(minutes=50))
+
+    report = deliver_due(sample_world, settings, now=night)
+
+    assert report.sent == 1 and outbox_row(sample_world, key_mail).status == MailStatus.SENT
+    for held in (digest, saved):
+        row = outbox_row(sample_world, held)
+        assert (row.status, row.attempts) == (MailStatus.PENDING, 0)
+    assert claim_mail(sample_world, digest, lease_s=60, now=night, quiet=True) is None
+
+    report = deliver_due(sample_world, settings, now=morning)
+    assert report.sent == 2
+    assert {outbox_row(sample_world, i).status for i in (digest, saved)} == {MailStatus.SENT}

@@ -37,6 +37,7 @@ from worker.mail.registry import UnknownMail, declaration_of
 from worker.mail.render import render_mail
 from worker.mail.suppression import is_suppressed
 from worker.mail.transport import DeliveryFailed, Failure, Transport, transport_for
+from worker.services.quiet_hours import in_quiet_hours
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +85,12 @@ async def deliver_due_async(engine: Engine, settings: Settings, *, limit: int = 
                             now: datetime | None = None) -> DeliveryReport:
     clock = _clock(now)
     report = DeliveryReport(expired=expire_stale_mails(engine, now=clock()))
-    ids = due_mail_ids(engine, limit=limit, now=clock())
+    quiet = in_quiet_hours(clock(), settings)
+    ids = due_mail_ids(engine, limit=limit, now=clock(), quiet=quiet)
     transport = transport_for(settings)
     try:
         for position, outbox_id in enumerate(ids):
-            mail = claim_mail(engine, outbox_id, lease_s=settings.mail_lease_s, now=clock())
+            mail = claim_mail(engine, outbox_id, lease_s=settings.mail_lease_s, now=clock(), quiet=quiet)
             if mail is None:
                 report.not_claimed += 1
                 continue
@@ -105,7 +107,8 @@ async def deliver_due_async(engine: Engine, settings: Settings, *, limit: int = 
 
 async def deliver_mail_async(engine: Engine, settings: Settings, outbox_id: int) -> str:
     expire_stale_mails(engine, outbox_id=outbox_id)
-    mail = claim_mail(engine, outbox_id, lease_s=settings.mail_lease_s)
+    mail = claim_mail(engine, outbox_id, lease_s=settings.mail_lease_s,
+                      quiet=in_quiet_hours(utcnow(), settings))
     if mail is None:
         return _status_of(engine, outbox_id)
     transport = transport_for(settings)

@@ -26,6 +26,7 @@ from sqlmodel import Session
 from worker.config import Settings
 from worker.domain.models import MailStatus, OutboxMail, utcnow
 from worker.mail.suppression import suppress
+from worker.services.quiet_hours import HELD_KINDS
 
 _T = OutboxMail.__table__  # type: ignore[attr-defined]
 _WAITING = (MailStatus.PENDING.value, MailStatus.UNCERTAIN.value)
@@ -46,23 +47,30 @@ class ClaimedMail:
     uncertain_at: datetime | None
 
 
-def _due(now):
-    return and_(
+def _due(now, *, quiet: bool = False):
+    """Waiting, due and not expired; in the quiet hours, not one of the kinds they hold (those
+    stay untouched, their attempts uncounted, until the morning)."""
+    condition = and_(
         _T.c.status.in_(_WAITING),
         _T.c.next_attempt_at <= now,
         or_(_T.c.expires_at.is_(None), _T.c.expires_at > now),
+    )
+    return and_(condition, _T.c.kind.not_in(sorted(HELD_KINDS))) if quiet else condition
+
+
+def _claim_statement(*, quiet: bool):
+    return (
+        update(_T)
+        .where(_T.c.id == bindparam("outbox_id"), _due(bindparam("now"), quiet=quiet))
+        .values(status=MailStatus.SENDING.value, lease_until=bindparam("lease_until"), attempts=_T.c.attempts + 1)
+        .returning(_T.c.id, _T.c.kind, _T.c.dedupe_key, _T.c.recipient, _T.c.context, _T.c.attempts,
+                   _T.c.expires_at, _T.c.uncertain_at)
     )
 
 
 # Built once: delivery runs these for every mail, and composing the expressions anew each time
 # cost more than executing them.
-_CLAIM = (
-    update(_T)
-    .where(_T.c.id == bindparam("outbox_id"), _due(bindparam("now")))
-    .values(status=MailStatus.SENDING.value, lease_until=bindparam("lease_until"), attempts=_T.c.attempts + 1)
-    .returning(_T.c.id, _T.c.kind, _T.c.dedupe_key, _T.c.recipient, _T.c.context, _T.c.attempts,
-               _T.c.expires_at, _T.c.uncertain_at)
-)
+_CLAIM = {False: _claim_statement(quiet=False), True: _claim_statement(quiet=True)}
 _STILL_OURS = update(_T).where(
     _T.c.id == bindparam("claimed_id"),
     _T.c.status == MailStatus.SENDING.value,
@@ -81,20 +89,22 @@ def _forgotten(kind: str) -> dict[str, Any]:
     return {"context": {}} if kind in PERSONAL_CONTEXT_KINDS else {}
 
 
-def due_mail_ids(engine: Engine, *, limit: int = 1000, now: datetime | None = None) -> list[int]:
-    """Ids of mails that may be sent now, oldest due first."""
+def due_mail_ids(engine: Engine, *, limit: int = 1000, now: datetime | None = None,
+                 quiet: bool = False) -> list[int]:
+    """Ids of mails that may be sent now, oldest due first (``quiet``: it is the quiet hours)."""
     now = now or utcnow()
-    query = select(_T.c.id).where(_due(now)).order_by(_T.c.next_attempt_at, _T.c.id).limit(limit)
+    query = select(_T.c.id).where(_due(now, quiet=quiet)).order_by(_T.c.next_attempt_at, _T.c.id).limit(limit)
     with engine.connect() as conn:
         return list(conn.execute(query).scalars())
 
 
-def claim_mail(engine: Engine, outbox_id: int, *, lease_s: float, now: datetime | None = None) -> ClaimedMail | None:
+def claim_mail(engine: Engine, outbox_id: int, *, lease_s: float, now: datetime | None = None,
+               quiet: bool = False) -> ClaimedMail | None:
     """Take the mail for one send: a conditional UPDATE; None when it is not due or another
     worker got there first (its UPDATE matched, ours found the row no longer waiting)."""
     now = now or utcnow()
     with engine.begin() as conn:
-        row = conn.execute(_CLAIM, {"outbox_id": outbox_id, "now": now,
+        row = conn.execute(_CLAIM[quiet], {"outbox_id": outbox_id, "now": now,
                                     "lease_until": now + timedelta(seconds=lease_s)}).first()
     return ClaimedMail(**row._mapping) if row is not None else None
 

@@ -4,7 +4,6 @@ handed on through :class:`worker.pipeline.hints.Hints`.
 
 - ``values``       database rows → the matchers' values
 - ``index_cache``  the ConditionIndex of one worker process, following condition changes
-- ``quiet_hours``  when a recommendation mail may go out (not 21:00–08:00 JST)
 - ``digest``       per-seeker recommendation digests and saved-search mails in the outbox
 - ``recommend``    a job offer → inbox items (おすすめ求人) and mails, in one transaction
 - ``sweeper``      offers not yet matched and mails not yet sent → hints again

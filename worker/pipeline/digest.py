@@ -31,7 +31,7 @@ from worker.config import Settings
 from worker.domain.models import MailStatus, OutboxMail
 from worker.pipeline.bulk import among, chunks, enqueue_mails, is_postgres
 from worker.services.outbox import outbox_row
-from worker.pipeline.quiet_hours import local_date, sending_time
+from worker.services.quiet_hours import local_date, sending_time
 
 MAX_ROUNDS = 3  # insert-or-append rounds; each lost race moves an owner to the next round
 

@@ -23,7 +23,7 @@ from worker.db import insert_ignore, session_scope
 from worker.domain.models import InboxItem, InboxKind, SchedulerTick, Seeker, utcnow
 from worker.pipeline import digest, sweeper
 from worker.pipeline.hints import Hints
-from worker.pipeline.quiet_hours import local_date
+from worker.services.quiet_hours import local_date
 from worker.services import accounts, registration, restrictions, retention
 from worker.services.eligibility import recommendable_clause
 

@@ -31,7 +31,7 @@ from worker.domain.models import (
 )
 from worker.pipeline import digest
 from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_postgres
-from worker.pipeline.quiet_hours import local_date
+from worker.services.quiet_hours import local_date
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
 

@@ -8,6 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from worker.config import Settings
 
+# The mails the quiet hours hold: offers can wait for the morning; a key or a notice cannot.
+HELD_KINDS = frozenset({"recommendations", "saved-search-new-jobs"})
+
 
 def in_quiet_hours(moment: datetime, settings: Settings) -> bool:
     start, end = settings.quiet_hours_start, settings.quiet_hours_end

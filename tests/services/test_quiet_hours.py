@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from worker.config import load_settings
-from worker.pipeline.quiet_hours import in_quiet_hours, sending_time
+from worker.services.quiet_hours import in_quiet_hours, sending_time
 
 SETTINGS = load_settings(quiet_hours_start=21, quiet_hours_end=8)
 moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC))
