@@ -127,16 +127,8 @@ def message_received(rows: RowSource, settings: Settings, ids: Mapping[str, Any]
     if not is_allowed(seeker, Action.MESSAGE):
         raise MailNotNeeded("the seeker may not use messages now")
     message = rows.get(Message, ids["message_id"])
-    offer = rows.get(JobOffer, message.job_offer_id) if message is not None else None
-    if message is None or offer is None or message.seeker_id != seeker.id:
-        raise MailNotNeeded("the message is gone")
-    return {
-        "seeker_name": seeker_name(seeker),
-        "employer": offer.employer_name or "求人事業所",
-        "job_title": offer.title,
-        "job_number": offer.job_number,
-        "received_at": japanese_datetime(message.sent_at, settings),
-    }
+    return {**_seekers_offer(rows, seeker, message, "the message is gone"),
+            "received_at": japanese_datetime(message.sent_at, settings)}
 
 
 @declare("referral-issued")
@@ -144,15 +136,21 @@ def referral_issued(rows: RowSource, settings: Settings, ids: Mapping[str, Any])
     """紹介状 issued for an online referral."""
     seeker = seeker_of(rows, ids)
     referral = rows.get(Referral, ids["referral_id"])
-    offer = rows.get(JobOffer, referral.job_offer_id) if referral is not None else None
-    if referral is None or offer is None or referral.seeker_id != seeker.id:
-        raise MailNotNeeded("the referral is gone")
+    return {**_seekers_offer(rows, seeker, referral, "the referral is gone"),
+            "issued_on": japanese_date(referral.issued_at.astimezone(settings.tz).date())}
+
+
+def _seekers_offer(rows: RowSource, seeker, record, gone: str) -> dict[str, Any]:
+    """The facts of the job offer a message or referral of this seeker's is about; the mail is
+    not needed when that record or its offer is gone, or belongs to someone else."""
+    offer = rows.get(JobOffer, record.job_offer_id) if record is not None else None
+    if record is None or offer is None or record.seeker_id != seeker.id:
+        raise MailNotNeeded(gone)
     return {
         "seeker_name": seeker_name(seeker),
         "employer": offer.employer_name or "求人事業所",
         "job_title": offer.title,
         "job_number": offer.job_number,
-        "issued_on": japanese_date(referral.issued_at.astimezone(settings.tz).date()),
     }
 
 
