@@ -7,7 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as _postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as _sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -57,6 +59,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+_DIALECT_INSERTS = {"postgresql": _postgresql_insert, "sqlite": _sqlite_insert}
+
+
 def insert_ignore(session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]] | Mapping[str, Any],
                   *, conflict: Sequence[str] | None = None) -> int:
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; returns the rows inserted.
@@ -68,17 +73,10 @@ def insert_ignore(session: Session, model: type[SQLModel], rows: Sequence[Mappin
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
+    if dialect not in _DIALECT_INSERTS:
+        raise NotImplementedError(f"insert_ignore supports SQLite and PostgreSQL, not {dialect}")
     table = model.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(table).on_conflict_do_nothing(index_elements=conflict)
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict)
-    else:  # pragma: no cover - we support the two databases above
-        stmt = insert(table).prefix_with("IGNORE")
+    stmt = _DIALECT_INSERTS[dialect](table).on_conflict_do_nothing(index_elements=conflict)
     # Count the rows RETURNING gives back: rowcount is not reliable for multi-row inserts on
     # every driver (psycopg reports -1). Chunks keep each statement under PostgreSQL's 65,535
     # and SQLite's 32,766 bound parameters.
