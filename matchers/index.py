@@ -40,8 +40,7 @@ from itertools import repeat
 import numpy as np
 
 from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, condition_order
-from matchers.rules import (FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, OfferView, explain,
-                            keywords_satisfied, prepare)
+from matchers.rules import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, OfferView, explain, keywords_satisfied, prepare
 
 _PLACES = ("municipality", "prefecture", "anywhere")  # by rank in ``_candidates``
 FREEZE_FROM_ROWS = 50_000  # below this, full collections are cheap and freezing is not worth it

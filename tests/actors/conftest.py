@@ -15,15 +15,21 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import matchers
 import pytest
 from sqlalchemy import func, select, text
 from sqlmodel import SQLModel
 
+import matchers
 from worker.config import load_settings
 from worker.db import session_scope
 from worker.domain.models import (
-    Condition, InboxItem, JobOffer, MailStatus, MatchingStatus, OutboxMail, Seeker,
+    Condition,
+    InboxItem,
+    JobOffer,
+    MailStatus,
+    MatchingStatus,
+    OutboxMail,
+    Seeker,
 )
 from worker.mail.transport import eml_file_name
 from worker.pipeline.index_cache import COLUMNS

@@ -14,8 +14,15 @@ from worker.domain.models import JobOffer
 from worker.pipeline.sweeper import sweep
 
 from .conftest import (
-    assert_everything_delivered_exactly_once, matched_offers, pending_offers, seed, settings_from, start_worker,
-    unsent_mails, wait_until, worker_env,
+    assert_everything_delivered_exactly_once,
+    matched_offers,
+    pending_offers,
+    seed,
+    settings_from,
+    start_worker,
+    unsent_mails,
+    wait_until,
+    worker_env,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]

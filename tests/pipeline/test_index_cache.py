@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import matchers
-
 from worker.domain.models import Condition, Seeker, utcnow
 from worker.pipeline.index_cache import IndexCache
 

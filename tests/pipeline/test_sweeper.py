@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from worker.db import session_scope
 from worker.domain.models import JobOffer, MailStatus, OutboxMail, utcnow
 from worker.pipeline.sweeper import MATCH_GRACE, sweep
 from worker.services.outbox import enqueue_mail
-from worker.db import session_scope
 
 
 class RecordedHints:

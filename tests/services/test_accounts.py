@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from tests.services.builders import NOW, SECRET, make_offer, make_seeker, mails, row, table_counts
+from tests.services.builders import NOW, SECRET, mails, make_offer, make_seeker, row, table_counts
 from worker.db import session_scope
 from worker.domain.errors import (
     AccountNotOpen,
@@ -34,8 +34,8 @@ from worker.domain.models import (
     NoShowReport,
     OutboxMail,
     PasswordRegistrationRequest,
-    RegistrationStatus,
     Referral,
+    RegistrationStatus,
     Seeker,
 )
 from worker.services.accounts import (
@@ -51,8 +51,8 @@ from worker.services.accounts import (
     withdraw,
 )
 from worker.services.outbox import enqueue_mail
-from worker.services.restrictions import make_unusable
 from worker.services.passwords import verify_password
+from worker.services.restrictions import make_unusable
 
 PASSWORD = "@abcd1234"
 

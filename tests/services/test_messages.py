@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.services.builders import NOW, make_offer, mails, recommend, table_counts
+from tests.services.builders import NOW, mails, make_offer, recommend, table_counts
 from worker.domain.errors import InvalidInput, NotPermitted, RegistrationInvalid
 from worker.domain.models import InboxItem, InboxKind, Message, RegistrationStatus
 from worker.services.messages import (

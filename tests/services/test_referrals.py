@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.services.builders import NOW, make_offer, make_seeker, mails, recommend, row, table_counts
+from tests.services.builders import NOW, mails, make_offer, make_seeker, recommend, row, table_counts
 from worker.domain.errors import (
     AccountRestricted,
     AccountUnusable,

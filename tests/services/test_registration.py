@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.services.builders import NOW, make_seeker, mails, row, table_counts
+from tests.services.builders import NOW, mails, make_seeker, row, table_counts
 from worker.domain.errors import AccountUnusable, InvalidInput, NotFound, RegistrationInvalid
 from worker.domain.models import AccountState, Condition, ConditionKind, RegistrationStatus, Seeker
 from worker.services.conditions import create_saved_search

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.services.builders import NOW, make_offer, make_seeker, mails, recommend, row, table_counts
+from tests.services.builders import NOW, mails, make_offer, make_seeker, recommend, row, table_counts
 from worker.domain.errors import AccountRestricted, AccountUnusable, NotFound, NotPermitted
 from worker.domain.models import AccountState, Application, NoShowReport, Seeker
 from worker.services.favourites import add_favourite
-from worker.services.guards import Action, allowed_actions
+from worker.services.guards import allowed_actions
 from worker.services.messages import send_to_employer
 from worker.services.referrals import apply_online
 from worker.services.restrictions import (

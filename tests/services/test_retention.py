@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from tests.services.builders import make_seeker, mails, row
+from tests.services.builders import mails, make_seeker, row
 from worker.domain.models import AccountState, Condition, ConditionKind, MailStatus, RegistrationStatus, Seeker
 from worker.services.outbox import enqueue_mail
-from worker.services.retention import deletion_on, delete_lapsed_my_pages, warn_before_deletion
+from worker.services.retention import delete_lapsed_my_pages, deletion_on, warn_before_deletion
 
 INVALID = RegistrationStatus.INVALID.value
 

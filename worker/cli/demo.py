@@ -120,9 +120,9 @@ class _Story:
 
     def choose_seeker(self, records: list[dict]) -> tuple[int, str]:
         """A seeker without a My Page yet, registered 有効, whose 求職条件 one of the new offers fits."""
-        import matchers
         from sqlalchemy import select
 
+        import matchers
         from worker.domain.models import Condition, Seeker
         from worker.pipeline.index_cache import COLUMNS
         from worker.pipeline.values import condition_value
@@ -182,7 +182,6 @@ class _Story:
 
     def post_offers(self, records: list[dict]) -> None:
         import matchers
-
         from worker import announce
         from worker.db import insert_ignore, session_scope
         from worker.domain.models import JobOffer

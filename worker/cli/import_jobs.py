@@ -19,9 +19,9 @@ def register(sub) -> None:
 def _import_jobs(args) -> int:
     from rich.console import Console
     from rich.progress import Progress
-    from worker.cli.summary import count_table
 
     from worker.actors.broker import connect
+    from worker.cli.summary import count_table
     from worker.db import make_engine
     from worker.pipeline.import_jobs import import_jobs
 

@@ -22,14 +22,13 @@ def register(sub) -> None:
 def _notice(args) -> int:
     from rich.console import Console
     from rich.progress import Progress
-    from worker.cli.summary import count_table
 
     from worker.actors.broker import connect
+    from worker.cli.recommend import _PREFECTURE
+    from worker.cli.summary import count_table
     from worker.db import make_engine
     from worker.domain.errors import InvalidInput
     from worker.pipeline.notice import segment, send_notice, validate_notice
-
-    from worker.cli.recommend import _PREFECTURE
 
     # A mistyped code would otherwise shrink the segment silently (to nobody, for one code).
     for code in args.prefecture:

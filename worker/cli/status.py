@@ -13,9 +13,9 @@ def register(sub) -> None:
 
 def _status(args) -> int:
     from rich.console import Console
-    from worker.cli.summary import count_table
 
     from worker.actors.broker import connect
+    from worker.cli.summary import count_table
     from worker.db import make_engine
     from worker.pipeline.status import read_status
 

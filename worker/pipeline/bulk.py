@@ -23,7 +23,6 @@ from sqlmodel import Session, SQLModel
 
 from worker.domain.models import OutboxMail
 
-
 _temp_names = itertools.count()
 
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import matchers
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+import matchers
 from worker.db import insert_ignore, session_scope
 from worker.domain.models import JobOffer, MatchingStatus, utcnow
 

@@ -24,10 +24,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import matchers
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
+import matchers
 from worker.domain.models import Condition, Seeker, utcnow
 from worker.pipeline.values import condition_value
 from worker.services.eligibility import recommendable_clause

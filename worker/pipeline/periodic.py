@@ -23,9 +23,9 @@ from worker.db import insert_ignore, session_scope
 from worker.domain.models import InboxItem, InboxKind, SchedulerTick, Seeker, utcnow
 from worker.pipeline import digest, sweeper
 from worker.pipeline.hints import Hints
-from worker.services.quiet_hours import local_date
 from worker.services import accounts, registration, restrictions, retention
 from worker.services.eligibility import recommendable_clause
+from worker.services.quiet_hours import local_date
 
 LEFTOVER_DAYS = 7  # recommendation items not mailed for this long are left to the inbox alone
 TICK_RETENTION = timedelta(days=35)

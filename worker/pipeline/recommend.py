@@ -18,22 +18,30 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import matchers
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+import matchers
 from worker import metrics
 from worker.config import Settings
 from worker.db import session_scope
 from worker.domain.models import (
-    Condition, ConditionKind, InboxItem, InboxKind, JobOffer, MatchingStatus, OutboxMail, Seeker, utcnow,
+    Condition,
+    ConditionKind,
+    InboxItem,
+    InboxKind,
+    JobOffer,
+    MatchingStatus,
+    OutboxMail,
+    Seeker,
+    utcnow,
 )
 from worker.pipeline import digest
 from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_postgres
-from worker.services.quiet_hours import local_date
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
+from worker.services.quiet_hours import local_date
 
 OFFERS_PER_MESSAGE = 50  # offers matched in one message and one transaction
 IN_CHUNK = 5_000

@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from worker.domain.models import AccountState, JobOffer, MailStatus, MatchingStatus, OutboxMail, Seeker, \
-    SuppressedAddress
+from worker.domain.models import AccountState, JobOffer, MailStatus, MatchingStatus, OutboxMail, Seeker, SuppressedAddress
 
 
 @dataclass

@@ -106,7 +106,8 @@ def validate_condition(data: Mapping[str, Any]) -> dict[str, Any]:
         "exclude_keywords": _words(data.get("exclude_keywords"), "exclude_keywords", "除外するキーワード"),
         "prefecture_codes": _codes(data.get("prefecture_codes"), "prefecture_codes", "都道府県", _PREFECTURE, "13"),
         "municipality_codes": _codes(data.get("municipality_codes"), "municipality_codes", "市区町村", _MUNICIPALITY, "13101"),
-        "occupation_codes": _codes(data.get("occupation_codes"), "occupation_codes", "職種", _OCCUPATION, "01、011 または 011-01"),
+        "occupation_codes": _codes(
+            data.get("occupation_codes"), "occupation_codes", "職種", _OCCUPATION, "01、011 または 011-01"),
         "employment_forms": _forms(data.get("employment_forms")),
         "wage_type": wage_type,
         "wage_min": wage_min,
