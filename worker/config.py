@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     quiet_hours_start: int = Field(21, ge=0, le=23, description="No recommendation mail from this JST hour…")
     quiet_hours_end: int = Field(8, ge=0, le=23, description="…until this JST hour")
 
+    notice_approval_threshold: int = Field(
+        1000, ge=0, description="A console notice reaching more seekers than this needs a second operator's approval")
+
     worker_processes: int = Field(2, ge=1)
     worker_threads: int = Field(4, ge=1)
     prometheus_port: int | None = None

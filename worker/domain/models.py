@@ -343,3 +343,60 @@ class SchedulerTick(SQLModel, table=True):
     slot: str = Field(max_length=40)
     claimed_by: str = Field(default="", max_length=100)
     claimed_at: datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------------------- staff console
+
+
+class StaffRole(StrEnum):
+    """What a staff account may do in the console; each role includes the ones before it."""
+
+    VIEWER = "viewer"  # sees every page
+    OPERATOR = "operator"  # runs recommendation batches and sends notices
+    ADMIN = "admin"  # manages staff accounts and the suppression list
+
+
+class StaffAccount(SQLModel, table=True):
+    """A ハローワーク職員's console login. The password is kept only as an argon2 hash."""
+
+    __tablename__ = "staff_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    role: str = Field(default=StaffRole.VIEWER, max_length=10)
+    password_hash: str = Field(max_length=255)
+    disabled_at: datetime | None = None
+    last_login_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One staff action: who (the account, or none for a failed login), what, when, the counts."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int | None = Field(default=None, foreign_key="staff_account.id", ondelete="SET NULL", index=True)
+    action: str = Field(max_length=40, index=True)
+    summary: str = Field(default="", max_length=500)
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # counts, ids; never addresses
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class NoticeDraft(SQLModel, table=True):
+    """A お知らせ composed in the console and waiting to be sent — for a second operator's
+    approval when it reaches more seekers than ``notice_approval_threshold``."""
+
+    __tablename__ = "notice_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    prefectures: list = _json_list()
+    reach: int = 0  # seekers in the segment when composed
+    created_by: int | None = Field(default=None, foreign_key="staff_account.id", ondelete="SET NULL")
+    approved_by: int | None = Field(default=None, foreign_key="staff_account.id", ondelete="SET NULL")
+    sent_at: datetime | None = None
+    inbox_items: int = 0
+    mails_queued: int = 0
+    created_at: datetime = Field(default_factory=utcnow)

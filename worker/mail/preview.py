@@ -10,7 +10,7 @@ from worker.config import Settings
 from worker.mail.message import build_message, message_id_for
 from worker.mail.registry import declaration_of
 from worker.mail.render import RenderedMail, render_mail
-from worker.mail.samples import SAMPLE_MAILS, SAMPLE_NOW, sample_rows
+from worker.mail.samples import SAMPLE_MAILS, SAMPLE_NOW, SampleRows, sample_rows
 
 # Samples are fiction: their 認証キー comes from this key, never from the installation's secret.
 PREVIEW_SECRET_KEY = "preview-only: not the installation's secret"
@@ -43,3 +43,16 @@ def write_preview(name: str, out_dir: Path, settings: Settings) -> tuple[Path, P
     eml.write_bytes(message.as_bytes())
     html.write_text(message.get_body(("html",)).get_content(), encoding="utf-8")
     return eml, html
+
+
+def render_notice_preview(title: str, body: str, settings: Settings) -> RenderedMail:
+    """A お知らせ as its ``notice`` mail would look, addressed to the sample world's first seeker:
+    staff see the mail before they send it."""
+    from worker.domain.models import InboxItem, InboxKind, Seeker
+
+    rows = sample_rows(preview_settings(settings))
+    seeker = next(row for row in rows.rows if isinstance(row, Seeker))
+    item = InboxItem(id=0, seeker_id=seeker.id, kind=InboxKind.NOTICE, dedupe_key="notice:preview", title=title, body=body)
+    context = declaration_of("notice").context(SampleRows([seeker, item]), settings,
+                                               {"seeker_id": seeker.id, "inbox_item_id": 0})
+    return render_mail("notice", context)

@@ -31,3 +31,12 @@ def suppress(session: Session, address: str, *, reason: str) -> bool:
     """Put ``address`` on the list in the caller's transaction; False if it already was."""
     row = {"address_hash": address_hash(address), "reason": reason[:500], "created_at": utcnow()}
     return insert_ignore(session, SuppressedAddress, row, conflict=["address_hash"]) == 1
+
+
+def lift(session: Session, suppression_id: int) -> bool:
+    """Take an address off the list (staff found it works again); False if it was not on it."""
+    row = session.get(SuppressedAddress, suppression_id)
+    if row is None:
+        return False
+    session.delete(row)
+    return True
