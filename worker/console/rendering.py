@@ -46,9 +46,9 @@ def environment(timezone: str) -> Environment:
     return env
 
 
-def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+def render(request: Request, template_name: str, status_code: int = 200, **context) -> HTMLResponse:
     settings = request.app.state.settings
-    template = environment(settings.timezone).get_template(name)
+    template = environment(settings.timezone).get_template(template_name)
     staff = getattr(request.state, "staff", None)
     html = template.render(request=request, staff=staff, csrf_token=csrf_token(request), path=request.url.path,
                            timezone=settings.timezone, **context)
