@@ -52,8 +52,8 @@ def hourly_chart(hours: list[HourBucket], tz: ZoneInfo) -> Chart:
                 y -= h
                 bars.append(Bar(round(x + 1, 1), round(y, 1), round(slot - 2, 1), round(h, 1), COLOURS[name],
                                 f"{local:%m/%d %H}時 {LABELS[name]} {count:,}通"))
-        if local.hour % 6 == 0:
-            ticks.append((round(x, 1), f"{local:%d日%H時}"))
+        if local.hour % 6 == 0 and x + slot / 2 < WIDTH - 36:  # a label centred on its bar, never clipped
+            ticks.append((round(x + slot / 2, 1), f"{local:%d日%H時}"))
     grid = [(round(TOP + plot_h * (1 - f), 1), f"{round(peak * f):,}") for f in (0, 0.5, 1)]
     return Chart(WIDTH, HEIGHT, bars, ticks, grid, [(COLOURS[k], LABELS[k]) for k in SERIES], peak, LEFT,
                  TOP + plot_h)
