@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import statistics
 import time
+from types import SimpleNamespace
 
 import pytest
 from starlette.routing import Mount, Route
@@ -108,8 +109,19 @@ def test_an_idle_session_ends(client, engine, monkeypatch):
     make_staff(engine, "alice", "viewer")
     log_in(client, "alice")
     assert client.get("/", follow_redirects=False).status_code == 200
+    # Only the session's own last-seen check is moved forward; the cookie's signature (whose
+    # max-age is the same timeout) still counts real time, so this tests the session's rule.
     later = time.time() + auth.IDLE_TIMEOUT_S + 5
-    monkeypatch.setattr(auth.time, "time", lambda: later)
+    monkeypatch.setattr(auth, "time", SimpleNamespace(time=lambda: later))
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_a_session_cookie_older_than_the_idle_timeout_is_refused_by_its_signature(client, engine, monkeypatch):
+    make_staff(engine, "alice", "viewer")
+    log_in(client, "alice")
+    later = time.time() + auth.IDLE_TIMEOUT_S + 5
+    monkeypatch.setattr(auth, "IDLE_TIMEOUT_S", 10 * auth.IDLE_TIMEOUT_S)  # the session's own check would pass
+    monkeypatch.setattr(time, "time", lambda: later)  # the signer's clock
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
 
 

@@ -97,17 +97,16 @@ def _held(conn, settings: Settings, now: datetime) -> Held:
     """Pending offer mails that wait for the end of the quiet hours: due during them, or queued
     in them and due exactly when they end."""
     held = Held()
-    quiet_now = in_quiet_hours(now, settings)
     rows = conn.execute(select(OutboxMail.next_attempt_at, func.count())
                         .where(OutboxMail.status == MailStatus.PENDING.value, OutboxMail.kind.in_(sorted(HELD_KINDS)))
                         .group_by(OutboxMail.next_attempt_at))
     for due, n in rows:
         when = max(due, now)
-        leaves = sending_time(when, settings)
-        queued_for_morning = due > now and due == sending_time(due - timedelta(seconds=1), settings) and \
-            in_quiet_hours(due - timedelta(seconds=1), settings)
-        if (leaves > when) or (quiet_now and due <= now) or queued_for_morning:
-            leaves = max(leaves, due)
+        leaves = sending_time(when, settings)  # later than ``when``: due in the quiet hours
+        just_before = due - timedelta(seconds=1)
+        queued_for_morning = due > now and in_quiet_hours(just_before, settings) and \
+            due == sending_time(just_before, settings)
+        if leaves > when or queued_for_morning:
             held.mails += n
             held.first_leaves = min(filter(None, (held.first_leaves, leaves)))
             held.last_leaves = max(filter(None, (held.last_leaves, leaves)))
