@@ -4,7 +4,6 @@ that does not tell whether a name exists."""
 from __future__ import annotations
 
 import logging
-import statistics
 import time
 from types import SimpleNamespace
 
@@ -153,11 +152,14 @@ def test_the_login_answer_does_not_tell_whether_the_name_exists(app, client, eng
                                              "csrf_token": token}, follow_redirects=False)
         return time.perf_counter() - started, answer.status_code, answer.text
 
-    known = [attempt("alice") for _ in range(5)]
-    unknown = [attempt("nobody-here") for _ in range(5)]
+    known, unknown = [], []
+    for _ in range(7):  # interleaved, so load from other processes falls on both alike
+        known.append(attempt("alice"))
+        unknown.append(attempt("nobody-here"))
     assert {(status, text) for _, status, text in known} == {(status, text) for _, status, text in unknown}
     assert known[0][1] == 401
-    ratio = statistics.median(t for t, _, _ in known) / statistics.median(t for t, _, _ in unknown)
+    # The fastest of each: noise from a busy machine only ever adds time.
+    ratio = min(t for t, _, _ in known) / min(t for t, _, _ in unknown)
     assert 0.6 < ratio < 1.6, f"known/unknown login time ratio {ratio:.2f}"
 
 
