@@ -122,6 +122,9 @@ class LoginThrottle:
         longest = 0.0
         for key in keys:
             recent = [t for t in self._failures.get(key, ()) if now - t < self.window_s]
+            if not recent:  # forgotten: names typed once do not pile up in memory
+                self._failures.pop(key, None)
+                continue
             self._failures[key] = recent
             if len(recent) >= self.free:
                 delay = min(self.cap_s, self.base_s * 2 ** (len(recent) - self.free))
