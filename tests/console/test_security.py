@@ -8,6 +8,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import func, select
 from starlette.routing import Mount, Route
 
 from tests.console.conftest import PASSWORD, csrf, log_in, make_staff, token_of
@@ -175,8 +176,9 @@ def test_repeated_failed_logins_are_slowed_per_name_and_logged_without_secrets(c
     assert blocked.status_code == 429 and "秒後" in blocked.text  # even the right password waits
     assert "login failed" in caplog.text and "slowed" in caplog.text
     assert "alice" not in caplog.text and "wrong-password" not in caplog.text and PASSWORD not in caplog.text
-    with session_scope(engine) as session:
-        failures = session.query(AuditEntry).filter(AuditEntry.action == "login.failed").count()
+    with engine.connect() as conn:
+        failures = conn.execute(select(func.count()).select_from(AuditEntry)
+                                .where(AuditEntry.action == "login.failed")).scalar_one()
     assert failures == 5
 
 
