@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from worker.config import Settings
+from worker.domain.models import InboxItem, InboxKind, Seeker
 from worker.mail.message import build_message, message_id_for
 from worker.mail.registry import declaration_of
 from worker.mail.render import RenderedMail, render_mail
@@ -48,8 +49,6 @@ def write_preview(name: str, out_dir: Path, settings: Settings) -> tuple[Path, P
 def render_notice_preview(title: str, body: str, settings: Settings) -> RenderedMail:
     """A お知らせ as its ``notice`` mail would look, addressed to the sample world's first seeker:
     staff see the mail before they send it."""
-    from worker.domain.models import InboxItem, InboxKind, Seeker
-
     rows = sample_rows(preview_settings(settings))
     seeker = next(row for row in rows.rows if isinstance(row, Seeker))
     item = InboxItem(id=0, seeker_id=seeker.id, kind=InboxKind.NOTICE, dedupe_key="notice:preview", title=title, body=body)
