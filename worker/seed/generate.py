@@ -196,7 +196,7 @@ def _work_history(rnd: random.Random, age: int, today: date, employers: tuple[st
     for _ in range(min(rnd.choice((0, 1, 1, 2, 2, 3)), max(0, (age - 18) // 3))):
         years = rnd.randint(1, 8)
         middle = table.pick(rnd.random())
-        job = occupations().minor(rnd.choice(weights.occupation_minors(middle))).name
+        job = rnd.choice(occupations().minor(rnd.choice(weights.occupation_minors(middle))).examples)
         start_year = max(end_year - years, today.year - age + 18)
         jobs.append({"employer": rnd.choice(employers), "from": f"{start_year}-{rnd.randint(1, 12):02d}",
                      "to": f"{end_year}-{rnd.randint(1, 12):02d}", "job": job})
@@ -367,7 +367,7 @@ def _saved_search_name(fields: dict) -> str:
     elif fields["occupation_codes"]:
         code = fields["occupation_codes"][0]
         table = occupations()
-        parts.append((table.minor(code) if len(code) == 6 else table.middle(code)).name)
+        parts.append(table.minor(code).examples[0] if len(code) == 6 else table.middle(code).name)
     return " ".join(parts)[:50]
 
 
@@ -390,7 +390,7 @@ def _job_offer(rnd: random.Random, index: int, today: date, employers: tuple[str
     wage_type = _job_wage_type(rnd, part_time, profile.daily if profile else 0.0)
     wage_min, wage_max = _job_wage(rnd, wage_type, profile.monthly if profile else (180_000, 260_000))
 
-    title = rnd.choice(profile.titles) if profile else occupations().minor(minor).name
+    title = rnd.choice(profile.titles) if profile else rnd.choice(occupations().minor(minor).examples)
     if form in (3, 4, 6, 7):
         title += "（派遣）"
     elif part_time and random_() < 0.6:

@@ -33,7 +33,8 @@ BUSINESS_CENTRES = frozenset({
     "01101", "40132", "40133", "26104", "26106", "28110", "04101", "34101", "11103", "12101", "22101",
     "33101", "43101", "15103", "14131", "27141", "40106", "22138", "14152",
 })
-_KIND_WEIGHT = {"special_ward": 4.0, "ward": 2.0, "city": 3.0}
+# Offers per place by kind: wards and cities carry most of the job market, towns and villages little.
+_KIND_WEIGHT = {"special_ward": 6.0, "ward": 2.0, "city": 3.0, "town": 0.5, "village": 0.15}
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,10 @@ def workplaces(prefecture_code: str) -> Table:
 
 @lru_cache(maxsize=1)
 def occupation_middles() -> Table:
+    """中分類 weighted by the profiles; those with no known 小分類 are left out (an offer carries one)."""
+    table = occupations()
     return Table.of({code: (PROFILES[code].weight if code in PROFILES else DEFAULT_WEIGHT)
-                     for code in occupations().middles})
+                     for code in table.middles if table.minors_of(code)})
 
 
 @lru_cache(maxsize=99)
