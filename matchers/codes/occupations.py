@@ -40,8 +40,8 @@ class OccupationMinor:
 
     @property
     def name(self) -> str:
-        """A display name made of the examples, e.g. 「施設介護員、介護福祉士 など」."""
-        shown = "、".join(self.examples[:_NAMED_EXAMPLES])
+        """A display name made of the examples, e.g. 「銀行支店長 / スーパー店長 など」."""
+        shown = " / ".join(self.examples[:_NAMED_EXAMPLES])
         return shown + (" など" if len(self.examples) > _NAMED_EXAMPLES else "")
 
 

@@ -25,7 +25,7 @@ def test_good_lines_are_stored_pending_and_bad_ones_reported_by_line(world, tmp_
 
     report = import_jobs(world.engine, path)
 
-    assert [(r.line, r.field) for r in report.rejected] == [(2, "(line)"), (3, "prefecture_code"), (5, "job_number")]
+    assert [(r.line, r.field) for r in report.rejected] == [(2, "(json)"), (3, "prefecture_code"), (5, "job_number")]
     assert report.imported == 2 and len(report.pending_ids) == 2
     assert all(r.reason for r in report.rejected)
 
