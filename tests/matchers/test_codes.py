@@ -88,7 +88,8 @@ def test_every_municipality_code_has_five_ascii_digits_and_starts_with_its_prefe
 
 def test_the_prefectures_have_readings():
     table = codes.prefecture_table()
-    assert table["01"].reading == "ほっかいどう" and table["13"].reading == "とうきょうと" and table["47"].reading == "おきなわけん"
+    assert table["01"].reading == "ほっかいどう" and table["13"].reading == "とうきょうと"
+    assert table["47"].reading == "おきなわけん"
 
 
 def test_every_prefecture_has_its_capital_and_a_place_of_work():
