@@ -25,6 +25,7 @@ KEYWORD_MODES = vocabulary.KEYWORD_MODES
 MAX_CODES = vocabulary.MAX_CODES
 MAX_YEN = vocabulary.MAX_YEN
 
+BLANK = object()  # what decode_line gives for a blank line (a JSON null is None)
 LINE = "(line)"  # the field named when a line cannot be read at all
 JSON = "(json)"  # … or is not JSON
 
@@ -140,13 +141,13 @@ def read_jsonl(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
         except InvalidRecord as exc:
             yield number, exc
             continue
-        if value is not None:
+        if value is not BLANK:
             yield number, value
 
 
 def decode_line(raw: bytes) -> Any:
-    """A JSONL line (bytes, with or without its line end) as the JSON value it holds, or None for
-    a blank line. Raises ``InvalidRecord`` for anything that is not one JSON value in UTF-8 —
+    """A JSONL line (bytes, with or without its line end) as the JSON value it holds, or ``BLANK``
+    for a blank line. Raises ``InvalidRecord`` for anything that is not one JSON value in UTF-8 —
     never RecursionError, ValueError or MemoryError: a hostile line is a bad line, not the end of
     the file. Refused: lines over ``MAX_LINE_BYTES``, invalid UTF-8, a byte-order mark other than
     at the start of the file (the caller strips that one), nesting deeper than ``MAX_NESTING``,
@@ -160,7 +161,7 @@ def decode_line(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidRecord(LINE, f"UTF-8 として読めません（{exc.start + 1} バイト目）") from None
     if not text.strip():
-        return None
+        return BLANK
     if text.startswith("\ufeff"):
         raise InvalidRecord(LINE, "行頭に BOM（U+FEFF）があります")
     depth = _nesting(text)
