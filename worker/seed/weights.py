@@ -34,7 +34,7 @@ BUSINESS_CENTRES = frozenset({
     "33101", "43101", "15103", "14131", "27141", "40106", "22138", "14152",
 })
 # Offers per place by kind: wards and cities carry most of the job market, towns and villages little.
-_KIND_WEIGHT = {"special_ward": 6.0, "ward": 2.0, "city": 3.0, "town": 0.5, "village": 0.15}
+_KIND_WEIGHT = {"special_ward": 6.0, "ward": 6.0, "city": 3.0, "town": 0.5, "village": 0.15}
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,11 @@ def occupation_middles() -> Table:
 @lru_cache(maxsize=99)
 def occupation_minors(middle_code: str) -> tuple[str, ...]:
     return tuple(m.code for m in occupations().minors_of(middle_code))
+
+
+@lru_cache(maxsize=16)
+def middles_of_major(major_code: str) -> tuple[str, ...]:
+    """The 中分類 of a 大分類 that have a known 小分類 (related occupations for a 求職票)."""
+    table = occupations()
+    return tuple(code for code, middle in table.middles.items()
+                 if middle.major_code == major_code and table.minors_of(code))
