@@ -123,7 +123,7 @@ def read_jsonl(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
     limit = vocabulary.MAX_LINE_BYTES
     number = 0
     while True:
-        raw = stream.readline(limit + 1)
+        raw = stream.readline(limit + 2)  # room for the limit and a CRLF
         if not raw:
             return
         number += 1
@@ -154,8 +154,9 @@ def decode_line(raw: bytes) -> Any:
     integers of more digits than Python converts, NaN and Infinity (not JSON), numbers that
     overflow to infinity (1e400), and an object with the same key twice (which value was meant is
     not ours to guess)."""
-    if len(raw) > vocabulary.MAX_LINE_BYTES:
-        raise InvalidRecord(LINE, f"行が長すぎます（{len(raw):,} バイト、{vocabulary.MAX_LINE_BYTES:,} バイトまで）")
+    size = len(raw.rstrip(b"\r\n"))  # the line end does not count
+    if size > vocabulary.MAX_LINE_BYTES:
+        raise InvalidRecord(LINE, f"行が長すぎます（{size:,} バイト、{vocabulary.MAX_LINE_BYTES:,} バイトまで）")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

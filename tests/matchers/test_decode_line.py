@@ -55,3 +55,13 @@ def test_an_overlong_line_is_skipped_in_blocks_and_the_next_line_read():
     found = list(read_jsonl(stream))
     assert isinstance(found[0][1], InvalidRecord) and found[0][1].field == "(line)"
     assert found[1] == (2, {"a": 1})
+
+
+def test_a_line_of_exactly_the_limit_is_read_whatever_its_line_end():
+    line = b'{"a": "' + b"x" * (MAX_LINE_BYTES - 9) + b'"}'
+    assert len(line) == MAX_LINE_BYTES
+    for end in (b"\n", b"\r\n"):
+        found = list(read_jsonl(io.BytesIO(line + end + b'{"b": 1}\n')))
+        assert [number for number, _ in found] == [1, 2] and isinstance(found[0][1], dict), end
+    with pytest.raises(InvalidRecord):
+        decode_line(line[:-2] + b'x"}')  # one byte over

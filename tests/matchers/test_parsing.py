@@ -239,3 +239,12 @@ def test_nulls_count_as_absent_fields():
     nulls = {k: None for k in ("description", "employer_name", "occupation_code", "municipality_code", "employment_form",
                                "wage_type", "wage_min", "wage_max", "licenses", "received_on", "online_application")}
     assert parse_job({**JOB, **nulls}) == parse_job(JOB)
+
+
+def test_a_well_formed_code_the_tables_do_not_know_is_accepted():
+    # Rule 7: the site's table may be newer than the shipped one.
+    offer = parse_job({**JOB, "occupation_code": "998-77", "municipality_code": "13999"})
+    assert (offer.occupation_code, offer.municipality_code) == ("998-77", "13999")
+    condition = parse_condition({**CONDITION, "occupation_codes": ["998", "998-77", "15"],
+                                 "municipality_codes": ["47999"]})
+    assert condition.occupation_codes == ("998", "998-77", "15")

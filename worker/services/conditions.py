@@ -42,8 +42,9 @@ FIELDS = tuple(ConditionBody.model_fields)
 
 # The form's message for a field the contract refuses.
 _MESSAGES = {
-    "keywords": f"フリーワードは文字で、{MAX_KEYWORD_CHARS}文字以内で入力してください。",
-    "exclude_keywords": f"除外するキーワードは文字で、{MAX_KEYWORD_CHARS}文字以内で入力してください。",
+    "keywords": f"フリーワードは{vocabulary.MAX_KEYWORDS}語まで、{MAX_KEYWORD_CHARS}文字以内の文字で入力してください。",
+    "exclude_keywords":
+        f"除外するキーワードは{vocabulary.MAX_KEYWORDS}語まで、{MAX_KEYWORD_CHARS}文字以内の文字で入力してください。",
     "keyword_mode": "フリーワードの検索方法は「すべて含む（and）」か「いずれかを含む（or）」です。",
     "prefecture_codes": f"都道府県は{MAX_CODES}つまで、正しいコードで指定してください（例: 13）。",
     "municipality_codes": f"市区町村は{MAX_CODES}つまで、正しいコードで指定してください（例: 13101）。",
