@@ -36,6 +36,7 @@ OCCUPATION_MIDDLE = re.compile(r"[0-9]{3}")  # 中分類 001–099 today; any 3 
 OCCUPATION_MINOR = re.compile(r"[0-9]{3}-[0-9]{2}")  # 小分類 NNN-NN
 OCCUPATION_ANY = re.compile(r"[0-9]{2}|[0-9]{3}(?:-[0-9]{2})?")  # what a condition may name
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+INDUSTRY = re.compile(r"[0-9]{2}")  # 産業分類 (日本標準産業分類 中分類)
 
 # Limits: every text and list has one, so no line can make the matcher or the database hold
 # more than a job offer plausibly needs.
