@@ -15,12 +15,24 @@ from matchers.schema import ConditionRecord, JobRecord
 FIELDS = sorted(set(JobRecord.model_fields) | set(ConditionRecord.model_fields))
 SAMPLES = ["13", "13101", "050-01", "050", "13010-14180061", "monthly", "and", "saved", "2025-10-01", "１３", "١٣",
            "\x00", "\ud800", "介護", ""]
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=8),
-                    st.sampled_from(SAMPLES))
+# Texts from characters that are fine, look like digits, or must never be stored.
+hostile_text = st.text(alphabet=st.sampled_from(["a", "1", "-", "介", "１", "١", "\x00", "\ud800", "\x1b", "\n", " "]),
+                       max_size=6)
+scalars = st.one_of(hostile_text, st.sampled_from(SAMPLES), st.none(), st.booleans(), st.integers(),
+                    st.floats(allow_nan=True))
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                        st.dictionaries(st.text(max_size=4), inner, max_size=3)),
                       max_leaves=12)
-records = st.dictionaries(st.sampled_from(FIELDS), values, max_size=len(FIELDS))
+# A valid line with one to three fields replaced by anything, so both outcomes are common.
+VALID = {"job_number": "13010-14180061", "title": "介護職員", "prefecture_code": "13", "condition_id": 1, "seeker_id": 1}
+TEXTS = ["title", "description", "employer_name", "condition_id", "seeker_id", "job_number", "prefecture_code",
+         "municipality_code", "occupation_code"]
+LISTS = ["licenses", "keywords", "exclude_keywords", "prefecture_codes", "municipality_codes", "occupation_codes"]
+records = st.one_of(
+    st.dictionaries(st.sampled_from(FIELDS), values, min_size=1, max_size=3),
+    st.tuples(st.sampled_from(TEXTS), hostile_text).map(lambda pair: dict([pair])),
+    st.tuples(st.sampled_from(LISTS), st.lists(hostile_text, max_size=3)).map(lambda pair: dict([pair])),
+).map(lambda change: {**VALID, **change})
 EXAMPLES = settings(derandomize=True, max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
