@@ -1,111 +1,106 @@
 """Reading job offers and conditions from the JSONL contract (one JSON object a line).
 
-Each field is checked on its own; the first bad one raises ``InvalidRecord(field, reason)``.
-Unknown keys are ignored so the main site can send richer records than the matcher needs."""
+The fields are defined once, in :mod:`matchers.schema`; this module turns a decoded line into the
+matcher's records, and a raw line into a decoded one without letting a hostile line crash the
+reader (:func:`decode_line`). A bad record raises ``InvalidRecord`` naming every bad field."""
 
 from __future__ import annotations
 
-import re
+import json
+import math
 import sys
-from datetime import date
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
+from pydantic import ValidationError
+
+from matchers import vocabulary
 from matchers.records import Condition, JobOffer
+from matchers.schema import RECORD, ConditionRecord, JobRecord, problems
 
-WAGE_TYPES = ("monthly", "daily", "hourly")
-CONDITION_KINDS = ("registered", "saved")
-KEYWORD_MODES = ("and", "or")
-MAX_CODES = 3  # the search form takes up to 3 prefectures, municipalities and occupations
-MAX_YEN = 100_000_000  # no wage of any unit comes near; keeps monthly amounts well inside int64
+# Kept for callers that imported them from here; the vocabulary is their one home.
+WAGE_TYPES = tuple(vocabulary.WAGE_TYPES)
+CONDITION_KINDS = vocabulary.CONDITION_KINDS
+KEYWORD_MODES = vocabulary.KEYWORD_MODES
+MAX_CODES = vocabulary.MAX_CODES
+MAX_YEN = vocabulary.MAX_YEN
 
-_JOB_NUMBER = re.compile(r"\d{5}-\d{8}")
-_MUNICIPALITY = re.compile(r"\d{5}")
-_OCCUPATION_SMALL = re.compile(r"\d{3}-\d{2}")
-_OCCUPATION_ANY = re.compile(r"\d{2}|\d{3}|\d{3}-\d{2}")  # 大分類, 中分類, 小分類
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# JSON may escape a lone UTF-16 surrogate ("\ud800"); the string it gives is not text that
-# UTF-8 output or a database can hold, so the line is refused here rather than crash later.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+BLANK = object()  # what decode_line gives for a blank line (a JSON null is None)
+LINE = "(line)"  # the field named when a line cannot be read at all
+JSON = "(json)"  # … or is not JSON
 
 
 class InvalidRecord(ValueError):
-    """A record breaks the contract in one field."""
+    """A record breaks the contract. ``problems`` lists every ``(field, reason)``; ``field`` and
+    ``reason`` are the first of them."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+    def __init__(self, field: str, reason: str, problems: list[tuple[str, str]] | None = None) -> None:
+        self.problems = list(problems) if problems else [(field, reason)]
+        self.field, self.reason = self.problems[0]
+        super().__init__("; ".join(f"{f}: {r}" for f, r in self.problems))
+
+
+def job_record(record: Any) -> JobRecord:
+    """A job line as the schema's ``JobRecord``; raises ``InvalidRecord``."""
+    return _validate(JobRecord, record)
+
+
+def condition_record(record: Any) -> ConditionRecord:
+    """A condition line as the schema's ``ConditionRecord``; raises ``InvalidRecord``."""
+    return _validate(ConditionRecord, record)
 
 
 def parse_job(record: Any) -> JobOffer:
-    """A job line as a ``JobOffer``; raises ``InvalidRecord`` naming the first bad field."""
-    _require_object(record)
-    prefecture = _prefecture(record, "prefecture_code")
-    municipality = _optional_str(record, "municipality_code")
-    if municipality is not None:
-        _check_municipality("municipality_code", municipality)
-        if municipality[:2] != prefecture:
-            raise InvalidRecord("municipality_code", f"{municipality!r} は都道府県 {prefecture} の市区町村ではありません")
-    occupation = _optional_str(record, "occupation_code")
-    if occupation is not None and not _OCCUPATION_SMALL.fullmatch(occupation):
-        raise InvalidRecord("occupation_code", f"{occupation!r} は職業分類 小分類（NNN-NN）ではありません")
-    wage_min = _optional_yen(record, "wage_min")
-    wage_max = _optional_yen(record, "wage_max")
-    if wage_min is not None and wage_max is not None and wage_max < wage_min:
-        raise InvalidRecord("wage_max", f"上限 {wage_max} が下限 {wage_min} より小さい")
-    return JobOffer(
-        job_number=_job_number(record),
-        title=_required_text(record, "title"),
-        description=_optional_str(record, "description") or "",
-        employer_name=_optional_str(record, "employer_name") or "",
-        occupation_code=_intern(occupation),
-        prefecture_code=prefecture,
-        municipality_code=_intern(municipality),
-        employment_form=_optional_form(record, "employment_form"),
-        wage_type=_optional_choice(record, "wage_type", WAGE_TYPES),
-        wage_min=wage_min,
-        wage_max=wage_max,
-        licenses=_str_list(record, "licenses"),
-        received_on=_optional_date(record, "received_on"),
-        online_application=_optional_bool(record, "online_application"),
-    )
+    """A job line as a ``JobOffer``; raises ``InvalidRecord`` naming every bad field."""
+    return job_offer(job_record(record))
 
 
 def parse_condition(record: Any) -> Condition:
-    """A condition line as a ``Condition``; raises ``InvalidRecord`` naming the first bad field."""
-    _require_object(record)
-    prefectures = _str_list(record, "prefecture_codes", limit=MAX_CODES)
-    for code in prefectures:
-        _check_prefecture("prefecture_codes", code)
-    municipalities = _str_list(record, "municipality_codes", limit=MAX_CODES)
-    for code in municipalities:
-        _check_municipality("municipality_codes", code)
-    occupations = _str_list(record, "occupation_codes", limit=MAX_CODES)
-    for code in occupations:
-        if not _OCCUPATION_ANY.fullmatch(code):
-            raise InvalidRecord("occupation_codes", f"{code!r} は職業分類コード（NN・NNN・NNN-NN）ではありません")
-    forms = _list(record, "employment_forms")
-    for form in forms:
-        _check_form("employment_forms", form)
+    """A condition line as a ``Condition``; raises ``InvalidRecord`` naming every bad field."""
+    c = condition_record(record)
     return Condition(
-        condition_id=_identifier(record, "condition_id"),
-        seeker_id=_identifier(record, "seeker_id"),
-        kind=_optional_choice(record, "kind", CONDITION_KINDS) or "registered",
-        keywords=_str_list(record, "keywords"),
-        keyword_mode=_optional_choice(record, "keyword_mode", KEYWORD_MODES) or "and",
-        exclude_keywords=_str_list(record, "exclude_keywords"),
-        prefecture_codes=prefectures,
-        municipality_codes=municipalities,
-        occupation_codes=occupations,
-        employment_forms=tuple(forms),
-        wage_type=_optional_choice(record, "wage_type", WAGE_TYPES),
-        wage_min=_optional_yen(record, "wage_min"),
+        condition_id=_intern(c.condition_id) if isinstance(c.condition_id, str) else c.condition_id,
+        seeker_id=c.seeker_id,
+        kind=c.kind,
+        keywords=_strings(c.keywords),
+        keyword_mode=c.keyword_mode,
+        exclude_keywords=_strings(c.exclude_keywords),
+        prefecture_codes=_strings(c.prefecture_codes),
+        municipality_codes=_strings(c.municipality_codes),
+        occupation_codes=_strings(c.occupation_codes),
+        employment_forms=tuple(c.employment_forms),
+        wage_type=c.wage_type,
+        wage_min=c.wage_min,
     )
 
 
-def _require_object(record: Any) -> None:
+def job_offer(job: JobRecord) -> JobOffer:
+    return JobOffer(
+        job_number=job.job_number,
+        title=job.title,
+        description=job.description,
+        employer_name=job.employer_name,
+        occupation_code=_intern(job.occupation_code),
+        prefecture_code=sys.intern(job.prefecture_code),
+        municipality_code=_intern(job.municipality_code),
+        employment_form=job.employment_form,
+        wage_type=job.wage_type,
+        wage_min=job.wage_min,
+        wage_max=job.wage_max,
+        licenses=_strings(job.licenses),
+        received_on=job.received_on,
+        online_application=job.online_application,
+    )
+
+
+def _validate(model, record: Any):
     if not isinstance(record, dict):
-        raise InvalidRecord("(record)", "JSON オブジェクトではありません")
+        raise InvalidRecord(RECORD, "JSON オブジェクトではありません")
+    try:
+        return model.model_validate(record)
+    except ValidationError as exc:
+        found = problems(exc)
+        raise InvalidRecord(*found[0], found) from None
 
 
 def _intern(value: str | None) -> str | None:
@@ -113,138 +108,122 @@ def _intern(value: str | None) -> str | None:
     return None if value is None else sys.intern(value)
 
 
-def _optional_str(record: dict, field: str) -> str | None:
-    value = record.get(field)
-    if value is not None:
-        if not isinstance(value, str):
-            raise InvalidRecord(field, "文字列ではありません")
-        _check_text(field, value)
-    return value
-
-
-def _check_text(field: str, value: str) -> None:
-    if not value.isascii() and _SURROGATE.search(value):
-        raise InvalidRecord(field, "不正な文字（対になっていないサロゲート）を含みます")
-
-
-def _required_text(record: dict, field: str) -> str:
-    value = _optional_str(record, field)
-    if value is None:
-        raise InvalidRecord(field, "必須項目がありません")
-    if not value.strip():
-        raise InvalidRecord(field, "空です")
-    return value
-
-
-def _job_number(record: dict) -> str:
-    value = _optional_str(record, "job_number")
-    if value is None:
-        raise InvalidRecord("job_number", "必須項目がありません")
-    if not _JOB_NUMBER.fullmatch(value):
-        raise InvalidRecord("job_number", f"{value!r} は求人番号（NNNNN-NNNNNNNN）ではありません")
-    return value
-
-
-def _identifier(record: dict, field: str) -> int | str:
-    value = record.get(field)
-    if value is None:
-        raise InvalidRecord(field, "必須項目がありません")
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidRecord(field, "整数または文字列ではありません")
-    if isinstance(value, str):
-        if not value.strip():
-            raise InvalidRecord(field, "空です")
-        _check_text(field, value)
-    return value
-
-
-def _check_prefecture(field: str, code: str) -> str:
-    if not (len(code) == 2 and code.isascii() and code.isdigit() and 1 <= int(code) <= 47):
-        raise InvalidRecord(field, f"{code!r} は都道府県コード（01〜47）ではありません")
-    return code
-
-
-def _prefecture(record: dict, field: str) -> str:
-    value = _optional_str(record, field)
-    if value is None:
-        raise InvalidRecord(field, "必須項目がありません")
-    return sys.intern(_check_prefecture(field, value))
-
-
-def _check_municipality(field: str, code: str) -> None:
-    if not (_MUNICIPALITY.fullmatch(code) and code.isascii() and 1 <= int(code[:2]) <= 47):
-        raise InvalidRecord(field, f"{code!r} は市区町村コード（5桁、先頭2桁が都道府県）ではありません")
-
-
-def _check_form(field: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 7:
-        raise InvalidRecord(field, f"{value!r} は雇用形態コード（1〜7）ではありません")
-    return value
-
-
-def _optional_form(record: dict, field: str) -> int | None:
-    value = record.get(field)
-    return None if value is None else _check_form(field, value)
-
-
-def _optional_choice(record: dict, field: str, choices: tuple[str, ...]) -> str | None:
-    value = record.get(field)
-    if value is not None and value not in choices:
-        raise InvalidRecord(field, f"{value!r} は {' / '.join(choices)} のいずれでもありません")
-    return value
-
-
-def _optional_yen(record: dict, field: str) -> int | None:
-    value = record.get(field)
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRecord(field, f"{value!r} は円単位の整数ではありません")
-    if value < 0:
-        raise InvalidRecord(field, f"{value} は負の金額です")
-    if value > MAX_YEN:
-        raise InvalidRecord(field, f"{value} は大きすぎる金額です（{MAX_YEN:,} 円まで）")
-    return value
-
-
-def _optional_date(record: dict, field: str) -> date | None:
-    value = _optional_str(record, field)
-    if value is None:
-        return None
-    try:
-        if not _ISO_DATE.fullmatch(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidRecord(field, f"{value!r} は日付（YYYY-MM-DD）ではありません") from None
-
-
-def _optional_bool(record: dict, field: str) -> bool:
-    value = record.get(field)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise InvalidRecord(field, "true / false ではありません")
-    return value
-
-
-def _list(record: dict, field: str, *, limit: int | None = None) -> list:
-    value = record.get(field)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise InvalidRecord(field, "リストではありません")
-    if limit is not None and len(value) > limit:
-        raise InvalidRecord(field, f"{len(value)} 件あります（{limit} 件まで）")
-    return value
-
-
-def _str_list(record: dict, field: str, *, limit: int | None = None) -> tuple[str, ...]:
-    values = _list(record, field, limit=limit)
-    for value in values:
-        if not isinstance(value, str):
-            raise InvalidRecord(field, f"{value!r} は文字列ではありません")
-        _check_text(field, value)
+def _strings(values: list[str]) -> tuple[str, ...]:
     return tuple(sys.intern(value) for value in values)
+
+
+# ---------------------------------------------------------------------------- raw lines
+
+
+def read_jsonl(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded JSON value or the ``InvalidRecord`` that says why not) for every
+    non-blank line of a binary stream. Lines are read at most ``MAX_LINE_BYTES`` at a time, so a
+    line of gigabytes costs no more memory than a long one; a UTF-8 BOM before the first line is
+    skipped (editors on Windows write one)."""
+    limit = vocabulary.MAX_LINE_BYTES
+    number = 0
+    while True:
+        raw = stream.readline(limit + 2)  # room for the limit and a CRLF
+        if not raw:
+            return
+        number += 1
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            size = len(raw)
+            while raw and not raw.endswith(b"\n"):  # skip the rest of the line, a block at a time
+                raw = stream.readline(limit)
+                size += len(raw)
+            yield number, InvalidRecord(LINE, f"行が長すぎます（{size:,} バイト、{limit:,} バイトまで）")
+            continue
+        try:
+            value = decode_line(raw)
+        except InvalidRecord as exc:
+            yield number, exc
+            continue
+        if value is not BLANK:
+            yield number, value
+
+
+def decode_line(raw: bytes) -> Any:
+    """A JSONL line (bytes, with or without its line end) as the JSON value it holds, or ``BLANK``
+    for a blank line. Raises ``InvalidRecord`` for anything that is not one JSON value in UTF-8 —
+    never RecursionError, ValueError or MemoryError: a hostile line is a bad line, not the end of
+    the file. Refused: lines over ``MAX_LINE_BYTES``, invalid UTF-8, a byte-order mark other than
+    at the start of the file (the caller strips that one), nesting deeper than ``MAX_NESTING``,
+    integers of more digits than Python converts, NaN and Infinity (not JSON), numbers that
+    overflow to infinity (1e400), and an object with the same key twice (which value was meant is
+    not ours to guess)."""
+    size = len(raw.rstrip(b"\r\n"))  # the line end does not count
+    if size > vocabulary.MAX_LINE_BYTES:
+        raise InvalidRecord(LINE, f"行が長すぎます（{size:,} バイト、{vocabulary.MAX_LINE_BYTES:,} バイトまで）")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRecord(LINE, f"UTF-8 として読めません（{exc.start + 1} バイト目）") from None
+    if not text.strip():
+        return BLANK
+    if text.startswith("\ufeff"):
+        raise InvalidRecord(LINE, "行頭に BOM（U+FEFF）があります")
+    depth = _nesting(text)
+    if depth > vocabulary.MAX_NESTING:
+        raise InvalidRecord(JSON, f"入れ子が深すぎます（{depth:,} 段、{vocabulary.MAX_NESTING} 段まで）")
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float,
+                          object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise InvalidRecord(JSON, f"JSON として読めません（{exc.msg}、{exc.colno} 文字目）") from None
+    except ValueError as exc:  # int() past sys.get_int_max_str_digits, or our hooks
+        if isinstance(exc, _Refused):
+            raise InvalidRecord(JSON, str(exc)) from None
+        raise InvalidRecord(JSON, "桁数が多すぎる数値があります") from None
+    except RecursionError:  # not reached below MAX_NESTING; kept so no input can end the run
+        raise InvalidRecord(JSON, "入れ子が深すぎます") from None
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _nesting(text: str) -> int:
+    """The deepest bracket nesting outside strings, without recursion (an upper bound is enough)."""
+    if text.count("[") + text.count("{") <= vocabulary.MAX_NESTING:
+        return 0  # cannot be deeper than the limit: skip the scan for ordinary lines
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} は JSON の数値ではありません")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"{text[:20]} は大きすぎる数値です")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise _Refused(f"キー {twice[:40]!r} が2回あります")
+    return record

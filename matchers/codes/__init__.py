@@ -1,12 +1,13 @@
 """Shipped reference tables of Hello Work data: pure data plus cached loaders, no database, no
-imports from ``worker``.
+imports from ``worker``. The place and occupation tables are generated from public sources by
+``scripts/build_tables.py``; each file under ``data/`` names its source and licence (see NOTICE).
 
-- Prefectures: all 47, JIS X 0401 codes and names (real).
-- Municipalities: real 5-digit 全国地方公共団体コード for the 23 special wards, the 20 designated
-  cities and all their wards, every prefecture's capital and some large cities (298 rows; a subset of
-  the ~1,900 municipalities).
-- Occupations (厚生労働省編職業分類 2022): 15 大分類 real; 99 中分類 reconstructed from secondary
-  sources; 260 of the 440 小分類 as an illustrative subset (see :mod:`matchers.codes.occupations`).
+- Prefectures: all 47, JIS X 0401 codes, names and readings.
+- Municipalities: every 全国地方公共団体コード (5 digits, no check digit) — cities, towns, villages,
+  Tokyo's special wards, the 20 designated cities and their wards (each knowing its city) — with
+  readings.
+- Occupations (厚生労働省編職業分類 2022): the 15 大分類 and 99 中分類 with official names; the real
+  小分類 codes the MHLW occupation database uses, each with example job titles.
 - Employment forms 1–7 and wage types (monthly 月給, daily 日給, hourly 時給), as on job offers.
 - Industries: a 44-item subset of the 日本標準産業分類 中分類 (real codes).
 """
@@ -23,17 +24,20 @@ from matchers.codes.employment import (
 from matchers.codes.occupations import OccupationMiddle, OccupationMinor, OccupationTable, occupations
 from matchers.codes.places import (
     Municipality,
+    Prefecture,
     is_workplace,
     municipalities,
     municipalities_in,
     municipality,
     prefecture_name,
+    prefecture_table,
     prefectures,
+    wards_of,
 )
 
 __all__ = [
-    "Municipality", "OccupationMiddle", "OccupationMinor", "OccupationTable",
+    "Municipality", "OccupationMiddle", "Prefecture", "OccupationMinor", "OccupationTable",
     "employment_form_name", "employment_forms", "industries", "industry_name", "is_full_time",
     "is_workplace", "municipalities", "municipalities_in", "municipality", "occupations",
-    "prefecture_name", "prefectures", "wage_type_name", "wage_types",
+    "prefecture_name", "prefecture_table", "prefectures", "wage_type_name", "wage_types", "wards_of",
 ]

@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from matchers.codes._tsv import read_rows
+from matchers.vocabulary import WAGE_TYPES
 
 
 @lru_cache(maxsize=1)
@@ -30,10 +31,9 @@ def is_full_time(code: int) -> bool:
     return {int(row["code"]): row["full_time"] == "1" for row in _employment_rows()}[code]
 
 
-@lru_cache(maxsize=1)
 def wage_types() -> Mapping[str, str]:
-    """"monthly" 月給, "daily" 日給, "hourly" 時給."""
-    return MappingProxyType({row["code"]: row["name"] for row in read_rows("wage_types.tsv")})
+    """"monthly" 月給, "daily" 日給, "hourly" 時給 (from :mod:`matchers.vocabulary`)."""
+    return WAGE_TYPES
 
 
 def wage_type_name(code: str) -> str:

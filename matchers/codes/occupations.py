@@ -1,16 +1,16 @@
-"""厚生労働省編職業分類 (2022 revision), the occupation classification on Hello Work job offers.
+"""厚生労働省編職業分類 (2022 revision), the occupation classification on Hello Work job offers,
+generated from public sources by ``scripts/build_tables.py``.
 
 Three levels: 大分類 (major, "01"–"15"), 中分類 (middle, 3 digits "001"–"099") and 小分類 (minor,
 "NNN-NN"). The 中分類 → 大分類 relation is a table, not a code prefix; a 小分類's first three
 digits are its 中分類.
 
-What is real and what is not:
-- 大分類: all 15, real codes and names.
-- 中分類: all 99 codes, RECONSTRUCTED from secondary public sources (see the header of
-  ``data/occupation_middle.tsv``); names may differ in wording from the official table and the order
-  within a few 大分類 is uncertain.
-- 小分類: an ILLUSTRATIVE SUBSET of 260 of the 440 — every 中分類 has at least one, but the 2-digit
-  suffixes and names are typical jobs written for synthetic data, not the official items.
+- 大分類 and 中分類: all 15 and all 99, official codes and names.
+- 小分類: the real codes the MHLW occupation database (job tag) files its occupations under (359 of
+  the official table's codes), each with those occupations' titles as examples. The official
+  小分類 names are in no public machine-readable source we have, so a 小分類 is shown by its
+  examples (``OccupationMinor.name``). A well-formed code missing here is still a valid code: the
+  site's table may know it.
 """
 
 from __future__ import annotations
@@ -22,21 +22,27 @@ from typing import Mapping
 
 from matchers.codes._tsv import read_rows
 
+_NAMED_EXAMPLES = 2  # examples a minor's display name shows
+
 
 @dataclass(frozen=True, slots=True)
 class OccupationMiddle:
     code: str  # "050"
-    name: str
+    name: str  # official: "施設介護の職業"
     major_code: str  # "08"
-    status: str  # reconstructed
 
 
 @dataclass(frozen=True, slots=True)
 class OccupationMinor:
     code: str  # "050-01"
-    name: str
     middle_code: str  # "050"
-    status: str  # illustrative
+    examples: tuple[str, ...]  # job tag titles filed under this code
+
+    @property
+    def name(self) -> str:
+        """A display name made of the examples, e.g. 「銀行支店長 / スーパー店長 など」."""
+        shown = " / ".join(self.examples[:_NAMED_EXAMPLES])
+        return shown + (" など" if len(self.examples) > _NAMED_EXAMPLES else "")
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one cached instance
@@ -62,8 +68,8 @@ class OccupationTable:
         return _minors_by_middle(self).get(middle_code, ())
 
     def __contains__(self, code: object) -> bool:
-        """True for a known 中分類 or 小分類 code."""
-        return code in self.middles or code in self.minors
+        """True for a known 大分類, 中分類 or 小分類 code."""
+        return code in self.majors or code in self.middles or code in self.minors
 
 
 @lru_cache(maxsize=1)
@@ -78,11 +84,11 @@ def _minors_by_middle(table: OccupationTable) -> dict[str, tuple[OccupationMinor
 def occupations() -> OccupationTable:
     majors = {row["code"]: row["name"] for row in read_rows("occupation_major.tsv")}
     middles = {
-        row["code"]: OccupationMiddle(row["code"], row["name"], row["major_code"], row["status"])
+        row["code"]: OccupationMiddle(row["code"], row["name"], row["major_code"])
         for row in read_rows("occupation_middle.tsv")
     }
     minors = {
-        row["code"]: OccupationMinor(row["code"], row["name"], row["code"][:3], row["status"])
+        row["code"]: OccupationMinor(row["code"], row["code"][:3], tuple(row["examples"].split(" / ")))
         for row in read_rows("occupation_minor.tsv")
     }
     return OccupationTable(MappingProxyType(majors), MappingProxyType(middles), MappingProxyType(minors))

@@ -48,3 +48,11 @@ def test_a_count_the_benchmark_cannot_run_with_is_refused_with_a_usage_message(c
         main(["bench", argument, value, "--json"])
     assert exited.value.code == 2
     assert argument in capsys.readouterr().err
+
+
+def test_the_benchmark_runs_the_realistic_data_by_default_and_the_dense_on_request(capsys):
+    _, realistic = bench(capsys)
+    code, dense = bench(capsys, "--profile", "dense")
+    assert code == 0 and dense["identical"] is True
+    assert (realistic["profile"], dense["profile"]) == ("realistic", "dense")
+    assert dense["matches_per_job"] > realistic["matches_per_job"]

@@ -145,3 +145,106 @@ def test_a_condition_text_with_a_lone_surrogate_is_not_text_and_is_refused(chang
     with pytest.raises(InvalidRecord) as caught:
         parse_condition({**CONDITION, **change})
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"job_number": "１３０１０-14180061"}, "job_number"),  # full-width digits
+    ({"job_number": "١٣٠١٠-14180061"}, "job_number"),  # Arabic-Indic digits
+    ({"prefecture_code": "١٣"}, "prefecture_code"),
+    ({"municipality_code": "１３１０１"}, "municipality_code"),
+    ({"occupation_code": "０５０-０１"}, "occupation_code"),
+    ({"industry_code": "８５"}, "industry_code"),
+])
+def test_codes_take_ascii_digits_only(change, field):
+    with pytest.raises(InvalidRecord) as caught:
+        parse_job({**JOB, **change})
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"prefecture_codes": ["１３"]}, "prefecture_codes"),
+    ({"municipality_codes": ["١٣١٠١"]}, "municipality_codes"),
+    ({"occupation_codes": ["０５０"]}, "occupation_codes"),
+])
+def test_condition_codes_take_ascii_digits_only(change, field):
+    with pytest.raises(InvalidRecord) as caught:
+        parse_condition({**CONDITION, **change})
+    assert caught.value.field == field
+
+
+def test_every_bad_field_of_a_line_is_named_in_field_order():
+    with pytest.raises(InvalidRecord) as caught:
+        parse_job({"job_number": "x", "title": "", "prefecture_code": "99", "wage_min": "1", "online_application": 1})
+    assert [field for field, _ in caught.value.problems] == [
+        "job_number", "title", "prefecture_code", "wage_min", "online_application"]
+    assert all(reason and not reason.isascii() for _, reason in caught.value.problems)
+    assert (caught.value.field, caught.value.reason) == caught.value.problems[0]
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"title": "あ" * 201}, "title"),
+    ({"employer_name": "あ" * 201}, "employer_name"),
+    ({"description": "あ" * 20_001}, "description"),
+    ({"licenses": ["免許"] * 21}, "licenses"),
+    ({"licenses": ["あ" * 101]}, "licenses"),
+])
+def test_every_job_text_and_list_has_a_length_limit(change, field):
+    with pytest.raises(InvalidRecord) as caught:
+        parse_job({**JOB, **change})
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"keywords": ["介護"] * 11}, "keywords"),
+    ({"keywords": ["あ" * 51]}, "keywords"),
+    ({"exclude_keywords": ["夜勤"] * 11}, "exclude_keywords"),
+    ({"condition_id": "c" * 65}, "condition_id"),
+    ({"seeker_id": 2**63}, "seeker_id"),
+    ({"employment_forms": [1, 2, 3, 4, 5, 6, 7, 1]}, "employment_forms"),
+])
+def test_every_condition_text_and_list_has_a_length_limit(change, field):
+    with pytest.raises(InvalidRecord) as caught:
+        parse_condition({**CONDITION, **change})
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("text", ["介護\x00職員", "介護\x1b[31m", "\x7f", "介護\u0085"])
+def test_a_text_with_a_nul_or_a_control_character_is_refused(text):
+    for field in ("title", "employer_name"):
+        with pytest.raises(InvalidRecord) as caught:
+            parse_job({**JOB, field: text})
+        assert caught.value.field == field
+    with pytest.raises(InvalidRecord):
+        parse_condition({**CONDITION, "keywords": [text]})
+
+
+def test_a_description_may_have_line_breaks_and_tabs_but_no_nul():
+    assert parse_job({**JOB, "description": "一行目\r\n二行目\tタブ"}).description == "一行目\r\n二行目\tタブ"
+    with pytest.raises(InvalidRecord):
+        parse_job({**JOB, "description": "一行目\x00"})
+
+
+@pytest.mark.parametrize("amount", [float("inf"), float("-inf"), float("nan"), 1.5, True, "200000"])
+def test_a_wage_that_is_not_a_whole_finite_number_of_yen_is_refused(amount):
+    with pytest.raises(InvalidRecord) as caught:
+        parse_job({**JOB, "wage_min": amount})
+    assert caught.value.field == "wage_min"
+
+
+def test_a_whole_wage_written_as_a_float_is_the_same_amount():
+    assert parse_job({**JOB, "wage_min": 200000.0}).wage_min == 200000
+
+
+def test_nulls_count_as_absent_fields():
+    nulls = {k: None for k in ("description", "employer_name", "occupation_code", "municipality_code", "employment_form",
+                               "wage_type", "wage_min", "wage_max", "licenses", "received_on", "online_application")}
+    assert parse_job({**JOB, **nulls}) == parse_job(JOB)
+
+
+def test_a_well_formed_code_the_tables_do_not_know_is_accepted():
+    # Rule 7: the site's table may be newer than the shipped one.
+    offer = parse_job({**JOB, "occupation_code": "998-77", "municipality_code": "13999"})
+    assert (offer.occupation_code, offer.municipality_code) == ("998-77", "13999")
+    condition = parse_condition({**CONDITION, "occupation_codes": ["998", "998-77", "15"],
+                                 "municipality_codes": ["47999"]})
+    assert condition.occupation_codes == ("998", "998-77", "15")

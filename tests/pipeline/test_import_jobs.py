@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from worker.pipeline.import_jobs import import_jobs
 
 
@@ -25,7 +27,7 @@ def test_good_lines_are_stored_pending_and_bad_ones_reported_by_line(world, tmp_
 
     report = import_jobs(world.engine, path)
 
-    assert [(r.line, r.field) for r in report.rejected] == [(2, "(line)"), (3, "prefecture_code"), (5, "job_number")]
+    assert [(r.line, r.field) for r in report.rejected] == [(2, "(json)"), (3, "prefecture_code"), (5, "job_number")]
     assert report.imported == 2 and len(report.pending_ids) == 2
     assert all(r.reason for r in report.rejected)
 
@@ -38,3 +40,26 @@ def test_importing_the_same_file_again_adds_nothing(world, tmp_path):
     again = import_jobs(world.engine, path)
 
     assert (again.imported, again.already_present) == (0, 1)
+
+
+def test_a_row_the_database_refuses_costs_that_row_only_not_its_batch(world, tmp_path):
+    # The schema lets nothing through that PostgreSQL refuses; should something slip past it, the
+    # batch is retried row by row. A NUL (which PostgreSQL text cannot hold) is put past the schema.
+    from sqlalchemy import select
+
+    from matchers.parsing import job_record
+    from worker.domain.models import JobOffer
+    from worker.pipeline.import_jobs import ImportReport, _store, job_offer_row
+
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores a NUL in text; only PostgreSQL refuses the row")
+    rows = [job_offer_row(job_record(job(f"13010-0000000{n}"))) for n in range(1, 4)]
+    rows[1]["title"] = "介護\x00職員"
+    report = ImportReport()
+
+    _store(world.engine, list(enumerate(rows, start=1)), report)
+
+    assert [(r.line, r.field) for r in report.rejected] == [(2, "(database)")]
+    with world.engine.connect() as conn:
+        assert set(conn.execute(select(JobOffer.job_number)).scalars()) == {"13010-00000001", "13010-00000003"}
+    assert report.imported == 2 and len(report.pending_ids) == 2

@@ -38,6 +38,16 @@ def conditions() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
+def dense_conditions() -> list[dict]:
+    return list(condition_records(6000, seed=7, profile="dense"))
+
+
+@pytest.fixture(scope="module")
+def dense_offers() -> list[dict]:
+    return list(job_offer_records(6000, seed=7, today=TODAY, profile="dense"))
+
+
+@pytest.fixture(scope="module")
 def seekers() -> list[dict]:
     return list(seeker_records(3000, seed=7, today=TODAY))
 
@@ -149,13 +159,13 @@ def test_common_occupations_dominate(offers):
 # ---------------------------------------------------------------------------- conditions
 
 
-def test_conditions_have_at_most_three_places_and_occupations_all_from_the_tables(conditions):
+def test_conditions_have_at_most_three_places_and_occupations_all_from_the_tables(conditions, dense_conditions):
     table = occupations()
-    for c in conditions:
+    for c in conditions + dense_conditions:
         for key in ("prefecture_codes", "municipality_codes", "occupation_codes"):
             assert len(c[key]) <= 3 and len(set(c[key])) == len(c[key])
         assert all(p in prefectures() for p in c["prefecture_codes"])
-        assert all(municipalities()[m].prefecture_code in c["prefecture_codes"] for m in c["municipality_codes"])
+        assert all(m in municipalities() for m in c["municipality_codes"])
         assert all(code in table for code in c["occupation_codes"])
         assert set(c["employment_forms"]) <= set(range(1, 8))
         assert (c["wage_type"] is None) == (c["wage_min"] is None)
@@ -180,7 +190,13 @@ def test_each_seeker_has_one_registered_condition_then_at_most_three_saved_searc
     assert 3.0 < average < 3.6  # 300,000 seekers carry about a million conditions
 
 
-def test_about_half_of_the_conditions_have_keywords_that_offers_contain(conditions, offers):
+def test_dense_conditions_name_municipalities_inside_their_prefectures(dense_conditions):
+    for c in dense_conditions:
+        assert all(municipalities()[m].prefecture_code in c["prefecture_codes"] for m in c["municipality_codes"])
+
+
+def test_dense_conditions_have_keywords_that_dense_offers_contain(dense_conditions, dense_offers):
+    conditions, offers = dense_conditions, dense_offers
     with_keywords = [c for c in conditions if c["keywords"]]
     assert 0.4 < len(with_keywords) / len(conditions) < 0.7
     text = "\n".join(o["title"] + o["description"] + "".join(o["licenses"]) for o in offers)
@@ -244,3 +260,68 @@ def test_the_end_of_the_month_after_next_is_a_month_end_two_months_on(day):
     end = end_of_month_after_next(day)
     assert (end + timedelta(days=1)).day == 1
     assert (end.year * 12 + end.month) - (day.year * 12 + day.month) == 2
+
+
+# ---------------------------------------------------------------------------- the realistic profile
+
+
+def test_a_registered_condition_is_shaped_like_a_real_kyushokuhyo(conditions):
+    registered = [c for c in conditions if c["kind"] == "registered"]
+    for c in registered:
+        assert 1 <= len(c["occupation_codes"]) <= 3
+        assert 1 <= len(c["prefecture_codes"]) + len(c["municipality_codes"]) <= 3
+        assert c["employment_forms"] and c["wage_type"] and c["wage_min"]
+    with_keywords = sum(bool(c["keywords"]) for c in registered) / len(registered)
+    assert 0.4 < with_keywords < 0.6
+    assert {len(c["occupation_codes"]) for c in registered} == {1, 2, 3}
+
+
+def test_desired_occupations_are_mostly_related_and_some_places_are_designated_cities(conditions):
+    table = occupations()
+    several = [c["occupation_codes"] for c in conditions if len(c["occupation_codes"]) > 1]
+    same_major = sum(len({table.major_of(code) for code in codes}) == 1 for codes in several)
+    assert same_major > 0.4 * len(several)
+    named = [m for c in conditions for m in c["municipality_codes"]]
+    assert any(municipalities()[m].kind == "designated_city" for m in named)
+
+
+def test_saved_searches_always_name_a_place(conditions):
+    for c in conditions:
+        if c["kind"] == "saved":
+            assert c["prefecture_codes"] or c["municipality_codes"]
+
+
+def test_realistic_offers_use_job_tag_titles_and_texts_under_their_real_minor_code(offers):
+    from worker.seed import jobtext
+
+    for offer in offers[:500]:
+        jobs = jobtext.for_minor(offer["occupation_code"])
+        assert jobs, offer["occupation_code"]
+        title = offer["title"].removesuffix("（派遣）").removesuffix("（パート）")
+        assert any(title in job.names and job.summary in offer["description"] for job in jobs), offer
+
+
+def test_most_realistic_keywords_occur_in_some_offer(conditions, offers):
+    text = "\n".join(o["title"] + o["description"] + "".join(o["licenses"]) for o in offers)
+    words = {word for c in conditions for word in c["keywords"]}
+    found = sum(word in text for word in words)
+    assert found > 0.7 * len(words)
+
+
+def test_the_profiles_give_different_conditions_and_an_unknown_profile_is_refused(conditions, dense_conditions):
+    assert conditions[:50] != dense_conditions[:50]
+    with pytest.raises(ValueError):
+        next(condition_records(1, seed=1, profile="sparse"))
+    with pytest.raises(ValueError):
+        next(job_offer_records(1, seed=1, profile="sparse"))
+
+
+def test_the_dense_profile_matches_many_more_conditions_per_offer_than_the_realistic_one():
+    from matchers import ConditionIndex, parse_condition, parse_job
+
+    def matches_per_offer(profile: str) -> float:
+        index = ConditionIndex(parse_condition(c) for c in condition_records(3000, seed=5, profile=profile))
+        offers = [parse_job(o) for o in job_offer_records(200, seed=5, today=TODAY, profile=profile)]
+        return sum(len(index.match(o)) for o in offers) / len(offers)
+
+    assert matches_per_offer("dense") > 2 * matches_per_offer("realistic")

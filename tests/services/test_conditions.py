@@ -233,3 +233,18 @@ def test_nested_lists_in_a_condition_get_the_fields_japanese_error_not_a_type_er
         save(session, seeker, condition={"keywords": ["事務"], **condition})
     assert raised.value.field == field and not raised.value.message.isascii()
     assert table_counts(session) == counts
+
+
+@pytest.mark.parametrize(("condition", "field"), [
+    ({"prefecture_codes": ["١٣"]}, "prefecture_codes"),  # Arabic-Indic digits
+    ({"municipality_codes": ["１３１０１"]}, "municipality_codes"),
+    ({"occupation_codes": ["０５０"]}, "occupation_codes"),
+    ({"keywords": ["事務\x00"]}, "keywords"),
+    ({"keywords": ["事務"], "exclude_keywords": ["\x1b[2J"]}, "exclude_keywords"),
+    ({"wage_type": "monthly", "wage_min": float("nan")}, "wage_min"),
+    ({"wage_type": "monthly", "wage_min": 10**9}, "wage_min"),
+])
+def test_a_condition_is_checked_by_the_same_schema_as_the_jsonl_lines(condition, field):
+    with pytest.raises(InvalidInput) as raised:
+        validate_condition(condition)
+    assert raised.value.field == field and not raised.value.message.isascii()

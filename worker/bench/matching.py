@@ -2,7 +2,8 @@
 reference loop and against the PostgreSQL baseline a Python team would build first.
 
 Data comes from ``worker.seed.generate`` (skewed like the real thing: Tokyo and the big cities,
-common occupations, about half the conditions with keywords)."""
+common occupations, about half the conditions with keywords): the ``realistic`` profile by
+default, ``dense`` for the earlier broad conditions where each offer matches many."""
 
 from __future__ import annotations
 
@@ -20,18 +21,18 @@ import rapidfuzz
 
 from matchers import Condition, ConditionIndex, JobOffer, ReferenceMatcher, parse_condition, parse_job
 from matchers.rules import OfferView, evaluate, prepare
-from worker.seed.generate import condition_records, job_offer_records
+from worker.seed.generate import DEFAULT_PROFILE, condition_records, job_offer_records
 
 
 def run(*, conditions: int, jobs: int, reference_sample: int, postgres_url: str | None = None,
-        postgres_jobs: int = 200, seed: int = 1) -> dict:
+        postgres_jobs: int = 200, seed: int = 1, profile: str = DEFAULT_PROFILE) -> dict:
     # Conditions are streamed into the index and generated again later for the baselines, so
     # the memory measured is the index's, not a list of a million Condition objects beside it.
     def generated_conditions():
-        return (parse_condition(record) for record in condition_records(conditions, seed=seed))
+        return (parse_condition(record) for record in condition_records(conditions, seed=seed, profile=profile))
 
     started = time.perf_counter()
-    offers = [parse_job(record) for record in job_offer_records(jobs, seed=seed)]
+    offers = [parse_job(record) for record in job_offer_records(jobs, seed=seed, profile=profile)]
     generate_s = time.perf_counter() - started
     rss_before_mb = _current_rss_mb()
 
@@ -60,6 +61,7 @@ def run(*, conditions: int, jobs: int, reference_sample: int, postgres_url: str 
     reference_s, reference_identical = _reference(stored, sample, answers)
     index_sample_s = sum(latencies[: len(sample)])
     result = {
+        "profile": profile,
         "n_conditions": conditions,
         "n_distinct_condition_bodies": index.distinct_bodies,
         "n_jobs": jobs,

@@ -39,7 +39,7 @@ _READY = re.compile(r"condition index ready: (\d+) conditions in ([0-9.]+) s")
 def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads: int = 4,
         postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres",
         redis_url: str = "redis://127.0.0.1:6379/0", timeout_s: float = 1800.0,
-        log: callable = lambda message: None) -> dict:
+        log: callable = lambda message: None, profile: str = "realistic") -> dict:
     from worker.actors.broker import connect
     from worker.seed.load import seed_database
 
@@ -48,7 +48,7 @@ def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads
         create_schema(engine)
         log(f"seeding {seekers:,} seekers and {offers:,} pending offers")
         report = seed_database(engine, seekers=seekers, jobs=offers, seed=seed, new_jobs_pending=offers,
-                               today=date.today())
+                               today=date.today(), profile=profile)
         namespace = f"bench-{uuid.uuid4().hex[:8]}"
         settings = load_settings(database_url=url, redis_url=redis_url, redis_namespace=namespace,
                                  var_dir=Path(os.environ.get("TMPDIR", "/tmp")) / namespace)

@@ -14,6 +14,8 @@ def register(sub) -> None:
     parser.add_argument("--postgres", metavar="URL", help="also time the PostgreSQL baseline in a throw-away schema")
     parser.add_argument("--postgres-jobs", type=_at_least(0), default=200, help="offers run through the PostgreSQL baseline")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", choices=("realistic", "dense"), default="realistic",
+                        help="generated data: realistic 求職票-shaped conditions (default) or the earlier dense ones")
     parser.add_argument("--json", action="store_true", help="print one JSON object (default: a readable table)")
     parser.set_defaults(func=_run)
 
@@ -33,7 +35,8 @@ def _run(args) -> int:
     from worker.bench.matching import run
 
     result = run(conditions=args.conditions, jobs=args.jobs, reference_sample=args.reference_sample,
-                 postgres_url=args.postgres, postgres_jobs=args.postgres_jobs, seed=args.seed)
+                 postgres_url=args.postgres, postgres_jobs=args.postgres_jobs, seed=args.seed,
+                 profile=args.profile)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:

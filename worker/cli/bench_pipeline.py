@@ -15,6 +15,8 @@ def register(sub) -> None:
     parser.add_argument("--processes", type=int, default=2, help="worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", choices=("realistic", "dense"), default="realistic",
+                        help="generated data: realistic 求職票-shaped conditions (default) or the earlier dense ones")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", metavar="URL",
                         help="server for the throw-away database (the URL's database is only used to create it)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", metavar="URL",
@@ -27,7 +29,7 @@ def _bench(args) -> int:
     from worker.bench.pipeline import run
 
     result = run(offers=args.offers, seekers=args.seekers, seed=args.seed, processes=args.processes,
-                 threads=args.threads, postgres_url=args.postgres, redis_url=args.redis,
+                 threads=args.threads, postgres_url=args.postgres, redis_url=args.redis, profile=args.profile,
                  log=lambda message: print(message, file=sys.stderr))
     if args.json:
         print(json.dumps(result, ensure_ascii=False))

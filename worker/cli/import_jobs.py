@@ -1,6 +1,7 @@
-"""``mypage-worker import-jobs FILE.jsonl``: job offers in the matchers' JSONL contract. Bad
-lines are reported on stderr as ``FILE:LINE: field: reason`` and skipped; the good ones are
-stored and queued for matching; the exit status is 1 when any line was rejected."""
+"""``mypage-worker import-jobs FILE.jsonl``: job offers in the matchers' JSONL contract
+(docs/formats.md). Bad lines are reported on stderr as ``FILE:LINE: field: reason``, one line per
+bad field, and skipped; the good ones are stored and queued for matching; the exit status is 1
+when any line was rejected."""
 
 from __future__ import annotations
 
@@ -11,8 +12,13 @@ from worker.config import load_settings
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("import-jobs", help="import job offers from a JSONL file and queue them for matching")
-    parser.add_argument("file", type=Path, metavar="FILE.jsonl")
+    parser = sub.add_parser(
+        "import-jobs", help="import job offers from a JSONL file and queue them for matching",
+        description="Import job offers, one JSON object a line; the fields are documented in docs/formats.md "
+                    "(in the source tree and the sdist). A bad line is reported as "
+                    "FILE:LINE: field: reason for every bad field; the good lines are imported; exit status 1 "
+                    "when any line was rejected.")
+    parser.add_argument("file", type=Path, metavar="FILE.jsonl", help="job offers (fields: docs/formats.md)")
     parser.set_defaults(func=_import_jobs)
 
 
@@ -30,12 +36,13 @@ def _import_jobs(args) -> int:
         return 2
     settings = load_settings()
     engine = make_engine(settings.effective_database_url)
-    total = sum(1 for _ in args.file.open(encoding="utf-8", errors="replace"))
+    total = _count_lines(args.file)
     with Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task("importing", total=total)
         report = import_jobs(engine, args.file, progress=lambda n: progress.advance(task, n))
     for rejection in report.rejected:
-        print(f"{args.file}:{rejection.line}: {rejection.field}: {rejection.reason}", file=sys.stderr)
+        for field, reason in rejection.problems:
+            print(f"{args.file}:{rejection.line}: {field}: {reason}", file=sys.stderr)
     dispatcher = connect(settings)
     if dispatcher is not None and report.pending_ids:
         dispatcher.match_job_offers(report.pending_ids)
@@ -50,3 +57,12 @@ def _import_jobs(args) -> int:
         (f"waiting to be matched ({queued})", len(report.pending_ids)),
     ]))
     return 1 if report.rejected else 0
+
+
+def _count_lines(path: Path) -> int:
+    """Line ends in the file, read in blocks: a line of gigabytes costs no memory here."""
+    count = 0
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            count += block.count(b"\n")
+    return count

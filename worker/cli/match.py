@@ -2,9 +2,10 @@
 matcher for staff, and the contract anyone can check it against.
 
 Writes one JSON object per match to stdout (``job_number, condition_id, seeker_id, score,
-reasons``), jobs in file order and each job's matches by condition_id. A line that is not
-valid is reported on stderr as ``FILE:LINE: field: reason`` and skipped; the valid lines are
-still matched; the exit status is 1 when any line was rejected (2 when a file is missing)."""
+reasons``), jobs in file order and each job's matches by condition_id. The fields of both files
+are documented in docs/formats.md. A line that is not valid is reported on stderr as
+``FILE:LINE: field: reason`` (one line per bad field) and skipped; the valid lines are still
+matched; the exit status is 1 when any line was rejected (2 when a file is missing)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from matchers import ConditionIndex, InvalidRecord, parse_condition, parse_job
+from matchers.parsing import read_jsonl
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("match", help="match job offers against conditions (JSONL in, JSONL out)")
-    parser.add_argument("--jobs", required=True, type=Path, help="job offers, one JSON object a line")
-    parser.add_argument("--conditions", required=True, type=Path, help="conditions, one JSON object a line")
+    parser = sub.add_parser(
+        "match", help="match job offers against conditions (JSONL in, JSONL out)",
+        description="A dry run of the matcher: one JSON object per match on stdout. Both files hold one JSON object "
+                    "a line; every field is documented in docs/formats.md. A bad line is reported as "
+                    "FILE:LINE: field: reason for every bad field and skipped; exit status 1 when any line was "
+                    "rejected, 2 when a file is missing.")
+    parser.add_argument("--jobs", required=True, type=Path, help="job offers, one JSON object a line (docs/formats.md)")
+    parser.add_argument("--conditions", required=True, type=Path,
+                        help="conditions, one JSON object a line (docs/formats.md)")
     parser.set_defaults(func=run)
 
 
@@ -30,10 +38,11 @@ def run(args) -> int:
             return 2
     rejected = 0
 
-    def reject(path: Path, line: int, field: str, reason: str) -> None:
+    def reject(path: Path, line: int, problems: list[tuple[str, str]]) -> None:
         nonlocal rejected
         rejected += 1
-        print(f"{path}:{line}: {field}: {reason}", file=sys.stderr)
+        for field, reason in problems:
+            print(f"{path}:{line}: {field}: {reason}", file=sys.stderr)
 
     index = ConditionIndex()
     for line, condition in _records(args.conditions, parse_condition, "condition_id",
@@ -47,31 +56,22 @@ def run(args) -> int:
 
 
 def _records(path: Path, parse: Callable, id_field: str, id_of: Callable,
-             reject: Callable[[Path, int, str, str], None]) -> Iterator[tuple[int, object]]:
+             reject: Callable[[Path, int, list[tuple[str, str]]], None]) -> Iterator[tuple[int, object]]:
     """Valid records of a JSONL file with their line numbers; blank lines are skipped, an id
     seen before is rejected (which of two records was meant is not ours to guess)."""
     seen = set()
-    # Read bytes and decode line by line: one line that is not UTF-8 is a bad line, not the end.
-    with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
+    with path.open("rb") as stream:
+        for number, value in read_jsonl(stream):
             try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                reject(path, number, "(line)", f"UTF-8 として読めません（{exc.start + 1} バイト目）")
-                continue
-            if not text.strip():
-                continue
-            try:
-                record = parse(json.loads(text))
-            except json.JSONDecodeError as exc:
-                reject(path, number, "(json)", f"JSON として読めません（{exc.msg}、{exc.colno} 文字目）")
-                continue
+                if isinstance(value, InvalidRecord):
+                    raise value
+                record = parse(value)
             except InvalidRecord as exc:
-                reject(path, number, exc.field, exc.reason)
+                reject(path, number, exc.problems)
                 continue
             key = id_of(record)
             if key in seen:
-                reject(path, number, id_field, f"{key!r} は前の行と重複しています")
+                reject(path, number, [(id_field, f"{key!r} は前の行と重複しています")])
                 continue
             seen.add(key)
             yield number, record

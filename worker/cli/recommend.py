@@ -4,13 +4,11 @@ summed up in a table. ``--dry-run`` shows the same counts and a few samples and 
 
 from __future__ import annotations
 
-import re
 import sys
 from datetime import date
 
+from matchers.vocabulary import PREFECTURE as _PREFECTURE
 from worker.config import load_settings
-
-_PREFECTURE = re.compile(r"0[1-9]|[1-3][0-9]|4[0-7]")
 
 
 def register(sub) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from worker.config import load_settings
+from worker.seed.generate import DEFAULT_PROFILE, PROFILES
 
 
 def register(sub) -> None:
@@ -14,6 +15,9 @@ def register(sub) -> None:
                         "one registered condition and 0–3 saved searches, about 3.3 conditions on average")
     parser.add_argument("--jobs", type=non_negative_int, default=1000, help="job offers to add (default 1000)")
     parser.add_argument("--seed", type=non_negative_int, default=1, help="random seed: the same seed gives the same data")
+    parser.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
+                        help="realistic (default): offers from the MHLW occupation database and conditions shaped like "
+                             "a real 求職票; dense: the earlier broad conditions, where each offer matches many")
     parser.add_argument("--pending-jobs", type=non_negative_int, default=0, metavar="K",
                         help="leave the last K job offers pending (received today) for the matcher")
     parser.set_defaults(func=_seed)
@@ -50,7 +54,7 @@ def _seed(args) -> int:
                 "job_offer": bar.add_task("求人 job offers", total=args.jobs),
             }
             report = seed_database(engine, seekers=args.seekers, jobs=args.jobs, seed=args.seed,
-                                   new_jobs_pending=args.pending_jobs,
+                                   new_jobs_pending=args.pending_jobs, profile=args.profile,
                                    progress=lambda table, rows: bar.advance(tasks[table], rows))
     except SeedConflict as exc:
         print(f"seed failed: {exc}", file=sys.stderr)
@@ -63,6 +67,6 @@ def _seed(args) -> int:
           f"({report.registered_conditions:,} registered, {report.saved_searches:,} saved searches) "
           f"and {report.job_offers:,} job offers ({report.pending_job_offers:,} pending) "
           f"into {backend} in {report.seconds:.1f} s")
-    print(f"seed {report.seed}; seeker indices from {report.first_seeker_index:,}, "
+    print(f"seed {report.seed}, profile {args.profile}; seeker indices from {report.first_seeker_index:,}, "
           f"job offer indices from {report.first_job_index:,}")
     return 0

@@ -84,15 +84,15 @@ def _seekers() -> list[Seeker]:
 def _job_offers() -> list[JobOffer]:
     return [
         JobOffer(id=1, job_number="13010-14180061", title="介護職員（特別養護老人ホーム）",
-                 employer_name="社会福祉法人 さくら福祉会", occupation_code="360-01", prefecture_code="13",
+                 employer_name="社会福祉法人 さくら福祉会", occupation_code="050-01", prefecture_code="13",
                  municipality_code="13112", employment_form=1, wage_type="monthly", wage_min=215000,
                  wage_max=262000, licenses=["介護福祉士"], received_on=date(2025, 11, 4)),
         JobOffer(id=2, job_number="14010-05530871", title="一般事務（受発注・電話応対）",
-                 employer_name="株式会社 みどり商事", occupation_code="251-01", prefecture_code="14",
+                 employer_name="株式会社 みどり商事", occupation_code="034-01", prefecture_code="14",
                  municipality_code="14101", employment_form=5, wage_type="hourly", wage_min=1180,
                  wage_max=1300, received_on=date(2025, 11, 4), online_application=True),
         JobOffer(id=3, job_number="11020-03311452", title="倉庫内での商品仕分け・梱包",
-                 employer_name="関東ロジスティクス 株式会社", occupation_code="641-02", prefecture_code="11",
+                 employer_name="関東ロジスティクス 株式会社", occupation_code="098-02", prefecture_code="11",
                  municipality_code="11203", employment_form=2, wage_type="daily", wage_min=9800,
                  received_on=date(2025, 11, 5)),
     ]
@@ -119,7 +119,7 @@ def _inbox_items() -> list[InboxItem]:
 def _rest(settings: Settings) -> list[SQLModel]:
     key = derive_authentication_key(settings.effective_secret_key(), SAMPLE_SALT)
     return [
-        Condition(id=1, seeker_id=1, kind=ConditionKind.REGISTERED, name="求職条件", occupation_codes=["360-01"],
+        Condition(id=1, seeker_id=1, kind=ConditionKind.REGISTERED, name="求職条件", occupation_codes=["050-01"],
                   prefecture_codes=["13", "14"], wage_type="monthly", wage_min=200000),
         Condition(id=2, seeker_id=1, kind=ConditionKind.SAVED, name="横浜市 事務 パート", keywords=["事務"],
                   prefecture_codes=["14"], employment_forms=[5], notify=True),

@@ -9,6 +9,16 @@ numeric draws never call Faker, so a million conditions take seconds.
 Shapes: job offers and conditions are dicts in the matchers' JSONL shape (dates as ISO strings), job
 offers with two extra fields (``industry_code``, ``referral_deadline``). Seekers are dicts of the
 seeker table's columns, also JSON-ready.
+
+Two profiles (``profile=``):
+
+- ``realistic`` (the default): job offers take their title, summary, tasks and licences from the
+  MHLW occupation database (job tag) under a real 小分類; a seeker's registered condition is shaped
+  like a real 求職票 — one to three desired occupations, one to three places, employment forms and
+  a wage always, keywords on about half — and saved searches always name a place.
+- ``dense``: the earlier generator — offers worded from the occupation profiles and broad
+  conditions (many without occupations, forms or wage) — kept so the case where each offer matches
+  many conditions stays measurable.
 """
 
 from __future__ import annotations
@@ -23,9 +33,9 @@ from functools import lru_cache
 from faker import Faker
 from faker.providers.person.ja_JP import Provider as JapaneseNames
 
-from matchers.codes import industries, occupations, prefecture_name
+from matchers.codes import industries, municipality, occupations, prefecture_name
+from worker.seed import jobtext, weights
 from worker.seed import vocabulary as vocab
-from worker.seed import weights
 from worker.seed.numbers import MAX_INDEX, job_number, seeker_number
 
 BLOCK = 4096
@@ -40,6 +50,13 @@ _CONDITION_FORMS = weights.Table.of({
     (1,): 0.35, (1, 2): 0.15, (5,): 0.25, (5, 6, 7): 0.05, (1, 2, 3, 4): 0.05, (2, 5): 0.05, (1, 5): 0.10,
 })
 TERMS_VERSION = "2023-04"
+PROFILES = ("realistic", "dense")
+DEFAULT_PROFILE = "realistic"
+
+
+def _check_profile(profile: str) -> None:
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
 
 
 # ---------------------------------------------------------------------------- public generators
@@ -61,12 +78,12 @@ def seeker_records(n: int, *, seed: int, start: int = 0, today: date | None = No
                 yield record
 
 
-def condition_records(n: int, *, seed: int) -> Iterator[dict]:
+def condition_records(n: int, *, seed: int, profile: str = DEFAULT_PROFILE) -> Iterator[dict]:
     """n conditions in the matchers' condition shape: each seeker (seeker_id = index + 1, the seekers
     of :func:`seeker_records` with the same seed) has one registered condition followed by 0–3 saved
     searches; condition ids run from 1."""
     emitted = 0
-    for seeker_index, group in condition_groups(seed):
+    for seeker_index, group in condition_groups(seed, profile=profile):
         for condition in group:
             if emitted == n:
                 return
@@ -74,17 +91,20 @@ def condition_records(n: int, *, seed: int) -> Iterator[dict]:
             yield {"condition_id": emitted, "seeker_id": seeker_index + 1, **condition.fields}
 
 
-def job_offer_records(n: int, *, seed: int, start: int = 0, today: date | None = None) -> Iterator[dict]:
+def job_offer_records(n: int, *, seed: int, start: int = 0, today: date | None = None,
+                      profile: str = DEFAULT_PROFILE) -> Iterator[dict]:
     """n job offers from index ``start``: real-format job numbers, a 小分類 occupation, prefecture and
     municipality (consistent), employment form, wage range by wage type, licences, received within the
     last 60 days, referral deadline at the end of the month after next."""
+    _check_profile(profile)
+    make = _job_offer if profile == "realistic" else _dense_job_offer
     today = today or date.today()
     faker = _faker()
     for block, first, last in _blocks(n, start):
         rnd = _random(seed, "jobs", block)
         employers = _employer_pool(faker, seed, "jobs", block)
         for offset in range(last):  # records before `first` are made (and dropped) to keep the stream
-            record = _job_offer(rnd, block * BLOCK + offset, today, employers)
+            record = make(rnd, block * BLOCK + offset, today, employers)
             if first <= offset < last:
                 yield record
 
@@ -196,7 +216,7 @@ def _work_history(rnd: random.Random, age: int, today: date, employers: tuple[st
     for _ in range(min(rnd.choice((0, 1, 1, 2, 2, 3)), max(0, (age - 18) // 3))):
         years = rnd.randint(1, 8)
         middle = table.pick(rnd.random())
-        job = occupations().minor(rnd.choice(weights.occupation_minors(middle))).name
+        job = rnd.choice(occupations().minor(rnd.choice(weights.occupation_minors(middle))).examples)
         start_year = max(end_year - years, today.year - age + 18)
         jobs.append({"employer": rnd.choice(employers), "from": f"{start_year}-{rnd.randint(1, 12):02d}",
                      "to": f"{end_year}-{rnd.randint(1, 12):02d}", "job": job})
@@ -251,17 +271,21 @@ class GeneratedCondition:
     notify: bool
 
 
-def condition_groups(seed: int, start: int = 0) -> Iterator[tuple[int, list[GeneratedCondition]]]:
+def condition_groups(seed: int, start: int = 0, *, profile: str = DEFAULT_PROFILE,
+                     ) -> Iterator[tuple[int, list[GeneratedCondition]]]:
     """(seeker index, [registered condition, saved searches…]) for every seeker from ``start`` on,
     without end: the seekers of :func:`seeker_records` with the same seed and indices."""
+    _check_profile(profile)
+    registered_condition = _registered_condition if profile == "realistic" else _condition
+    saved_search = _saved_search if profile == "realistic" else _condition
     block = start // BLOCK
     while True:
         skeleton = _skeleton(seed, block)
         rnd = _random(seed, "conditions", block)
         for offset in range(BLOCK):
             home = skeleton.prefectures[offset]
-            group = [_condition(rnd, "registered", home)]
-            group += [_condition(rnd, "saved", home) for _ in range(skeleton.saved_counts[offset])]
+            group = [registered_condition(rnd, "registered", home)]
+            group += [saved_search(rnd, "saved", home) for _ in range(skeleton.saved_counts[offset])]
             index = block * BLOCK + offset
             if index >= start:
                 yield index, group
@@ -269,6 +293,7 @@ def condition_groups(seed: int, start: int = 0) -> Iterator[tuple[int, list[Gene
 
 
 def _condition(rnd: random.Random, kind: str, home: str) -> GeneratedCondition:
+    """The dense profile's condition: broad, often without occupations, forms or wage."""
     registered = kind == "registered"
     random_ = rnd.random
     prefs = _condition_prefectures(rnd, registered, home)
@@ -367,8 +392,110 @@ def _saved_search_name(fields: dict) -> str:
     elif fields["occupation_codes"]:
         code = fields["occupation_codes"][0]
         table = occupations()
-        parts.append((table.minor(code) if len(code) == 6 else table.middle(code)).name)
+        parts.append(table.minor(code).examples[0] if len(code) == 6 else table.middle(code).name)
     return " ".join(parts)[:50]
+
+
+# A 求職票's desired occupations: 1–3; places: 1–3; keywords on about half.
+_DESIRED_OCCUPATIONS = weights.Table.of({1: 0.45, 2: 0.35, 3: 0.20})
+_DESIRED_PLACES = weights.Table.of({1: 0.55, 2: 0.30, 3: 0.15})
+
+
+def _registered_condition(rnd: random.Random, kind: str, home: str) -> GeneratedCondition:
+    """The realistic profile's 求職条件, shaped like a real 求職票: one to three desired occupations
+    (related ones more often than not), one to three places near home, employment forms and a
+    minimum wage always, free words on about half."""
+    occupations_ = _desired_occupations(rnd, _DESIRED_OCCUPATIONS.pick(rnd.random()))
+    prefs, munis = _desired_places(rnd, home, _DESIRED_PLACES.pick(rnd.random()))
+    forms = list(_CONDITION_FORMS.pick(rnd.random()))
+    wage_type, wage_min = _condition_wage(rnd, forms)
+    keywords = _job_keywords(rnd, occupations_) if rnd.random() < 0.5 else []
+    excluded = [rnd.choice(vocab.EXCLUDE_KEYWORDS)] if rnd.random() < 0.1 else []
+    fields = {
+        "kind": kind, "keywords": keywords,
+        "keyword_mode": "or" if len(keywords) > 1 and rnd.random() < 0.3 else "and",
+        "exclude_keywords": excluded, "prefecture_codes": prefs, "municipality_codes": munis,
+        "occupation_codes": occupations_, "employment_forms": forms, "wage_type": wage_type, "wage_min": wage_min,
+    }
+    return GeneratedCondition(fields, "", False)
+
+
+def _saved_search(rnd: random.Random, kind: str, home: str) -> GeneratedCondition:
+    """The realistic profile's 検索条件: always a place (one to three), then what a search form
+    invites — an occupation or free words or both, sometimes forms and a wage."""
+    prefs, munis = _desired_places(rnd, home, _DESIRED_PLACES.pick(rnd.random()))
+    u = rnd.random()
+    occupations_ = _desired_occupations(rnd, rnd.choice((1, 1, 2))) if u < 0.7 else []
+    keywords = _job_keywords(rnd, occupations_) if u >= 0.4 or not occupations_ else []
+    forms = list(_CONDITION_FORMS.pick(rnd.random())) if rnd.random() < 0.5 else []
+    wage_type, wage_min = _condition_wage(rnd, forms) if rnd.random() < 0.35 else (None, None)
+    excluded = [rnd.choice(vocab.EXCLUDE_KEYWORDS)] if rnd.random() < 0.1 else []
+    fields = {
+        "kind": kind, "keywords": keywords,
+        "keyword_mode": "or" if len(keywords) > 1 and rnd.random() < 0.3 else "and",
+        "exclude_keywords": excluded, "prefecture_codes": prefs, "municipality_codes": munis,
+        "occupation_codes": occupations_, "employment_forms": forms, "wage_type": wage_type, "wage_min": wage_min,
+    }
+    return GeneratedCondition(fields, _saved_search_name(fields), rnd.random() < 0.3)
+
+
+def _desired_occupations(rnd: random.Random, count: int) -> list[str]:
+    """Real 中分類 or 小分類 codes; after the first, most are in the first one's 大分類."""
+    table = occupations()
+    middles = weights.occupation_middles()
+    codes: list[str] = []
+    first_major = None
+    for _ in range(count * 3):  # a few tries to find distinct codes
+        if len(codes) == count:
+            break
+        middle = middles.pick(rnd.random())
+        if first_major is not None and rnd.random() < 0.6:
+            related = weights.middles_of_major(first_major)
+            middle = rnd.choice(related)
+        first_major = first_major or table.major_of(middle)
+        code = rnd.choice(weights.occupation_minors(middle)) if rnd.random() < 0.5 else middle
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _desired_places(rnd: random.Random, home: str, count: int) -> tuple[list[str], list[str]]:
+    """count places near home: municipalities of the home prefecture (a designated city named by its
+    own code now and then), or prefectures — home first, then others."""
+    if rnd.random() < 0.5:
+        prefs = [home]
+        while len(prefs) < count:
+            extra = weights.job_prefectures().pick(rnd.random())
+            if extra not in prefs:
+                prefs.append(extra)
+        return prefs, []
+    munis: list[str] = []
+    for _ in range(count * 4):
+        if len(munis) == count:
+            break
+        code = weights.workplaces(home).pick(rnd.random())
+        ward = municipality(code)
+        if ward.city_code and rnd.random() < 0.3:  # 横浜市 rather than 横浜市鶴見区
+            code = ward.city_code
+        if code not in munis:
+            munis.append(code)
+    return [], munis
+
+
+def _job_keywords(rnd: random.Random, occupation_codes: list[str]) -> list[str]:
+    """One or two free words: a job name of a desired occupation (as job tag calls it), or a perk."""
+    words: list[str] = []
+    for _ in range(rnd.choice((1, 1, 1, 2))):
+        code = rnd.choice(occupation_codes) if occupation_codes else None
+        if code and rnd.random() < 0.75:
+            minor = code if len(code) == 6 else rnd.choice(weights.occupation_minors(code))
+            job = rnd.choice(jobtext.for_minor(minor))
+            word = jobtext.keyword(rnd.choice(job.names))
+        else:
+            word = rnd.choice(vocab.PERK_KEYWORDS)
+        if word not in words:
+            words.append(word)
+    return words
 
 
 # ---------------------------------------------------------------------------- job offers
@@ -379,6 +506,75 @@ _ALL_INDUSTRIES = tuple(industries())
 
 
 def _job_offer(rnd: random.Random, index: int, today: date, employers: tuple[str, ...]) -> dict:
+    """The realistic profile's offer: an occupation of the MHLW occupation database under a real
+    小分類, titled by its name or one of its aliases and described by its summary and tasks; form,
+    wage, industry and employer follow the 中分類's profile."""
+    random_ = rnd.random
+    middle = weights.occupation_middles().pick(random_())
+    minor = rnd.choice(weights.occupation_minors(middle))
+    job = rnd.choice(jobtext.for_minor(minor))
+    profile = vocab.PROFILES.get(middle)
+    prefecture = weights.job_prefectures().pick(random_())
+    place = weights.workplaces(prefecture).pick(random_())
+    part_time = random_() < (profile.part_time if profile else 0.3)
+    form = (_PART_TIME_FORMS if part_time else _FULL_TIME_FORMS).pick(random_())
+    wage_type = _job_wage_type(rnd, part_time, profile.daily if profile else 0.0)
+    wage_min, wage_max = _job_wage(rnd, wage_type, profile.monthly if profile else (180_000, 260_000))
+
+    title = job.title if random_() < 0.6 or not job.aliases else rnd.choice(job.aliases)
+    if form in (3, 4, 6, 7):
+        title += "（派遣）"
+    elif part_time and random_() < 0.6:
+        title += "（パート）"
+    licences = _real_licences(rnd, job, profile)
+    received = today - timedelta(days=int(random_() ** 1.5 * 60))
+    return {
+        "job_number": job_number(prefecture, index),
+        "title": title,
+        "description": _job_description(rnd, job, licences, part_time),
+        "employer_name": _employer(rnd, profile.employer if profile else "company", employers),
+        "occupation_code": minor,
+        "prefecture_code": prefecture,
+        "municipality_code": place,
+        "employment_form": form,
+        "wage_type": wage_type,
+        "wage_min": wage_min,
+        "wage_max": wage_max,
+        "licenses": licences,
+        "received_on": received.isoformat(),
+        "online_application": random_() < 0.4,
+        "industry_code": rnd.choice(profile.industries) if profile else rnd.choice(_ALL_INDUSTRIES),
+        "referral_deadline": end_of_month_after_next(received).isoformat(),
+    }
+
+
+def _real_licences(rnd: random.Random, job: jobtext.Job, profile: vocab.Profile | None) -> list[str]:
+    u = rnd.random()
+    if job.licences and u < 0.45:
+        return rnd.sample(job.licences, min(len(job.licences), rnd.choice((1, 1, 2))))
+    if profile and profile.licences and u < 0.6:
+        return [rnd.choice(profile.licences)]
+    return [vocab.DRIVING_LICENCE] if rnd.random() < 0.15 else []
+
+
+def _job_description(rnd: random.Random, job: jobtext.Job, licences: list[str], part_time: bool) -> str:
+    text = job.summary
+    if job.tasks:
+        tasks = rnd.sample(job.tasks, rnd.randint(1, len(job.tasks)))
+        text += "主な業務：" + "".join(tasks)
+    perks = rnd.sample(vocab.PERKS, rnd.randint(2, 4))
+    if part_time:
+        perks += rnd.sample(vocab.PART_TIME_PERKS, rnd.randint(1, 2))
+    if rnd.random() < 0.25:
+        perks.append(rnd.choice(vocab.DRAWBACKS))
+    text += "。".join(dict.fromkeys(perks)) + "。"
+    if licences:
+        text += f"{'、'.join(licences)}をお持ちの方を歓迎します。"
+    return text
+
+
+def _dense_job_offer(rnd: random.Random, index: int, today: date, employers: tuple[str, ...]) -> dict:
+    """The dense profile's offer: worded from the occupation profiles of :mod:`worker.seed.vocabulary`."""
     random_ = rnd.random
     middle = weights.occupation_middles().pick(random_())
     minor = rnd.choice(weights.occupation_minors(middle))
@@ -390,7 +586,7 @@ def _job_offer(rnd: random.Random, index: int, today: date, employers: tuple[str
     wage_type = _job_wage_type(rnd, part_time, profile.daily if profile else 0.0)
     wage_min, wage_max = _job_wage(rnd, wage_type, profile.monthly if profile else (180_000, 260_000))
 
-    title = rnd.choice(profile.titles) if profile else occupations().minor(minor).name
+    title = rnd.choice(profile.titles) if profile else rnd.choice(occupations().minor(minor).examples)
     if form in (3, 4, 6, 7):
         title += "（派遣）"
     elif part_time and random_() < 0.6:

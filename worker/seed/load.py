@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from worker.domain.models import Condition, JobOffer, MatchingStatus, Seeker
 from worker.seed.generate import (
+    DEFAULT_PROFILE,
     GeneratedCondition,
     condition_groups,
     end_of_month_after_next,
@@ -59,7 +60,8 @@ class SeedReport:
 
 
 def seed_database(engine: Engine, *, seekers: int, jobs: int, seed: int, progress: Progress | None = None,
-                  today: date | None = None, new_jobs_pending: int = 0, chunk_size: int = 5000) -> SeedReport:
+                  today: date | None = None, new_jobs_pending: int = 0, chunk_size: int = 5000,
+                  profile: str = DEFAULT_PROFILE) -> SeedReport:
     """Insert ``seekers`` seekers (each with one registered condition and 0–3 saved searches, ~30% of
     those mailing new offers) and ``jobs`` job offers. Seeded offers count as already matched, except
     the last ``new_jobs_pending``, which are received today and left pending for the matcher."""
@@ -72,9 +74,9 @@ def seed_database(engine: Engine, *, seekers: int, jobs: int, seed: int, progres
         first_seeker = conn.execute(select(func.count()).select_from(Seeker.__table__)).scalar_one()
         first_job = conn.execute(select(func.count()).select_from(JobOffer.__table__)).scalar_one()
 
-    registered, saved = _load_seekers(engine, seekers, seed, first_seeker, today, chunk_size, progress)
+    registered, saved = _load_seekers(engine, seekers, seed, first_seeker, today, chunk_size, progress, profile)
     pending = _load_job_offers(engine, jobs, seed, first_job, today, min(new_jobs_pending, jobs), chunk_size,
-                               progress)
+                               progress, profile)
     return SeedReport(seed=seed, seekers=seekers, registered_conditions=registered, saved_searches=saved,
                       job_offers=jobs, pending_job_offers=pending, first_seeker_index=first_seeker,
                       first_job_index=first_job, seconds=time.perf_counter() - started)
@@ -84,9 +86,9 @@ def seed_database(engine: Engine, *, seekers: int, jobs: int, seed: int, progres
 
 
 def _load_seekers(engine: Engine, count: int, seed: int, start: int, today: date, chunk_size: int,
-                  progress: Progress) -> tuple[int, int]:
+                  progress: Progress, profile: str) -> tuple[int, int]:
     registered = saved = 0
-    groups = (group for _index, group in condition_groups(seed, start))
+    groups = (group for _index, group in condition_groups(seed, start, profile=profile))
     records = zip(seeker_records(count, seed=seed, start=start, today=today), groups)
     for chunk in _chunks(records, chunk_size):
         now = datetime.now(UTC)
@@ -132,10 +134,10 @@ def _condition_row(seeker_id: int, condition: GeneratedCondition, now: datetime)
 
 
 def _load_job_offers(engine: Engine, count: int, seed: int, start: int, today: date, pending: int,
-                     chunk_size: int, progress: Progress) -> int:
+                     chunk_size: int, progress: Progress, profile: str) -> int:
     first_pending = count - pending
     made_pending = 0
-    records = job_offer_records(count, seed=seed, start=start, today=today)
+    records = job_offer_records(count, seed=seed, start=start, today=today, profile=profile)
     for number, chunk in enumerate(_chunks(records, chunk_size)):
         now = datetime.now(UTC)
         rows = []

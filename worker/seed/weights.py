@@ -33,7 +33,8 @@ BUSINESS_CENTRES = frozenset({
     "01101", "40132", "40133", "26104", "26106", "28110", "04101", "34101", "11103", "12101", "22101",
     "33101", "43101", "15103", "14131", "27141", "40106", "22138", "14152",
 })
-_KIND_WEIGHT = {"special_ward": 4.0, "ward": 2.0, "city": 3.0}
+# Offers per place by kind: wards and cities carry most of the job market, towns and villages little.
+_KIND_WEIGHT = {"special_ward": 6.0, "ward": 6.0, "city": 3.0, "town": 0.5, "village": 0.15}
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,20 @@ def workplaces(prefecture_code: str) -> Table:
 
 @lru_cache(maxsize=1)
 def occupation_middles() -> Table:
+    """中分類 weighted by the profiles; those with no known 小分類 are left out (an offer carries one)."""
+    table = occupations()
     return Table.of({code: (PROFILES[code].weight if code in PROFILES else DEFAULT_WEIGHT)
-                     for code in occupations().middles})
+                     for code in table.middles if table.minors_of(code)})
 
 
 @lru_cache(maxsize=99)
 def occupation_minors(middle_code: str) -> tuple[str, ...]:
     return tuple(m.code for m in occupations().minors_of(middle_code))
+
+
+@lru_cache(maxsize=16)
+def middles_of_major(major_code: str) -> tuple[str, ...]:
+    """The 中分類 of a 大分類 that have a known 小分類 (related occupations for a 求職票)."""
+    table = occupations()
+    return tuple(code for code, middle in table.middles.items()
+                 if middle.major_code == major_code and table.minors_of(code))

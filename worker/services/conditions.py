@@ -2,9 +2,12 @@
 
 A condition has the matchers' shape: free words (AND/OR, plus excluded words), up to 3
 prefectures, 3 municipalities and 3 occupations, employment forms 1–7, a wage type with a lower
-bound. The same validation serves the registered 求職条件 (``registration``). It is written
-here rather than borrowed from ``matchers``: the form's limits (50 characters of free words,
-3 codes per list) are My Page rules, the matcher only needs well-formed values.
+bound. The same validation serves the registered 求職条件 (``registration``). The fields' types,
+codes and limits are the JSONL contract's (``matchers.schema.ConditionBody``, one definition for
+``match``, ``import-jobs`` and here); on top of it come the My Page form's own rules: free words
+typed as one string are split at spaces and may fill 50 characters in all, repeated codes count
+once, a minimum wage needs its wage type, and a condition must narrow something. Messages are the
+form's, in Japanese, naming the field.
 """
 
 from __future__ import annotations
@@ -14,34 +17,47 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from matchers import vocabulary
+from matchers.schema import ConditionBody, problems
 from worker.domain.errors import InvalidInput, LimitExceeded, NotFound
 from worker.domain.models import Condition, ConditionKind, Seeker
 from worker.services.calendar import require_aware
 from worker.services.guards import Action, get_row, lock_seeker, require
 
 MAX_SAVED_SEARCHES = 3
-MAX_CODES = 3
-MAX_KEYWORD_CHARS = 50  # the real form's フリーワード field
+MAX_CODES = vocabulary.MAX_CODES
+MAX_KEYWORD_CHARS = 50  # the real form's フリーワード field, all words together
 MAX_NAME_CHARS = 50
-WAGE_TYPES = ("monthly", "daily", "hourly")
-EMPLOYMENT_FORMS = range(1, 8)
-MAX_WAGE = 100_000_000
+WAGE_TYPES = tuple(vocabulary.WAGE_TYPES)
+EMPLOYMENT_FORMS = vocabulary.EMPLOYMENT_FORMS
+MAX_WAGE = vocabulary.MAX_YEN
 
-_PREFECTURE = re.compile(r"(0[1-9]|[1-3][0-9]|4[0-7])")
-_MUNICIPALITY = re.compile(r"(0[1-9]|[1-3][0-9]|4[0-7])[0-9]{3}")  # first two digits: the prefecture
-_OCCUPATION = re.compile(r"[0-9]{2}|[0-9]{3}(-[0-9]{2})?")  # 大分類 NN, 中分類 NNN, 小分類 NNN-NN
 _SPACES = re.compile(r"[\s\u3000]+")
 
-FIELDS = (
-    "keywords", "keyword_mode", "exclude_keywords", "prefecture_codes", "municipality_codes",
-    "occupation_codes", "employment_forms", "wage_type", "wage_min",
-)
+FIELDS = tuple(ConditionBody.model_fields)
+
+# The form's message for a field the contract refuses.
+_MESSAGES = {
+    "keywords": f"フリーワードは{vocabulary.MAX_KEYWORDS}語まで、{MAX_KEYWORD_CHARS}文字以内の文字で入力してください。",
+    "exclude_keywords":
+        f"除外するキーワードは{vocabulary.MAX_KEYWORDS}語まで、{MAX_KEYWORD_CHARS}文字以内の文字で入力してください。",
+    "keyword_mode": "フリーワードの検索方法は「すべて含む（and）」か「いずれかを含む（or）」です。",
+    "prefecture_codes": f"都道府県は{MAX_CODES}つまで、正しいコードで指定してください（例: 13）。",
+    "municipality_codes": f"市区町村は{MAX_CODES}つまで、正しいコードで指定してください（例: 13101）。",
+    "occupation_codes": f"職種は{MAX_CODES}つまで、正しいコードで指定してください（例: 01、011 または 011-01）。",
+    "employment_forms": "雇用形態は1〜7の番号の一覧で指定してください。",
+    "wage_type": "賃金の種類は月給・日給・時給から選んでください。",
+    "wage_min": "賃金の下限は正の整数（円）で入力してください。",
+}
 
 
-def _words(value: Any, field: str, label: str) -> list[str]:
+def _words(value: Any, field: str, label: str) -> Any:
+    """Free words as the form sends them (one string, or a list of strings with spaces in them) as
+    a list of distinct words; anything else goes to the schema unchanged, which refuses it."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -56,62 +72,44 @@ def _words(value: Any, field: str, label: str) -> list[str]:
     return words
 
 
-def _codes(value: Any, field: str, label: str, pattern: re.Pattern[str], example: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise InvalidInput(f"{label}は一覧で指定してください。", field=field)
-    # Checked before de-duplicating: a nested list or dict would make dict.fromkeys raise TypeError.
-    for code in value:
-        if not isinstance(code, str) or not pattern.fullmatch(code):
-            raise InvalidInput(f"{label}のコードが正しくありません（例: {example}）。", field=field)
-    codes = list(dict.fromkeys(value))
-    if len(codes) > MAX_CODES:
-        raise InvalidInput(f"{label}は{MAX_CODES}つまで指定できます。", field=field)
-    return codes
-
-
-def _forms(value: Any) -> list[int]:
-    if value is None:
-        return []
+def _distinct(value: Any) -> Any:
+    """A list or tuple with repeats removed (the form may send a code twice); unhashable items (a
+    nested list) are left for the schema to refuse with the field's message."""
     if not isinstance(value, (list, tuple)):
-        raise InvalidInput("雇用形態は一覧で指定してください。", field="employment_forms")
-    if any(isinstance(f, bool) or not isinstance(f, int) or f not in EMPLOYMENT_FORMS for f in value):
-        raise InvalidInput("雇用形態は1〜7の番号で指定してください。", field="employment_forms")
-    return sorted(dict.fromkeys(value))
+        return value
+    try:
+        return list(dict.fromkeys(value))
+    except TypeError:
+        return list(value)
 
 
 def validate_condition(data: Mapping[str, Any]) -> dict[str, Any]:
     """The condition's fields, checked and normalized; InvalidInput names the first problem."""
     if not isinstance(data, Mapping):
         raise InvalidInput("検索条件の形式が正しくありません。", field="condition")
-    unknown = sorted(set(data) - set(FIELDS))
+    unknown = sorted(set(data) - set(FIELDS), key=str)
     if unknown:
         raise InvalidInput(f"指定できない項目が含まれています: {', '.join(map(str, unknown))}", field=str(unknown[0]))
-    mode = data.get("keyword_mode") or "and"
-    if mode not in ("and", "or"):
-        raise InvalidInput("フリーワードの検索方法は「すべて含む（and）」か「いずれかを含む（or）」です。", field="keyword_mode")
-    wage_type = data.get("wage_type")
-    wage_min = data.get("wage_min")
-    if wage_type is not None and wage_type not in WAGE_TYPES:
-        raise InvalidInput("賃金の種類は月給・日給・時給から選んでください。", field="wage_type")
-    if wage_min is not None:
-        if isinstance(wage_min, bool) or not isinstance(wage_min, int) or not 0 < wage_min <= MAX_WAGE:
-            raise InvalidInput("賃金の下限は正の整数（円）で入力してください。", field="wage_min")
-        if wage_type is None:
-            raise InvalidInput("賃金の下限を指定するときは賃金の種類（月給・日給・時給）も選んでください。", field="wage_type")
-    condition = {
+    given = {
+        **{key: data.get(key) for key in FIELDS},
         "keywords": _words(data.get("keywords"), "keywords", "フリーワード"),
-        "keyword_mode": mode,
         "exclude_keywords": _words(data.get("exclude_keywords"), "exclude_keywords", "除外するキーワード"),
-        "prefecture_codes": _codes(data.get("prefecture_codes"), "prefecture_codes", "都道府県", _PREFECTURE, "13"),
-        "municipality_codes": _codes(data.get("municipality_codes"), "municipality_codes", "市区町村", _MUNICIPALITY, "13101"),
-        "occupation_codes": _codes(
-            data.get("occupation_codes"), "occupation_codes", "職種", _OCCUPATION, "01、011 または 011-01"),
-        "employment_forms": _forms(data.get("employment_forms")),
-        "wage_type": wage_type,
-        "wage_min": wage_min,
+        **{key: _distinct(data.get(key)) for key in
+           ("prefecture_codes", "municipality_codes", "occupation_codes", "employment_forms")},
+        "keyword_mode": data.get("keyword_mode") or "and",
     }
+    try:
+        body = ConditionBody.model_validate(given)
+    except ValidationError as exc:
+        field = problems(exc)[0][0]
+        raise InvalidInput(_MESSAGES.get(field, "条件の指定が正しくありません。"), field=field) from None
+    if body.wage_min is not None:
+        if body.wage_min <= 0:
+            raise InvalidInput(_MESSAGES["wage_min"], field="wage_min")
+        if body.wage_type is None:
+            raise InvalidInput("賃金の下限を指定するときは賃金の種類（月給・日給・時給）も選んでください。", field="wage_type")
+    condition = body.model_dump()
+    condition["employment_forms"] = sorted(condition["employment_forms"])
     # Excluded words alone would match nearly every offer: a condition must narrow something.
     narrowing = ("keywords", "prefecture_codes", "municipality_codes", "occupation_codes", "employment_forms", "wage_type")
     if not any(condition[k] for k in narrowing):
