@@ -66,7 +66,8 @@ def test_run_picks_up_what_was_left_pending_and_stops_gracefully_on_sigterm(tmp_
     engine = make_engine(url)
     create_schema(engine)
     seed_database(engine, seekers=80, jobs=10, seed=3, new_jobs_pending=10)
-    env = clean_env(MYPAGE_DATABASE_URL=url, MYPAGE_VAR_DIR=str(tmp_path / "var"), MYPAGE_SECRET_KEY="s",
+    env = clean_env(MYPAGE_DATABASE_URL=url, MYPAGE_VAR_DIR=str(tmp_path / "var"),
+                    MYPAGE_SECRET_KEY="test-secret-of-32-characters-256",
                     MYPAGE_QUIET_HOURS_START="0", MYPAGE_QUIET_HOURS_END="0", MYPAGE_DIGEST_DELAY_S="0")
     proc = subprocess.Popen([*CLI, "run", "--threads", "2"], env=env, stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True)
@@ -96,7 +97,7 @@ def test_the_procfile_starts_worker_and_scheduler_under_honcho(request, redis_ur
     seed_database(engine, seekers=60, jobs=5, seed=3, new_jobs_pending=5)
     env = clean_env(MYPAGE_DATABASE_URL=engine.url.render_as_string(hide_password=False), MYPAGE_REDIS_URL=redis_url,
                     MYPAGE_REDIS_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}", MYPAGE_VAR_DIR=str(tmp_path / "var"),
-                    MYPAGE_SECRET_KEY="s", MYPAGE_WORKER_PROCESSES="1", MYPAGE_WORKER_THREADS="2")
+                    MYPAGE_SECRET_KEY="test-secret-of-32-characters-256", MYPAGE_WORKER_PROCESSES="1", MYPAGE_WORKER_THREADS="2")
     proc = subprocess.Popen(["honcho", "start", "-f", str(ROOT / "Procfile"), "-d", str(tmp_path)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     log = Log(type("P", (), {"stderr": proc.stdout})())

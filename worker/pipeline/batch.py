@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from worker.config import Settings
 from worker.db import session_scope
+from worker.domain import clock
 from worker.domain.models import JobOffer, MatchingStatus, utcnow
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.recommend import RecommendReport, count, recommend_offers
@@ -23,7 +24,7 @@ OFFERS_PER_TRANSACTION = 100
 
 def offers_since(engine: Engine, settings: Settings, *, since: date, prefecture: str | None = None) -> list[int]:
     """Offers received on or after ``since`` (受付年月日; the day they were stored when it is unknown)."""
-    start_of_day = datetime.combine(since, time.min, tzinfo=settings.tz)
+    start_of_day = datetime.combine(since, time.min, tzinfo=clock.JST)
     received = or_(JobOffer.received_on >= since,
                    and_(JobOffer.received_on.is_(None), JobOffer.created_at >= start_of_day))
     stmt = select(JobOffer.id).where(received, JobOffer.matching_status != MatchingStatus.WITHDRAWN.value)
@@ -38,7 +39,8 @@ def recommendation_batch(engine: Engine, settings: Settings, offer_ids: list[int
                          progress: Callable[[int], None] | None = None) -> RecommendReport:
     """Recommend the offers ``offer_ids`` in transactions of ``OFFERS_PER_TRANSACTION`` offers."""
     now = now or utcnow()
-    cache = cache or IndexCache(engine)
+    if cache is None:  # an empty cache is falsy: test for None
+        cache = IndexCache(engine)
     total = RecommendReport()
     planned: set[int] = set()
     for start in range(0, len(offer_ids), OFFERS_PER_TRANSACTION):
