@@ -114,6 +114,8 @@ class Settings(BaseSettings):
         """``var_dir``, created readable by the owner only: it holds the SQLite file, the key and
         the ``.eml`` files (addresses and 認証キー)."""
         self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.var_dir.stat().st_mode & 0o077:  # made before this rule, or by hand
+            self.var_dir.chmod(0o700)
         return self.var_dir
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 # Module names under worker.cli, in the order `--help` lists them.
@@ -33,15 +34,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Libraries that narrate a normal start at INFO (Alembic's "Context impl …", APScheduler's
+# "Adding job …"); their warnings still show, their chatter only with -v.
+CHATTY_LOGGERS = ("alembic", "apscheduler")
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Files this process creates (the SQLite file, the secret key, .eml files holding addresses
+    # and 認証キー) are the owner's only, whichever module creates them.
+    os.umask(0o077)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a bad argument, said in one line by argparse (2)
+        return int(exc.code or 0)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    return int(args.func(args) or 0)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    try:
+        return int(args.func(args) or 0)
+    except Exception as exc:
+        error = _one_line(exc)
+        if error is None or args.verbose:
+            raise
+        print(f"mypage-worker {args.command}: {error}", file=sys.stderr)
+        return getattr(error, "status", 2)
+
+
+def _one_line(exc: Exception):
+    """The one line a person acts on, for the errors that are about the set-up rather than a bug:
+    settings, the secret key, a database that does not answer. None: a bug, let it show."""
+    from sqlalchemy.exc import DBAPIError
+
+    from worker.cli.database import CommandError, database_error
+    from worker.config import SettingsError, load_settings
+    from worker.secret_key import SecretKeyError
+
+    if isinstance(exc, (CommandError, SettingsError, SecretKeyError)):
+        return exc
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated or _is_connection_error(exc):
+        return database_error(load_settings().effective_database_url, exc)
+    return None
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError)) and "no such table" not in str(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover
