@@ -42,7 +42,14 @@ CHATTY_LOGGERS = ("alembic", "apscheduler")
 def main(argv: list[str] | None = None) -> int:
     # Files this process creates (the SQLite file, the secret key, .eml files holding addresses
     # and 認証キー) are the owner's only, whichever module creates them.
-    os.umask(0o077)
+    umask = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(umask)  # main() is also called in-process (tests): leave the caller's as it was
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

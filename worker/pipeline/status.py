@@ -61,7 +61,7 @@ def read_status(engine: Engine, settings: Settings | None = None, *, now: dateti
             start, end = window
             quiet_now = in_quiet_hours(now, settings)
             held = [OutboxMail.status.in_((MailStatus.PENDING.value, MailStatus.UNCERTAIN.value)),
-                    OutboxMail.kind.in_(sorted(HELD_KINDS)), OutboxMail.next_attempt_at < end]
+                    OutboxMail.kind.in_(sorted(HELD_KINDS)), OutboxMail.next_attempt_at <= end]
             if not quiet_now:  # only those due once tonight's quiet hours have begun
                 held.append(OutboxMail.next_attempt_at >= start)
             # (In the quiet hours a held mail keeps its past due time untouched until the morning.)
