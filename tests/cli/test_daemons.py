@@ -8,6 +8,7 @@ import email.policy
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -128,3 +129,34 @@ def test_the_demo_tells_the_story_in_an_empty_directory_and_runs_again(tmp_path)
                 for path in (tmp_path / "var" / "outbox").glob("*.eml")]
     assert sum("パスワード登録" in s for s in subjects) == 2  # one seeker opened a My Page per run
     assert any("おすすめ求人" in s for s in subjects)
+    # Addresses, names and 認証キー live in these files: the owner's only.
+    var = tmp_path / "var"
+    owner_only = [var / "mypage.db", var / "secret_key", *(var / "outbox").glob("*.eml")]
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in owner_only} == {p.name: 0o600 for p in owner_only}
+    assert stat.S_IMODE(var.stat().st_mode) == stat.S_IMODE((var / "outbox").stat().st_mode) == 0o700
+
+
+@pytest.mark.slow
+def test_two_runs_started_together_on_a_fresh_directory_both_start_quietly_and_stop(tmp_path):
+    """Both migrate the same new SQLite file (one waits for the other's lock); a normal start
+    says it is running and nothing from Alembic or APScheduler at INFO."""
+    env = clean_env(MYPAGE_WORKER_THREADS="1")
+    for round_ in range(3):
+        directory = tmp_path / f"fresh{round_}"
+        directory.mkdir()
+        procs = [subprocess.Popen([*CLI, "run"], cwd=directory, env=env, stderr=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, text=True) for _ in range(2)]
+        logs = [Log(proc) for proc in procs]
+        try:
+            for proc, log in zip(procs, logs):
+                wait_until(lambda: "is running" in log.text() or proc.poll() is not None, log=log)
+        finally:
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            codes = [proc.wait(timeout=60) for proc in procs]
+        text_ = "".join(log.text() for log in logs)
+        assert codes == [0, 0], text_[-3000:]
+        assert "Traceback" not in text_ and "already exists" not in text_
+        info = [line for line in text_.splitlines() if " INFO " in line]
+        assert not [line for line in info if " alembic" in line or " apscheduler" in line], info
+        assert stat.S_IMODE((directory / "var" / "mypage.db").stat().st_mode) == 0o600

@@ -39,6 +39,7 @@ class Scheduler:
         self.lock = lock or leader_lock(settings, engine)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.leading = False
+        self._renewed = False
         self._lock_guard = threading.Lock()
         self._scheduler = BackgroundScheduler(
             timezone=clock.JST,
@@ -67,8 +68,10 @@ class Scheduler:
         with self._lock_guard:
             leading = self.lock.acquire()
             if leading != self.leading:
-                log.info("scheduler %s %s", self.owner, "is now the leader" if leading else "is standing by")
-            self.leading = leading
+                # A change is news; the first answer at start-up is not (a normal start is quiet).
+                log.log(logging.INFO if self._renewed else logging.DEBUG, "scheduler %s %s", self.owner,
+                        "is now the leader" if leading else "is standing by")
+            self.leading, self._renewed = leading, True
             return leading
 
     def _fire(self, job: periodic.PeriodicJob) -> None:

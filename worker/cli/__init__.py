@@ -89,9 +89,16 @@ def _one_line(exc: Exception):
 
 
 def _is_connection_error(exc: Exception) -> bool:
+    """A database that is down, refuses us, or cut the connection — not a failed statement."""
+    import sqlite3
+
     from sqlalchemy.exc import InterfaceError, OperationalError
 
-    return isinstance(exc, (OperationalError, InterfaceError)) and "no such table" not in str(exc)
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    if isinstance(exc.orig, sqlite3.Error):  # SQLite's OperationalError also means "no such table"
+        return any(words in str(exc.orig) for words in ("unable to open", "database is locked", "disk I/O"))
+    return True
 
 
 if __name__ == "__main__":  # pragma: no cover
