@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import stat
 import subprocess
 import sys
+import threading
 import time
+import traceback
 import uuid
 from datetime import datetime, timedelta
 
@@ -86,7 +89,10 @@ def test_import_jobs_without_a_broker_promises_no_sweeper_it_cannot_see(fresh_di
 def test_an_unreachable_database_is_one_line_naming_the_url_without_its_password(fresh_directory, monkeypatch,
                                                                                  capsys):
     monkeypatch.setenv("MYPAGE_DATABASE_URL", "postgresql://staff:s3cret-pw@127.0.0.1:1/mypage")
-    for command in (["status"], ["notice", "--title", "t", "--body-file", __file__],
+    jobs = fresh_directory / "jobs.jsonl"
+    jobs.write_text(json.dumps(JOB) + "\n", encoding="utf-8")
+    for command in (["status"], ["notice", "--title", "t", "--body-file", __file__], ["import-jobs", str(jobs)],
+                    ["run"], ["scheduler"],
                     ["recommend", "--since", "2000-01-01", "--dry-run"], ["db", "upgrade"]):
         assert main(command) == 2, command
         err = capsys.readouterr().err
@@ -165,3 +171,54 @@ def test_outside_the_quiet_hours_nothing_is_said_to_be_held(engine, cli_env, cap
     assert main(["recommend", "--since", "2000-01-01"]) == 0
     assert main(["status"]) == 0
     assert "held for the quiet hours" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize("verbose", [False, True], ids=["one-line", "verbose-traceback"])
+def test_notice_cut_off_by_a_terminated_backend_tells_no_address(engine, cli_env, tmp_path, capsys, caplog, verbose):
+    """PostgreSQL terminates ``notice``'s backend while it inserts mails to the seekers'
+    addresses: stderr and the log name the failure, never an address or a name — in one line, or
+    with ``-v`` as a full traceback."""
+    small_world(engine, seekers=5)
+    body = tmp_path / "body.txt"
+    body.write_text("窓口の受付時間が変わります。", encoding="utf-8")
+    caplog.set_level(logging.DEBUG)
+    outcome: list[object] = []
+
+    def notice() -> None:
+        try:
+            outcome.append(main([*(["-v"] if verbose else []), "notice", "--title", "受付時間の変更",
+                                 "--body-file", str(body)]))
+        except Exception as exc:  # -v lets the error through, as a developer wants it
+            outcome.append(exc)
+
+    with engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE outbox_mail IN ACCESS EXCLUSIVE MODE"))
+        thread = threading.Thread(target=notice)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while True:
+            blocker.execute(text("SELECT pg_stat_clear_snapshot()"))
+            waiting = blocker.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO outbox_mail%'")).scalars().all()
+            if waiting or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert waiting, "the notice never reached its INSERT of mails"
+        blocker.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting[0]})
+        blocker.rollback()
+    thread.join(60)
+
+    [result] = outcome
+    captured = capsys.readouterr()
+    if verbose:
+        assert isinstance(result, Exception)
+        told = "".join(traceback.format_exception(result))
+    else:
+        assert result == 2
+        told = captured.err
+        assert "does not answer: terminating connection due to administrator command" in told
+    told += captured.out + captured.err + caplog.text
+    assert "terminating connection" in told
+    assert "@example.jp" not in told and "s0@" not in told
