@@ -101,6 +101,14 @@ def test_an_unreachable_database_is_one_line_naming_the_url_without_its_password
         assert "s3cret-pw" not in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("url", ["postgres-ish://u:pw-1234@host/db", "not a url with pw-1234"])
+def test_a_database_url_that_is_no_url_is_one_line_without_the_value(fresh_directory, monkeypatch, capsys, url):
+    monkeypatch.setenv("MYPAGE_DATABASE_URL", url)
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "MYPAGE_DATABASE_URL: not a database URL" in err and "pw-1234" not in err
+
+
 @pytest.mark.postgres
 def test_a_database_without_the_schema_says_what_to_run(postgres_url, fresh_directory, monkeypatch, capsys):
     name = f"mypage_empty_{uuid.uuid4().hex[:8]}"

@@ -75,7 +75,7 @@ def _main(argv: list[str] | None) -> int:
 def _one_line(exc: Exception):
     """The one line a person acts on, for the errors that are about the set-up rather than a bug:
     settings, the secret key, a database that does not answer. None: a bug, let it show."""
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
     from worker.cli.database import CommandError, database_error
     from worker.config import SettingsError, load_settings
@@ -83,6 +83,10 @@ def _one_line(exc: Exception):
 
     if isinstance(exc, (CommandError, SettingsError, SecretKeyError)):
         return exc
+    if isinstance(exc, NoSuchModuleError) or isinstance(exc, ArgumentError) and "SQLAlchemy URL" in str(exc):
+        # Not the value itself: a URL may hold a password.
+        return CommandError("MYPAGE_DATABASE_URL: not a database URL this worker can use "
+                            "(e.g. postgresql://user@host/db or sqlite:///var/mypage.db)")
     if isinstance(exc, DBAPIError) and exc.connection_invalidated or _is_connection_error(exc):
         return database_error(load_settings().effective_database_url, exc)
     return None
