@@ -5,14 +5,14 @@ stored and queued for matching; the exit status is 1 when any line was rejected.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+from worker.cli import args as types
 from worker.config import load_settings
 
 
 def register(sub) -> None:
     parser = sub.add_parser("import-jobs", help="import job offers from a JSONL file and queue them for matching")
-    parser.add_argument("file", type=Path, metavar="FILE.jsonl",
+    parser.add_argument("file", type=types.existing_file, metavar="FILE.jsonl",
                         help="job offers in the matchers' JSONL contract, one JSON object a line")
     parser.set_defaults(func=_import_jobs)
 
@@ -26,9 +26,6 @@ def _import_jobs(args) -> int:
     from worker.cli.summary import count_table
     from worker.pipeline.import_jobs import import_jobs
 
-    if not args.file.is_file():
-        print(f"{args.file}: no such file", file=sys.stderr)
-        return 2
     settings = load_settings()
     engine = open_database(settings)
     total = sum(1 for _ in args.file.open(encoding="utf-8", errors="replace"))

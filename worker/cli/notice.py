@@ -5,7 +5,6 @@ sends nothing twice (its dedupe keys carry a hash of title and body)."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from worker.cli import args as types
 from worker.config import load_settings
@@ -14,7 +13,8 @@ from worker.config import load_settings
 def register(sub) -> None:
     parser = sub.add_parser("notice", help="send a お知らせ to seekers (inbox items and notice mails)")
     parser.add_argument("--title", required=True, help="the notice's title (件名), as seekers see it")
-    parser.add_argument("--body-file", required=True, type=Path, metavar="FILE", help="UTF-8 text of the notice")
+    parser.add_argument("--body-file", required=True, type=types.existing_file, metavar="FILE",
+                        help="UTF-8 text of the notice")
     parser.add_argument("--prefecture", nargs="+", default=[], type=types.prefecture, metavar="CODE",
                         help="only seekers living in these prefectures (01–47); default: every seeker")
     parser.set_defaults(func=_notice)
