@@ -37,7 +37,7 @@ def _preview(args) -> int:
     from worker.mail.registry import MAILS
 
     if args.name not in MAILS:
-        print(f"unknown mail {args.name!r}; declared: {', '.join(MAILS)}", file=sys.stderr)
+        print(f"unknown mail {args.name!r}; declared: {', '.join(MAILS)}")
         return 2
     eml, html = write_preview(args.name, args.out, load_settings())
     print(eml)
