@@ -236,7 +236,9 @@ def test_a_file_that_is_not_there_is_one_line_from_the_shared_argument_types(fre
     for command in (["import-jobs", "missing.jsonl"], ["notice", "--title", "t", "--body-file", "missing.txt"],
                     ["recommend", "--since", "2025-13-01"], ["recommend", "--since", "2000-01-01", "--prefecture", "48"],
                     ["run", "--threads", "0"]):
-        assert main(command) == 2, command
+        with pytest.raises(SystemExit) as refused:  # argparse's usage line, then the reason
+            main(command)
+        assert refused.value.code == 2, command
         err = capsys.readouterr().err
         assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("mypage-worker "), err
     assert not (fresh_directory / "var").exists()  # refused before anything was made

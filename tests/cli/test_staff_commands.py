@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from worker.cli import main
@@ -89,7 +90,9 @@ def test_a_dry_run_reports_the_same_rows_as_the_real_run_that_follows(engine, cl
 
 
 def test_a_prefecture_that_does_not_exist_is_refused(engine, cli_env, capsys):
-    assert main(["recommend", "--since", "2000-01-01", "--prefecture", "48"]) == 2
+    with pytest.raises(SystemExit) as refused:
+        main(["recommend", "--since", "2000-01-01", "--prefecture", "48"])
+    assert refused.value.code == 2
     assert "都道府県コード" in capsys.readouterr().err
 
 
@@ -130,7 +133,9 @@ def test_a_notice_to_a_prefecture_that_does_not_exist_is_refused_and_nothing_is_
     body = tmp_path / "body.txt"
     body.write_text("窓口の受付時間が変わります。", encoding="utf-8")
 
-    assert main(["notice", "--title", "受付時間の変更", "--body-file", str(body), "--prefecture", "13", "48"]) == 2
+    with pytest.raises(SystemExit) as refused:
+        main(["notice", "--title", "受付時間の変更", "--body-file", str(body), "--prefecture", "13", "48"])
+    assert refused.value.code == 2
 
     assert "都道府県コード" in capsys.readouterr().err
     assert count(engine, InboxItem) == 0 and count(engine, OutboxMail) == 0

@@ -51,10 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help (0) or a bad argument, said in one line by argparse (2)
-        return int(exc.code or 0)
+    args = parser.parse_args(argv)  # a bad argument: argparse's one line and SystemExit(2)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
