@@ -44,9 +44,12 @@ def read_or_create_secret_key(path: Path) -> bytes:
 
 
 def _read(path: Path) -> bytes:
-    with open(path, encoding="ascii", errors="replace") as file:
+    with open(path, encoding="utf-8") as file:
         mode = os.fstat(file.fileno()).st_mode
-        key = file.read().strip()
+        try:
+            key = file.read().strip()
+        except UnicodeDecodeError:
+            raise SecretKeyError(f"{path}: the secret key file is not UTF-8 text") from None
     if mode & 0o077:
         # The file holds what 認証キー are derived from: nobody but the owner reads it.
         os.chmod(path, 0o600)
