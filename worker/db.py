@@ -64,7 +64,7 @@ def _owner_only_file(path: Path) -> None:
 
 # Identifiers the server names in double quotes; any other quoted text in a message is a value.
 _IDENTIFIER = re.compile(r'(constraint|relation|column|table|index|schema|database|role|user|type|encoding|'
-                         r'function|sequence|operator|extension|trigger|view|portal|cursor|savepoint) "[^"]*"$')
+                         r'function|sequence|operator|extension|trigger|view|portal|cursor|savepoint|server at) "[^"]*"$')
 
 
 def scrub_database_message(message: str) -> str:

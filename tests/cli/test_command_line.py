@@ -101,6 +101,14 @@ def test_an_unreachable_database_is_one_line_naming_the_url_without_its_password
         assert "s3cret-pw" not in err and "Traceback" not in err
 
 
+def test_an_unreachable_broker_is_one_line_without_its_password(engine, cli_env, capsys):
+    cli_env.setenv("MYPAGE_REDIS_URL", "redis://:broker-pw@127.0.0.1:1/0")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the broker redis://:***@127.0.0.1:1/0 does not answer" in err
+    assert "broker-pw" not in err
+
+
 @pytest.mark.parametrize("url", ["postgres-ish://u:pw-1234@host/db", "not a url with pw-1234"])
 def test_a_database_url_that_is_no_url_is_one_line_without_the_value(fresh_directory, monkeypatch, capsys, url):
     monkeypatch.setenv("MYPAGE_DATABASE_URL", url)

@@ -86,7 +86,23 @@ def _one_line(exc: Exception):
                             "(e.g. postgresql://user@host/db or sqlite:///var/mypage.db)")
     if isinstance(exc, DBAPIError) and exc.connection_invalidated or _is_connection_error(exc):
         return database_error(load_settings().effective_database_url, exc)
+    if _is_redis_connection_error(exc):
+        from sqlalchemy.engine.url import make_url
+
+        # Redis URLs parse like database URLs; shown, as those, without the password.
+        shown = make_url(load_settings().redis_url).render_as_string(hide_password=True)
+        reason = str(exc).strip().strip("'\"").splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return CommandError(f"the broker {shown} does not answer: {reason}")
     return None
+
+
+def _is_redis_connection_error(exc: Exception) -> bool:
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return False
+    return isinstance(exc, (RedisConnectionError, RedisTimeoutError))
 
 
 def _is_connection_error(exc: Exception) -> bool:
