@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -19,6 +20,13 @@ from worker.db import create_schema, make_engine
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_ADMIN_URL = os.environ.get("MYPAGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("MYPAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# Hypothesis: the same examples on every run and every machine ("ci", the default), so a result
+# never depends on a seed or on an example database left by an earlier run. Explore with new
+# random examples on purpose: HYPOTHESIS_PROFILE=explore.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def require_service(name: str, host: str, port: int) -> None:

@@ -1,11 +1,21 @@
-"""worker.db: insert-or-ignore, the primitive every exactly-once effect rests on."""
+"""worker.db: insert-or-ignore, the primitive every exactly-once effect rests on; and engines whose
+errors carry no personal data."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+import traceback
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
-from worker.db import insert_ignore
-from worker.domain.models import OutboxMail, utcnow
+from worker.db import insert_ignore, scrub_database_message, session_scope
+from worker.domain.models import OutboxMail, Seeker, utcnow
+from worker.pipeline.notice import send_notice
 
 
 def _row(key: str) -> dict:
@@ -23,3 +33,78 @@ def test_insert_ignore_takes_more_rows_than_one_statement_can_bind(session):
     rows = [_row(f"k{i}") for i in range(8_000)]  # 7 columns × 8,000 > 32,766 and > 65,535
     assert insert_ignore(session, OutboxMail, rows, conflict=["dedupe_key"]) == 8_000
     assert insert_ignore(session, OutboxMail, rows[:10], conflict=["dedupe_key"]) == 0
+
+
+# The ``engine`` fixture on PostgreSQL only: terminated backends and quoted values are its.
+on_postgresql = pytest.mark.parametrize("engine", [pytest.param("postgresql", marks=pytest.mark.postgres)],
+                                        indirect=True)
+
+
+@on_postgresql
+def test_a_statement_cut_off_by_a_terminated_backend_leaks_no_address(engine, caplog):
+    """The fault from outside: PostgreSQL terminates the backend while ``notice`` inserts mails
+    to the seekers' addresses. Neither the error (its message, its traceback, the database's
+    own text) nor any log line may carry an address."""
+    with session_scope(engine) as session:
+        for n in range(5):
+            session.add(Seeker(seeker_number=f"13010-{n:08d}", name=f"山田{n}", email=f"leak{n}@example.jp",
+                               email_normalized=f"leak{n}@example.jp", prefecture_code="13", account_state="open"))
+    with engine.connect() as conn:
+        ids = list(conn.execute(text("SELECT id FROM seeker")).scalars())
+    caplog.set_level(logging.DEBUG)
+    failure: list[BaseException] = []
+
+    def notice() -> None:
+        try:
+            send_notice(engine, title="お知らせ", body="本文", seeker_ids=ids)
+        except BaseException as exc:  # noqa: BLE001 - the test inspects whatever came out
+            failure.append(exc)
+
+    with engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE outbox_mail IN ACCESS EXCLUSIVE MODE"))  # the INSERT waits here
+        thread = threading.Thread(target=notice)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while True:
+            blocker.execute(text("SELECT pg_stat_clear_snapshot()"))  # else one snapshot per transaction
+            waiting = blocker.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO outbox_mail%'")).scalars().all()
+            if waiting or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert waiting, "the notice never reached its INSERT of mails"
+        blocker.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting[0]})
+        blocker.rollback()
+    thread.join(30)
+
+    [error] = failure
+    told = "".join(traceback.format_exception(error)) + caplog.text
+    assert "terminating connection" in told
+    assert "example.jp" not in told and "山田" not in told
+
+
+def test_the_database_message_loses_the_values_it_quotes_and_keeps_the_names():
+    assert scrub_database_message('duplicate key value violates unique constraint "seeker_email_key"\n'
+                                  "DETAIL:  Key (email)=(a@example.jp) already exists.") == \
+        'duplicate key value violates unique constraint "seeker_email_key"'
+    assert scrub_database_message('invalid input syntax for type integer: "a@example.jp"') == \
+        'invalid input syntax for type integer: "…"'
+    assert scrub_database_message('new row for relation "seeker" violates check constraint "ck"\n'
+                                  "DETAIL:  Failing row contains (1, 山田, a@example.jp).") == \
+        'new row for relation "seeker" violates check constraint "ck"'
+
+
+@on_postgresql
+def test_a_unique_violation_from_postgresql_names_the_constraint_not_the_address(engine):
+    def seeker(number: str) -> Seeker:
+        return Seeker(seeker_number=number, email="dup@example.jp", email_normalized="dup@example.jp",
+                      prefecture_code="13")
+
+    with session_scope(engine) as session:
+        session.add(seeker("13010-00000001"))
+    with pytest.raises(IntegrityError) as caught:
+        with session_scope(engine) as session:
+            session.add(seeker("13010-00000002"))
+    told = "".join(traceback.format_exception(caught.value))
+    assert "unique constraint" in told and "dup@example.jp" not in told

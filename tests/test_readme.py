@@ -12,13 +12,14 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_the_readme_opens_with_the_two_set_up_commands():
+def test_the_readme_opens_with_the_clone_and_the_two_set_up_commands_run_inside_it():
     first_block = re.search(r"```sh\n(.*?)```", README, re.S).group(1).strip().splitlines()
-    assert first_block == ["pip install . && mypage-worker demo", "pip install '.[test]' && python -m pytest"]
+    assert first_block == ["git clone … && cd mypage-worker", "pip install . && mypage-worker demo",
+                           "pip install '.[test]' && python -m pytest"]
 
 
 def test_ci_runs_the_readmes_second_command():
-    second = re.search(r"```sh\n(.*?)```", README, re.S).group(1).strip().splitlines()[1]
+    second = re.search(r"```sh\n(.*?)```", README, re.S).group(1).strip().splitlines()[2]
     assert second in (ROOT / ".ci" / "run").read_text()
 
 

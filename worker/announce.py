@@ -40,7 +40,7 @@ def register(dispatcher: Dispatcher | None) -> None:
 
 def configure(settings) -> None:
     """Connect to the broker named by ``settings`` (Redis), or send nothing without one."""
-    from worker.actors.broker import connect
+    from worker.actors.sender import connect  # not actors.broker: that module imports this one
 
     register(connect(settings))
 

@@ -7,13 +7,15 @@ in-process broker, mails written as ``.eml`` files under ``./var/outbox``.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from worker.domain import clock
+from worker.secret_key import MIN_SECRET_KEY_LENGTH, read_or_create_secret_key
 
 DEFAULT_SENDER = "system@mail.hellowork.mhlw.go.jp"
 
@@ -41,7 +43,7 @@ class Settings(BaseSettings):
     mail_from: str = DEFAULT_SENDER
     mail_from_name: str = "ハローワークインターネットサービス"
     site_url: str = "https://www.hellowork.mhlw.go.jp"
-    timezone: str = "Asia/Tokyo"
+    timezone: str = Field(clock.ZONE_NAME, description="Only Asia/Tokyo: the rules count days in Japan")
 
     secret_key: str | None = Field(
         None, description="Derives 認証キー; unset = a random key kept in var_dir/secret_key"
@@ -60,9 +62,26 @@ class Settings(BaseSettings):
     worker_threads: int = Field(4, ge=1)
     prometheus_port: int | None = None
 
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        # Set but empty counts as set: falling back to the key file would hide the mistake.
+        if value is not None and len(value.strip()) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_KEY_LENGTH} characters (a short key makes every "
+                             "認証キー guessable from a copy of the database)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _the_one_clock(cls, value: str) -> str:
+        # One clock (worker.domain.clock): the date rules, the quiet hours and the dates in mails
+        # all count in Japan; a second zone for some of them would split a day in two.
+        if value != clock.ZONE_NAME:
+            raise ValueError(f"only {clock.ZONE_NAME} is supported: the rules count days in Japan")
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> "Settings":
-        ZoneInfo(self.timezone)  # raises for an unknown zone
         # A lease shorter than one send (connect, EHLO, STARTTLS, MAIL, RCPT, DATA: each may take
         # a full timeout) would let the sweeper hand a mail to a second worker while the first
         # is still sending it.
@@ -72,7 +91,8 @@ class Settings(BaseSettings):
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        """The one clock's zone (``worker.domain.clock.JST``)."""
+        return clock.JST
 
     @property
     def outbox_dir(self) -> Path:
@@ -87,17 +107,36 @@ class Settings(BaseSettings):
         return not self.smtp_host
 
     def effective_secret_key(self) -> bytes:
-        """The key 認証キー are derived from. Generated once per var_dir when unset."""
-        if self.secret_key:
-            return self.secret_key.encode()
-        path = self.var_dir / "secret_key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip().encode()
+        """The key 認証キー are derived from. Generated once per var_dir when unset (see
+        :mod:`worker.secret_key`: atomic, owner-only, never short)."""
+        if self.secret_key is not None:
+            return self.secret_key.strip().encode()
+        return read_or_create_secret_key(self.var_dir / "secret_key")
+
+    def make_var_dir(self) -> Path:
+        """``var_dir``, created readable by the owner only: it holds the SQLite file, the key and
+        the ``.eml`` files (addresses and 認証キー)."""
+        self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.var_dir.stat().st_mode & 0o077:  # made before this rule, or by hand
+            self.var_dir.chmod(0o700)
+        return self.var_dir
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message is one line a person can act on."""
 
 
 def load_settings(**overrides) -> Settings:
-    """Build the settings from the environment (plus explicit overrides, for tests and the CLI)."""
-    return Settings(**overrides)
+    """Build the settings from the environment (plus explicit overrides, for tests and the CLI).
+    Raises :class:`SettingsError` naming the variable and the reason (never its value: it may be
+    a password or the secret key)."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError("; ".join(_one_line(error) for error in exc.errors())) from None
+
+
+def _one_line(error) -> str:
+    field = error["loc"][0] if error["loc"] else None
+    name = f"MYPAGE_{str(field).upper()}" if field else "settings"
+    return f"{name}: {error['msg'].removeprefix('Value error, ')}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,12 +21,19 @@ from worker.domain import models  # noqa: F401  (registers the tables on SQLMode
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``. SQLite gets WAL, foreign keys and a busy timeout so that the
-    in-process worker threads and the CLI can share one file."""
+    in-process worker threads and the CLI can share one file.
+
+    Every engine hides the parameters of its statements from its errors (``hide_parameters``):
+    a failed INSERT of a seeker would otherwise print the address, the name and the key hashes
+    into the log as ``[parameters: …]``. The database's own message is cut down the same way
+    (:func:`scrub_database_message`)."""
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _owner_only_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        event.listen(engine, "handle_error", _scrub_error)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -38,7 +47,52 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _scrub_error)
+    return engine
+
+
+def _owner_only_file(path: Path) -> None:
+    """The SQLite file holds addresses and names: its directory and the file itself (SQLite
+    gives its -wal and -shm files the same mode) are the owner's only, from the first byte."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+# Identifiers the server names in double quotes; any other quoted text in a message is a value.
+_IDENTIFIER = re.compile(r'(constraint|relation|column|table|index|schema|database|role|user|type|encoding|'
+                         r'function|sequence|operator|extension|trigger|view|portal|cursor|savepoint|server at) "[^"]*"$')
+
+
+def scrub_database_message(message: str) -> str:
+    """The database's error message without the values it quotes: only its first line (the
+    DETAIL, CONTEXT and HINT lines of PostgreSQL carry keys and whole rows — ``Key (email)=(…)``,
+    ``Failing row contains (…)``), and any double-quoted text that is not the name of a
+    constraint, table, column or type replaced by ``"…"``."""
+    first = message.split("\n", 1)[0]
+    out, last = [], 0
+    for quoted in re.finditer(r'"[^"]*"', first):
+        out.append(first[last:quoted.start()])
+        out.append(quoted.group() if _IDENTIFIER.search(first[:quoted.end()]) else '"…"')
+        last = quoted.end()
+    return "".join(out) + first[last:]
+
+
+def _scrub_error(context) -> None:
+    original = context.original_exception
+    if original is None or not original.args or not isinstance(original.args[0], str):
+        return
+    scrubbed = scrub_database_message(original.args[0])
+    if scrubbed == original.args[0]:
+        return
+    original.args = (scrubbed, *original.args[1:])
+    wrapped = context.sqlalchemy_exception  # its message was built from the original's, unscrubbed
+    if wrapped is not None and wrapped.args:
+        cls = type(original)
+        wrapped.args = (f"({cls.__module__}.{cls.__name__}) {scrubbed}", *wrapped.args[1:])
 
 
 def create_schema(engine: Engine) -> None:

@@ -59,7 +59,7 @@ def worker_env(tmp_path: Path, database_url: str, redis_url: str | None) -> dict
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYPAGE_")}
     env.update({
         "MYPAGE_DATABASE_URL": database_url, "MYPAGE_VAR_DIR": str(tmp_path / "var"),
-        "MYPAGE_SECRET_KEY": "test-secret", "MYPAGE_DIGEST_DELAY_S": "0",
+        "MYPAGE_SECRET_KEY": "test-secret-of-32-characters-256", "MYPAGE_DIGEST_DELAY_S": "0",
         "MYPAGE_QUIET_HOURS_START": "0", "MYPAGE_QUIET_HOURS_END": "0",
         "MYPAGE_REDIS_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",
         # A mail held by a killed worker comes back after its lease: seconds here, not minutes.
@@ -258,5 +258,5 @@ def assert_everything_delivered_exactly_once(engine, outbox_dir: Path, *, mails_
 def embedded(tmp_path, engine):
     """Settings for worker threads in the test process, on the ``engine`` fixture's database."""
     return load_settings(var_dir=tmp_path / "var", database_url=engine.url.render_as_string(hide_password=False),
-                         redis_url=None, smtp_host=None, secret_key="test-secret", digest_delay_s=0,
+                         redis_url=None, smtp_host=None, secret_key="test-secret-of-32-characters-256", digest_delay_s=0,
                          quiet_hours_start=0, quiet_hours_end=0)

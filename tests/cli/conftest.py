@@ -15,6 +15,7 @@ def cli_env(engine, tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MYPAGE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("MYPAGE_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("MYPAGE_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("MYPAGE_SECRET_KEY", "test-secret-of-32-characters-256")
     monkeypatch.setenv("MYPAGE_REDIS_NAMESPACE", f"test-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("COLUMNS", "200")  # rich wraps no label of the summary tables
     return monkeypatch

@@ -8,6 +8,7 @@ import email.policy
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -66,7 +67,8 @@ def test_run_picks_up_what_was_left_pending_and_stops_gracefully_on_sigterm(tmp_
     engine = make_engine(url)
     create_schema(engine)
     seed_database(engine, seekers=80, jobs=10, seed=3, new_jobs_pending=10)
-    env = clean_env(MYPAGE_DATABASE_URL=url, MYPAGE_VAR_DIR=str(tmp_path / "var"), MYPAGE_SECRET_KEY="s",
+    env = clean_env(MYPAGE_DATABASE_URL=url, MYPAGE_VAR_DIR=str(tmp_path / "var"),
+                    MYPAGE_SECRET_KEY="test-secret-of-32-characters-256",
                     MYPAGE_QUIET_HOURS_START="0", MYPAGE_QUIET_HOURS_END="0", MYPAGE_DIGEST_DELAY_S="0")
     proc = subprocess.Popen([*CLI, "run", "--threads", "2"], env=env, stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True)
@@ -96,7 +98,7 @@ def test_the_procfile_starts_worker_and_scheduler_under_honcho(request, redis_ur
     seed_database(engine, seekers=60, jobs=5, seed=3, new_jobs_pending=5)
     env = clean_env(MYPAGE_DATABASE_URL=engine.url.render_as_string(hide_password=False), MYPAGE_REDIS_URL=redis_url,
                     MYPAGE_REDIS_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}", MYPAGE_VAR_DIR=str(tmp_path / "var"),
-                    MYPAGE_SECRET_KEY="s", MYPAGE_WORKER_PROCESSES="1", MYPAGE_WORKER_THREADS="2")
+                    MYPAGE_SECRET_KEY="test-secret-of-32-characters-256", MYPAGE_WORKER_PROCESSES="1", MYPAGE_WORKER_THREADS="2")
     proc = subprocess.Popen(["honcho", "start", "-f", str(ROOT / "Procfile"), "-d", str(tmp_path)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     log = Log(type("P", (), {"stderr": proc.stdout})())
@@ -127,3 +129,34 @@ def test_the_demo_tells_the_story_in_an_empty_directory_and_runs_again(tmp_path)
                 for path in (tmp_path / "var" / "outbox").glob("*.eml")]
     assert sum("パスワード登録" in s for s in subjects) == 2  # one seeker opened a My Page per run
     assert any("おすすめ求人" in s for s in subjects)
+    # Addresses, names and 認証キー live in these files: the owner's only.
+    var = tmp_path / "var"
+    owner_only = [var / "mypage.db", var / "secret_key", *(var / "outbox").glob("*.eml")]
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in owner_only} == {p.name: 0o600 for p in owner_only}
+    assert stat.S_IMODE(var.stat().st_mode) == stat.S_IMODE((var / "outbox").stat().st_mode) == 0o700
+
+
+@pytest.mark.slow
+def test_two_runs_started_together_on_a_fresh_directory_both_start_quietly_and_stop(tmp_path):
+    """Both migrate the same new SQLite file (one waits for the other's lock); a normal start
+    says it is running and nothing from Alembic or APScheduler at INFO."""
+    env = clean_env(MYPAGE_WORKER_THREADS="1")
+    for round_ in range(3):
+        directory = tmp_path / f"fresh{round_}"
+        directory.mkdir()
+        procs = [subprocess.Popen([*CLI, "run"], cwd=directory, env=env, stderr=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, text=True) for _ in range(2)]
+        logs = [Log(proc) for proc in procs]
+        try:
+            for proc, log in zip(procs, logs):
+                wait_until(lambda: "is running" in log.text() or proc.poll() is not None, log=log)
+        finally:
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            codes = [proc.wait(timeout=60) for proc in procs]
+        text_ = "".join(log.text() for log in logs)
+        assert codes == [0, 0], text_[-3000:]
+        assert "Traceback" not in text_ and "already exists" not in text_
+        info = [line for line in text_.splitlines() if " INFO " in line]
+        assert not [line for line in info if " alembic" in line or " apscheduler" in line], info
+        assert stat.S_IMODE((directory / "var" / "mypage.db").stat().st_mode) == 0o600

@@ -21,7 +21,7 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture
 def settings(tmp_path):
     return load_settings(var_dir=tmp_path, database_url=None, redis_url=None, smtp_host=None,
-                         secret_key="console-test-secret", quiet_hours_start=0, quiet_hours_end=0,
+                         secret_key="console-test-secret-of-32-characters", quiet_hours_start=0, quiet_hours_end=0,
                          digest_delay_s=0, notice_approval_threshold=2)
 
 

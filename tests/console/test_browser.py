@@ -61,7 +61,7 @@ def console_url(engine, tmp_path):
     """``mypage-worker console`` as its own process on a free port, on the test database."""
     port = _free_port()
     env = {**os.environ, "MYPAGE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-           "MYPAGE_VAR_DIR": str(tmp_path / "var"), "MYPAGE_SECRET_KEY": "browser-test-secret",
+           "MYPAGE_VAR_DIR": str(tmp_path / "var"), "MYPAGE_SECRET_KEY": "browser-test-secret-of-32-characters",
            "MYPAGE_NOTICE_APPROVAL_THRESHOLD": "2", "MYPAGE_QUIET_HOURS_START": "0", "MYPAGE_QUIET_HOURS_END": "0",
            "MYPAGE_DIGEST_DELAY_S": "0"}
     for name in ("MYPAGE_REDIS_URL", "MYPAGE_SMTP_HOST"):

@@ -28,7 +28,7 @@ TIMEOUT_S = 0.5
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """File outbox under tmp_path; tests that talk SMTP use ``smtp_settings``."""
-    return load_settings(var_dir=tmp_path, secret_key="test-secret", database_url=None, smtp_host=None)
+    return load_settings(var_dir=tmp_path, secret_key="test-secret-of-32-characters-256", database_url=None, smtp_host=None)
 
 
 @pytest.fixture
@@ -142,6 +142,6 @@ def smtp_server() -> Iterator[tuple[ScriptedHandler, int]]:
 @pytest.fixture
 def smtp_settings(tmp_path, smtp_server) -> Settings:
     _, port = smtp_server
-    return load_settings(var_dir=tmp_path, secret_key="test-secret", database_url=None, smtp_host="127.0.0.1",
-                         smtp_port=port, smtp_tls="none", smtp_timeout_s=TIMEOUT_S,
+    return load_settings(var_dir=tmp_path, secret_key="test-secret-of-32-characters-256", database_url=None,
+                         smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none", smtp_timeout_s=TIMEOUT_S,
                          mail_retry_base_s=60, mail_retry_cap_s=3600, mail_max_attempts=4)

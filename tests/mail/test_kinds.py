@@ -52,7 +52,7 @@ def test_the_password_mail_carries_the_rederived_key_that_the_stored_hash_accept
 
 def test_a_different_secret_key_gives_a_key_the_stored_hash_refuses(settings):
     request = sample_rows(settings).get(PasswordRegistrationRequest, 1)
-    other = settings.model_copy(update={"secret_key": "another installation"})
+    other = settings.model_copy(update={"secret_key": "another installation, another secret key"})
     key = build("password-registration", sample_rows(other), other)["authentication_key"]
     assert not key_matches(key, request.salt, request.key_hash)
 

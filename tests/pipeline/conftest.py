@@ -18,7 +18,7 @@ from worker.domain.models import Condition, InboxItem, JobOffer, OutboxMail, See
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return load_settings(var_dir=tmp_path, database_url=None, redis_url=None, smtp_host=None,
-                         secret_key="test-secret", quiet_hours_start=0, quiet_hours_end=0, digest_delay_s=0)
+                         secret_key="test-secret-of-32-characters-256", quiet_hours_start=0, quiet_hours_end=0, digest_delay_s=0)
 
 
 # 10:00 JST on a weekday: outside the quiet hours.

@@ -13,7 +13,8 @@ from .conftest import DAYTIME
 
 
 def recommend(world, settings, offer_ids, *, cache=None, now=DAYTIME):
-    cache = cache or IndexCache(world.engine)
+    if cache is None:  # not `cache or …`: an empty IndexCache is falsy, and the stale one is the point
+        cache = IndexCache(world.engine)
     return match_pending_offers(world.engine, settings, cache.match_many, offer_ids, now=now)
 
 

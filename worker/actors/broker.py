@@ -16,9 +16,11 @@ from dramatiq.brokers.stub import StubBroker
 
 from worker import announce
 from worker.actors.dispatch import Dispatcher
-from worker.actors.registry import declare
 from worker.actors.runtime import AppContext, Runtime, install_log_context
+from worker.actors.sender import connect, declare
 from worker.config import Settings
+
+__all__ = ["connect", "make_broker", "setup"]  # connect: re-exported for the callers of old
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
@@ -50,14 +52,3 @@ def setup(settings: Settings, *, runtime: Runtime | None = None, warm_up: bool =
     announce.register(dispatcher)  # hints sent from this process go to this broker
     return dispatcher
 
-
-def connect(settings: Settings) -> Dispatcher | None:
-    """A sender only (the main site, staff commands, benchmarks): actors declared on a Redis
-    broker, nothing consumed. None without Redis: there is no worker to reach from another
-    process, and the running worker's sweeper picks the pending rows up."""
-    if not settings.redis_url:
-        return None
-    from dramatiq.brokers.redis import RedisBroker
-
-    broker = RedisBroker(url=settings.redis_url, namespace=settings.redis_namespace)
-    return Dispatcher(broker, declare(broker))

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from worker.actors.leader import LeaderLock, leader_lock
 from worker.config import Settings
+from worker.domain import clock
 from worker.domain.models import utcnow
 from worker.pipeline import periodic
 from worker.pipeline.hints import Hints
@@ -38,13 +39,14 @@ class Scheduler:
         self.lock = lock or leader_lock(settings, engine)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.leading = False
+        self._renewed = False
         self._lock_guard = threading.Lock()
         self._scheduler = BackgroundScheduler(
-            timezone=settings.tz,
+            timezone=clock.JST,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
         )
         for job in self.jobs:
-            self._scheduler.add_job(self._fire, CronTrigger(timezone=settings.tz, **job.cron), args=[job],
+            self._scheduler.add_job(self._fire, CronTrigger(timezone=clock.JST, **job.cron), args=[job],
                                     id=job.name, name=job.name)
         self._scheduler.add_job(self._renew, IntervalTrigger(seconds=self.lock.renew_every_s),
                                 id="leader-lock", name="leader-lock")
@@ -52,7 +54,7 @@ class Scheduler:
     def start(self) -> "Scheduler":
         self._renew()
         self._scheduler.start()
-        log.info("scheduler %s started with %d jobs", self.owner, len(self.jobs))
+        log.debug("scheduler %s started with %d jobs", self.owner, len(self.jobs))
         return self
 
     def shutdown(self, *, wait: bool = True) -> None:
@@ -66,8 +68,10 @@ class Scheduler:
         with self._lock_guard:
             leading = self.lock.acquire()
             if leading != self.leading:
-                log.info("scheduler %s %s", self.owner, "is now the leader" if leading else "is standing by")
-            self.leading = leading
+                # A change is news; the first answer at start-up is not (a normal start is quiet).
+                log.log(logging.INFO if self._renewed else logging.DEBUG, "scheduler %s %s", self.owner,
+                        "is now the leader" if leading else "is standing by")
+            self.leading, self._renewed = leading, True
             return leading
 
     def _fire(self, job: periodic.PeriodicJob) -> None:

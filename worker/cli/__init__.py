@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 # Module names under worker.cli, in the order `--help` lists them.
@@ -33,15 +34,88 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Libraries that narrate a normal start at INFO (Alembic's "Context impl …", APScheduler's
+# "Adding job …"); their warnings still show, their chatter only with -v.
+CHATTY_LOGGERS = ("alembic", "apscheduler")
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Files this process creates (the SQLite file, the secret key, .eml files holding addresses
+    # and 認証キー) are the owner's only, whichever module creates them.
+    umask = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(umask)  # main() is also called in-process (tests): leave the caller's as it was
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # a bad argument: argparse's one line and SystemExit(2)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    return int(args.func(args) or 0)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    try:
+        return int(args.func(args) or 0)
+    except Exception as exc:
+        error = _one_line(exc)
+        if error is None or args.verbose:
+            raise
+        print(f"mypage-worker {args.command}: {error}", file=sys.stderr)
+        return getattr(error, "status", 2)
+
+
+def _one_line(exc: Exception):
+    """The one line a person acts on, for the errors that are about the set-up rather than a bug:
+    settings, the secret key, a database that does not answer. None: a bug, let it show."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    from worker.cli.database import CommandError, database_error
+    from worker.config import SettingsError, load_settings
+    from worker.secret_key import SecretKeyError
+
+    if isinstance(exc, (CommandError, SettingsError, SecretKeyError)):
+        return exc
+    if isinstance(exc, NoSuchModuleError) or isinstance(exc, ArgumentError) and "SQLAlchemy URL" in str(exc):
+        # Not the value itself: a URL may hold a password.
+        return CommandError("MYPAGE_DATABASE_URL: not a database URL this worker can use "
+                            "(e.g. postgresql://user@host/db or sqlite:///var/mypage.db)")
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated or _is_connection_error(exc):
+        return database_error(load_settings().effective_database_url, exc)
+    if _is_redis_connection_error(exc):
+        from sqlalchemy.engine.url import make_url
+
+        # Redis URLs parse like database URLs; shown, as those, without the password.
+        shown = make_url(load_settings().redis_url).render_as_string(hide_password=True)
+        reason = str(exc).strip().strip("'\"").splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return CommandError(f"the broker {shown} does not answer: {reason}")
+    return None
+
+
+def _is_redis_connection_error(exc: Exception) -> bool:
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return False
+    return isinstance(exc, (RedisConnectionError, RedisTimeoutError))
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    """A database that is down, refuses us, or cut the connection — not a failed statement."""
+    import sqlite3
+
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    if isinstance(exc.orig, sqlite3.Error):  # SQLite's OperationalError also means "no such table"
+        return any(words in str(exc.orig) for words in ("unable to open", "database is locked", "disk I/O"))
+    return True
 
 
 if __name__ == "__main__":  # pragma: no cover

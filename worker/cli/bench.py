@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+
+from worker.cli.args import at_least
 
 
 def register(sub) -> None:
     parser = sub.add_parser("bench", help="benchmark the condition index against the reference and PostgreSQL")
-    parser.add_argument("--conditions", type=_at_least(0), default=50_000, help="stored conditions to generate (N)")
-    parser.add_argument("--jobs", type=_at_least(1), default=1_000, help="job offers to match (M)")
-    parser.add_argument("--reference-sample", type=_at_least(0), default=10, help="offers also run through the reference (K)")
+    parser.add_argument("--conditions", type=at_least(0), default=50_000, help="stored conditions to generate (N)")
+    parser.add_argument("--jobs", type=at_least(1), default=1_000, help="job offers to match (M)")
+    parser.add_argument("--reference-sample", type=at_least(0), default=10, help="offers also run through the reference (K)")
     parser.add_argument("--postgres", metavar="URL", help="also time the PostgreSQL baseline in a throw-away schema")
-    parser.add_argument("--postgres-jobs", type=_at_least(0), default=200, help="offers run through the PostgreSQL baseline")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--postgres-jobs", type=at_least(0), default=200, help="offers run through the PostgreSQL baseline")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the generated data")
     parser.add_argument("--profile", choices=("realistic", "dense"), default="realistic",
                         help="generated data: realistic 求職票-shaped conditions (default) or the earlier dense ones")
     parser.add_argument("--json", action="store_true", help="print one JSON object (default: a readable table)")
     parser.set_defaults(func=_run)
-
-
-def _at_least(minimum: int):
-    """An argparse type: an integer no smaller than ``minimum`` (timings of no offers are no timings)."""
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer of at least {minimum}, not {value}")
-        return value
-    parse.__name__ = f"integer >= {minimum}"
-    return parse
 
 
 def _run(args) -> int:

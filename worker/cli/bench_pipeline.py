@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import sys
 
+from worker.cli.args import positive
+
 
 def register(sub) -> None:
     parser = sub.add_parser("bench-pipeline", help="benchmark the worker pipeline on Redis + PostgreSQL")
-    parser.add_argument("--offers", type=int, default=2_000, help="new job offers in the batch")
-    parser.add_argument("--seekers", type=int, default=100_000, help="seekers (with their conditions) to seed")
-    parser.add_argument("--processes", type=int, default=2, help="worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--offers", type=positive, default=2_000, help="new job offers in the batch")
+    parser.add_argument("--seekers", type=positive, default=100_000, help="seekers (with their conditions) to seed")
+    parser.add_argument("--processes", type=positive, default=2, help="worker processes")
+    parser.add_argument("--threads", type=positive, default=4, help="threads per worker process")
+    parser.add_argument("--seed", type=int, default=7, help="random seed of the seeded data")
     parser.add_argument("--profile", choices=("realistic", "dense"), default="realistic",
                         help="generated data: realistic 求職票-shaped conditions (default) or the earlier dense ones")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", metavar="URL",

@@ -9,7 +9,7 @@ def register(sub) -> None:
     parser = sub.add_parser("db", help="database migrations")
     actions = parser.add_subparsers(dest="db_action", required=True)
     up = actions.add_parser("upgrade", help="apply migrations up to REVISION (default head)")
-    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("revision", nargs="?", default="head", help="the Alembic revision to reach (default: head)")
     up.set_defaults(func=_upgrade)
 
 
@@ -17,7 +17,7 @@ def _upgrade(args) -> int:
     from worker.migrate import upgrade
 
     settings = load_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.make_var_dir()
     upgrade(settings.effective_database_url, args.revision)
     print(f"database at revision {args.revision}")
     return 0

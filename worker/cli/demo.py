@@ -73,7 +73,7 @@ class _Story:
         from worker.migrate import upgrade
 
         settings = self.settings
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        settings.make_var_dir()
         upgrade(settings.effective_database_url)
         self.engine = make_engine(settings.effective_database_url)
         self.say(f"[bold]1. データベース[/bold] {self.engine.url.render_as_string(hide_password=True)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from worker.cli import args as types
 from worker.config import load_settings
 
 
@@ -18,7 +19,8 @@ def register(sub) -> None:
                     "(in the source tree and the sdist). A bad line is reported as "
                     "FILE:LINE: field: reason for every bad field; the good lines are imported; exit status 1 "
                     "when any line was rejected.")
-    parser.add_argument("file", type=Path, metavar="FILE.jsonl", help="job offers (fields: docs/formats.md)")
+    parser.add_argument("file", type=types.existing_file, metavar="FILE.jsonl",
+                        help="job offers, one JSON object a line (fields: docs/formats.md)")
     parser.set_defaults(func=_import_jobs)
 
 
@@ -26,16 +28,13 @@ def _import_jobs(args) -> int:
     from rich.console import Console
     from rich.progress import Progress
 
-    from worker.actors.broker import connect
+    from worker.actors.sender import connect
+    from worker.cli.database import open_database
     from worker.cli.summary import count_table
-    from worker.db import make_engine
     from worker.pipeline.import_jobs import import_jobs
 
-    if not args.file.is_file():
-        print(f"{args.file}: no such file", file=sys.stderr)
-        return 2
     settings = load_settings()
-    engine = make_engine(settings.effective_database_url)
+    engine = open_database(settings)
     total = _count_lines(args.file)
     with Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task("importing", total=total)
@@ -46,9 +45,10 @@ def _import_jobs(args) -> int:
     dispatcher = connect(settings)
     if dispatcher is not None and report.pending_ids:
         dispatcher.match_job_offers(report.pending_ids)
-        queued = "hints sent to the workers"
+        queued = "hints sent to the workers on Redis"
     else:
-        queued = "pending: the running worker's sweeper picks them up within a minute"
+        # No broker reaches a worker from here; whether one runs we cannot tell, so say what does it.
+        queued = "pending: matched by `mypage-worker run` (or the scheduler's sweeper) once it runs"
     Console().print(count_table(f"import-jobs {args.file}", [
         ("lines read", report.lines),
         ("offers imported", report.imported),

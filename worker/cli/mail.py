@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+from worker.cli.args import positive
 from worker.config import load_settings
 
 
@@ -13,13 +15,13 @@ def register(sub) -> None:
     actions = parser.add_subparsers(dest="mail_action", required=True)
     actions.add_parser("list", help="the declared mail names, one per line").set_defaults(func=_list)
     preview = actions.add_parser("preview", help="render NAME with sample data into DIR/NAME.eml and DIR/NAME.html")
-    preview.add_argument("name")
-    preview.add_argument("--out", type=Path, required=True, metavar="DIR")
+    preview.add_argument("name", help="a declared mail (see `mypage-worker mail list`)")
+    preview.add_argument("--out", type=Path, required=True, metavar="DIR", help="where to write NAME.eml and NAME.html")
     preview.set_defaults(func=_preview)
     bench = actions.add_parser("bench", help="mails rendered per second, mails sent per second to a local SMTP server")
     bench.add_argument("--json", action="store_true", help="print one JSON object (default: a readable table)")
-    bench.add_argument("--renders", type=int, default=5000, help="mails to render (default 5000)")
-    bench.add_argument("--sends", type=int, default=1000, help="mails to send (default 1000)")
+    bench.add_argument("--renders", type=positive, default=5000, help="mails to render (default 5000)")
+    bench.add_argument("--sends", type=positive, default=1000, help="mails to send (default 1000)")
     bench.set_defaults(func=_bench)
 
 
@@ -44,6 +46,13 @@ def _preview(args) -> int:
 
 
 def _bench(args) -> int:
+    import importlib.util
+
+    # The bench's SMTP server is aiosmtpd, a test extra: without it, say so at once.
+    if importlib.util.find_spec("aiosmtpd") is None:
+        print("mypage-worker mail bench: needs aiosmtpd (the test extras): pip install 'mypage-worker[test]' "
+              "(or, in a clone, pip install '.[test]')", file=sys.stderr)
+        return 2
     from worker.bench.mail import run
 
     result = run(renders=args.renders, sends=args.sends)

@@ -5,17 +5,18 @@ sends nothing twice (its dedupe keys carry a hash of title and body)."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+from worker.cli import args as types
 from worker.config import load_settings
 
 
 def register(sub) -> None:
     parser = sub.add_parser("notice", help="send a お知らせ to seekers (inbox items and notice mails)")
-    parser.add_argument("--title", required=True)
-    parser.add_argument("--body-file", required=True, type=Path, metavar="FILE", help="UTF-8 text of the notice")
-    parser.add_argument("--prefecture", nargs="+", default=[], metavar="CODE",
-                        help="only seekers living in these prefectures (01–47)")
+    parser.add_argument("--title", required=True, help="the notice's title (件名), as seekers see it")
+    parser.add_argument("--body-file", required=True, type=types.existing_file, metavar="FILE",
+                        help="UTF-8 text of the notice")
+    parser.add_argument("--prefecture", nargs="+", default=[], type=types.prefecture, metavar="CODE",
+                        help="only seekers living in these prefectures (01–47); default: every seeker")
     parser.set_defaults(func=_notice)
 
 
@@ -23,18 +24,12 @@ def _notice(args) -> int:
     from rich.console import Console
     from rich.progress import Progress
 
-    from worker.actors.broker import connect
-    from worker.cli.recommend import _PREFECTURE
+    from worker.actors.sender import connect
+    from worker.cli.database import open_database
     from worker.cli.summary import count_table
-    from worker.db import make_engine
     from worker.domain.errors import InvalidInput
     from worker.pipeline.notice import segment, send_notice, validate_notice
 
-    # A mistyped code would otherwise shrink the segment silently (to nobody, for one code).
-    for code in args.prefecture:
-        if not _PREFECTURE.fullmatch(code):
-            print(f"--prefecture: {code!r} は都道府県コード（01〜47）ではありません", file=sys.stderr)
-            return 2
     try:
         body = args.body_file.read_text(encoding="utf-8")
         validate_notice(args.title, body)
@@ -45,7 +40,7 @@ def _notice(args) -> int:
         print(f"{exc.field}: {exc.message}", file=sys.stderr)
         return 2
     settings = load_settings()
-    engine = make_engine(settings.effective_database_url)
+    engine = open_database(settings)
     seekers = segment(engine, prefectures=args.prefecture)
     with Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task("sending the notice", total=len(seekers))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from worker.cli import args as types
 from worker.config import load_settings
 
 log = logging.getLogger(__name__)
@@ -15,23 +16,23 @@ log = logging.getLogger(__name__)
 
 def register(sub) -> None:
     parser = sub.add_parser("run", help="worker and scheduler in one process (embedded defaults)")
-    parser.add_argument("--threads", type=int, help="worker threads (default MYPAGE_WORKER_THREADS)")
+    parser.add_argument("--threads", type=types.positive, help="worker threads (default MYPAGE_WORKER_THREADS)")
     parser.set_defaults(func=_run)
 
 
 def _run(args) -> int:
     from worker import metrics
     from worker.actors.inprocess import InProcessWorker
+    from worker.actors.runtime import Runtime
     from worker.actors.scheduler import Scheduler
+    from worker.cli.database import open_database
     from worker.cli.scheduler import wait_for_termination
-    from worker.migrate import upgrade
     from worker.pipeline.sweeper import sweep
 
     settings = load_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    if not settings.database_url:  # embedded: keep the SQLite file at the current schema
-        upgrade(settings.effective_database_url)
-    worker = InProcessWorker(settings, threads=args.threads).start()
+    settings.make_var_dir()
+    engine = open_database(settings)  # embedded: migrated (under a lock: two `run` may start at once)
+    worker = InProcessWorker(settings, threads=args.threads, runtime=Runtime(settings, engine=engine)).start()
     engine = worker.runtime.engine
     if settings.prometheus_port:
         metrics.serve(settings.prometheus_port)

@@ -27,18 +27,19 @@ def wait_for_termination() -> None:
 
 
 def _scheduler(args) -> int:
-    from worker.actors.broker import connect
     from worker.actors.scheduler import Scheduler
-    from worker.db import make_engine
+    from worker.actors.sender import connect
+    from worker.cli.database import open_database
     from worker.pipeline.hints import NoHints
 
     settings = load_settings()
-    engine = make_engine(settings.effective_database_url)
+    engine = open_database(settings)
     hints = connect(settings)
     if hints is None:
         log.warning("no MYPAGE_REDIS_URL: the jobs run, but their hints reach no worker; "
                     "on embedded defaults use `mypage-worker run`")
     scheduler = Scheduler(settings, engine, hints or NoHints()).start()
+    log.info("scheduler started with %d periodic jobs; SIGTERM stops it", len(scheduler.jobs))
     wait_for_termination()
     log.info("stopping the scheduler: finishing the job in hand")
     scheduler.shutdown(wait=True)

@@ -5,29 +5,23 @@ from __future__ import annotations
 
 import sys
 
+from worker.cli import args as types
 from worker.config import load_settings
 from worker.seed.generate import DEFAULT_PROFILE, PROFILES
 
 
 def register(sub) -> None:
     parser = sub.add_parser("seed", help="fill the database with synthetic seekers, conditions and job offers")
-    parser.add_argument("--seekers", type=non_negative_int, default=1000, help="seekers to add (default 1000); each has "
+    parser.add_argument("--seekers", type=types.non_negative, default=1000, help="seekers to add (default 1000); each has "
                         "one registered condition and 0–3 saved searches, about 3.3 conditions on average")
-    parser.add_argument("--jobs", type=non_negative_int, default=1000, help="job offers to add (default 1000)")
-    parser.add_argument("--seed", type=non_negative_int, default=1, help="random seed: the same seed gives the same data")
+    parser.add_argument("--jobs", type=types.non_negative, default=1000, help="job offers to add (default 1000)")
+    parser.add_argument("--seed", type=types.non_negative, default=1, help="random seed: the same seed gives the same data")
     parser.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
                         help="realistic (default): offers from the MHLW occupation database and conditions shaped like "
                              "a real 求職票; dense: the earlier broad conditions, where each offer matches many")
-    parser.add_argument("--pending-jobs", type=non_negative_int, default=0, metavar="K",
+    parser.add_argument("--pending-jobs", type=types.non_negative, default=0, metavar="K",
                         help="leave the last K job offers pending (received today) for the matcher")
     parser.set_defaults(func=_seed)
-
-
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError(text)
-    return value
 
 
 def _seed(args) -> int:
@@ -40,7 +34,7 @@ def _seed(args) -> int:
     from worker.seed.load import SeedConflict, seed_database
 
     settings = load_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.make_var_dir()
     url = settings.effective_database_url
     upgrade(url)
     engine = make_engine(url)

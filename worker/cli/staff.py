@@ -24,7 +24,7 @@ def register(sub) -> None:
     listing = actions.add_parser("list", help="the staff accounts with their roles and state")
     listing.set_defaults(func=_list)
     disable = actions.add_parser("disable", help="disable a staff account (its sessions end at once)")
-    disable.add_argument("name", metavar="NAME")
+    disable.add_argument("name", metavar="NAME", help="the staff account to disable")
     disable.set_defaults(func=_disable)
 
 

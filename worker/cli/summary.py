@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from rich.table import Table
+
+from worker.domain import clock
 
 
 def count_table(title: str, rows: Iterable[tuple[str, int | str]]) -> Table:
@@ -14,3 +17,8 @@ def count_table(title: str, rows: Iterable[tuple[str, int | str]]) -> Table:
     for label, value in rows:
         table.add_row(label, f"{value:,}" if isinstance(value, int) else value)
     return table
+
+
+def held_line(until: datetime) -> str:
+    """The label of the mails the quiet hours hold, with the time they leave (JST)."""
+    return f"mails held for the quiet hours, until {clock.local(until):%Y-%m-%d %H:%M} JST"

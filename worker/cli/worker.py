@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import sys
 
+from worker.cli import args as types
 from worker.config import load_settings
 
 
 def register(sub) -> None:
     parser = sub.add_parser("worker", help="run the dramatiq worker processes against Redis (production)")
-    parser.add_argument("--processes", type=int, help="worker processes (default MYPAGE_WORKER_PROCESSES)")
-    parser.add_argument("--threads", type=int, help="threads per process (default MYPAGE_WORKER_THREADS)")
+    parser.add_argument("--processes", type=types.positive, help="worker processes (default MYPAGE_WORKER_PROCESSES)")
+    parser.add_argument("--threads", type=types.positive, help="threads per process (default MYPAGE_WORKER_THREADS)")
     parser.add_argument("--queues", nargs="+", metavar="QUEUE", help="only these queues (matching, mail)")
-    parser.add_argument("--shutdown-timeout", type=float, default=600.0, metavar="SECONDS",
+    parser.add_argument("--shutdown-timeout", type=types.positive_seconds, default=600.0, metavar="SECONDS",
                         help="on SIGTERM, how long worker threads may take to finish their message")
     parser.set_defaults(func=_worker)
 
 
 def _worker(args) -> int:
     from worker.actors.processes import run_worker_processes
+    from worker.cli.database import open_database
 
     settings = load_settings()
     if not settings.redis_url:
         print("mypage-worker worker needs MYPAGE_REDIS_URL; on embedded defaults use `mypage-worker run`",
               file=sys.stderr)
         return 2
+    open_database(settings).dispose()  # one line now, rather than a traceback from each process
     return run_worker_processes(settings, processes=args.processes or settings.worker_processes,
                                 threads=args.threads or settings.worker_threads, queues=args.queues,
                                 shutdown_timeout_s=args.shutdown_timeout)

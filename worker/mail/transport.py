@@ -60,9 +60,11 @@ class FileTransport:
     async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
         path = self.directory / eml_file_name(message["Message-ID"])
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             partial = path.with_suffix(".eml.partial")
-            partial.write_bytes(message.as_bytes())
+            # Owner-only from the first byte: the file holds an address and maybe a 認証キー.
+            with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+                out.write(message.as_bytes())
             os.replace(partial, path)  # a reader never sees half a mail
         except OSError as exc:
             raise DeliveryFailed(Failure.TRANSIENT, f"writing the .eml file: {exc.strerror}", stop_batch=True) from exc

@@ -33,7 +33,6 @@ from worker.domain.models import (
     InboxKind,
     JobOffer,
     MatchingStatus,
-    OutboxMail,
     Seeker,
     utcnow,
 )
@@ -41,10 +40,8 @@ from worker.pipeline import digest
 from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_postgres
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
-from worker.services.quiet_hours import local_date
 
 OFFERS_PER_MESSAGE = 50  # offers matched in one message and one transaction
-IN_CHUNK = 5_000
 
 Matcher = Callable[[Sequence[matchers.JobOffer]], list[list[matchers.Match]]]
 
@@ -110,14 +107,14 @@ def offer_ids_for(engine: Engine, job_numbers: Sequence[str]) -> list[int]:
 
 
 def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobOffer], match: Matcher, *,
-                     now: datetime, claim: bool = True, dry_run: bool = False, samples: int = 0,
-                     planned: set[int] | None = None) -> RecommendReport:
+                     now: datetime, claim: bool = True, dry_run: bool = False, samples: int = 0) -> RecommendReport:
     """Recommend ``offers`` inside the caller's transaction.
 
     ``claim``: only offers still pending are processed (the actors); without it, every given
     offer is (staff batches over offers already matched — the dedupe keys keep it exactly-once).
-    ``dry_run``: read only; the report says what would be created. ``planned`` carries the seekers
-    a dry run already counted a new mail for across calls."""
+    ``dry_run``: everything a real run does, but no offer is marked matched and no seeker row is
+    locked; the caller rolls the transaction back (``worker.pipeline.batch``), so the report is
+    exactly what a real run would create."""
     report = RecommendReport()
     results = match([offer_value(o) for o in offers])
     by_number = {o.job_number: o for o in offers}
@@ -141,9 +138,6 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     rows = [_inbox_row(offer, m, now) for (_, _), (offer, m) in sorted(best.items())]
     report.samples = [{"job_number": o.job_number, "seeker_id": m.seeker_id, "score": m.score,
                        "reasons": list(m.reasons)} for o, m in list(best.values())[:samples]]
-
-    if dry_run:
-        return _dry_run_counts(session, settings, rows, report, planned if planned is not None else set(), now)
 
     # Items go in already marked as mailed: nearly all join a digest below; the few whose seeker
     # has used up today's mails are unmarked again, so most rows are written once.
@@ -227,26 +221,3 @@ def _unmark_mailed(session: Session, item_ids: list[int]) -> None:
     for part in chunks(session, item_ids):
         session.connection().execute(update(table).where(among(session, table.c.id, part)).values(mailed_at=None))
 
-
-def _dry_run_counts(session: Session, settings: Settings, rows: list[dict], report: RecommendReport,
-                    planned: set[int], now: datetime) -> RecommendReport:
-    keys = [r["dedupe_key"] for r in rows]
-    existing: set[str] = set()
-    for start in range(0, len(keys), IN_CHUNK):
-        existing.update(session.execute(
-            select(InboxItem.dedupe_key).where(among(session, InboxItem.dedupe_key, keys[start:start + IN_CHUNK])))
-            .scalars())
-    new = [r for r in rows if r["dedupe_key"] not in existing]
-    report.inbox_items = len(new)
-    report.seekers = {r["seeker_id"] for r in new}
-    day = local_date(digest.digest_send_time(now, settings), settings)
-    first_keys = {digest.digest_key(s, day, 1): s for s in report.seekers - planned}
-    taken: set[str] = set()
-    for start in range(0, len(first_keys), IN_CHUNK):
-        chunk = list(first_keys)[start:start + IN_CHUNK]
-        taken.update(session.execute(
-            select(OutboxMail.dedupe_key).where(among(session, OutboxMail.dedupe_key, chunk))).scalars())
-    fresh = {s for k, s in first_keys.items() if k not in taken}
-    report.mails_queued = len(fresh) if settings.recommendation_mails_per_day > 0 else 0
-    planned |= report.seekers
-    return report

@@ -1,24 +1,17 @@
-"""Dates of the rules. Everything is stored in UTC; the rules count days in Japan (JST), where
-the seeker and Hello Work live, so a date rule is always computed on the JST date of ``now``."""
+"""Date arithmetic of the rules. Everything is stored in UTC; the rules count days in Japan, on
+the one clock of :mod:`worker.domain.clock`, so a date rule is always computed on the JST date
+of ``now``."""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-JST = ZoneInfo("Asia/Tokyo")
+from worker.domain.clock import JST, local, require_aware
+from worker.domain.clock import local_date as jst_today
 
-
-def require_aware(now: datetime) -> datetime:
-    """Refuse naive datetimes: a rule evaluated on a naive time would be off by nine hours."""
-    if not isinstance(now, datetime) or now.utcoffset() is None:
-        raise ValueError("now must be a timezone-aware datetime")
-    return now
-
-
-def jst_today(now: datetime) -> date:
-    return require_aware(now).astimezone(JST).date()
+__all__ = ["JST", "add_months", "add_years", "end_of_month", "end_of_month_after_next", "jst_today",
+           "months_before", "require_aware"]
 
 
 def end_of_month(day: date) -> date:
@@ -48,6 +41,6 @@ def add_years(day: date, years: int) -> date:
 
 def months_before(moment: datetime, months: int) -> datetime:
     """The same JST wall-clock time ``months`` calendar months earlier (for "within 3 months")."""
-    local = require_aware(moment).astimezone(JST)
-    earlier = add_months(local.date(), -months)
-    return local.replace(year=earlier.year, month=earlier.month, day=earlier.day)
+    wall = local(moment)
+    earlier = add_months(wall.date(), -months)
+    return wall.replace(year=earlier.year, month=earlier.month, day=earlier.day)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from worker.config import Settings
+from worker.domain import clock
 
 # The mails the quiet hours hold: offers can wait for the morning; a key or a notice cannot.
 HELD_KINDS = frozenset({"recommendations", "saved-search-new-jobs"})
@@ -16,7 +17,7 @@ def in_quiet_hours(moment: datetime, settings: Settings) -> bool:
     start, end = settings.quiet_hours_start, settings.quiet_hours_end
     if start == end:
         return False
-    hour = moment.astimezone(settings.tz).hour
+    hour = clock.local(moment).hour
     if start > end:  # the window wraps midnight, e.g. 21 → 8
         return hour >= start or hour < end
     return start <= hour < end
@@ -26,7 +27,7 @@ def sending_time(moment: datetime, settings: Settings) -> datetime:
     """``moment`` itself when mail may go out then, else the end of the quiet hours (UTC)."""
     if not in_quiet_hours(moment, settings):
         return moment
-    local = moment.astimezone(settings.tz)
+    local = clock.local(moment)
     release = local.replace(hour=settings.quiet_hours_end, minute=0, second=0, microsecond=0)
     if release <= local:
         release += timedelta(days=1)
@@ -34,5 +35,5 @@ def sending_time(moment: datetime, settings: Settings) -> datetime:
 
 
 def local_date(moment: datetime, settings: Settings) -> date:
-    """The date in the display time zone (JST): daily limits and dedupe keys count by it."""
-    return moment.astimezone(settings.tz).date()
+    """The date in Japan (the one clock): daily limits and dedupe keys count by it."""
+    return clock.local_date(moment)
