@@ -161,12 +161,17 @@ def _one_synonym_apart(title: str, alias: str, synonyms: list[set[str]]) -> bool
 
 
 def _usable(terms: list[str]) -> list[str]:
-    kept = []
-    for term in dict.fromkeys(terms):
+    """The terms worth a line: long enough for containment, and one per comparison form (チーム
+    リーダー and チームリーダ are one word to the matcher)."""
+    sys.path.insert(0, str(ROOT))
+    from matchers.normalise import normalise
+
+    kept: dict[str, str] = {}
+    for term in terms:
         if len(term) == 1 or (len(term) == 2 and _KANA.match(term)):
             continue  # contained in other words it would match far too much
-        kept.append(term)
-    return kept
+        kept.setdefault(normalise(term), term)
+    return list(kept.values())
 
 
 def merge(groups: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
