@@ -7,7 +7,6 @@ the normalised form (``matchers.normalise``), as keywords are."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -18,7 +17,6 @@ from matchers.normalise import display_form, normalise
 
 TABLE = "job_synonyms.tsv"
 SYNONYM, READING = "synonym", "reading"  # how an alternative relates to the keyword
-_KANA_ONLY = re.compile("[\u30a1-\u30fa\u30fc\u30fd\u30fe]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +80,10 @@ def alternatives(norm: str) -> tuple[Alternative, ...]:
     for group in table.groups_of_term.get(norm, ()):
         for term, text in table.groups[group]:
             found.setdefault(term, Alternative(term, text, SYNONYM))
-    if _KANA_ONLY.fullmatch(norm):
-        for read in table.terms_read.get(norm, ()):
-            for group in table.groups_of_term[read]:
-                for term, text in table.groups[group]:
-                    found.setdefault(term, Alternative(term, text, READING if term == read else SYNONYM))
+    # Readings are katakana, so only a keyword written in kana can equal one.
+    for read in table.terms_read.get(norm, ()):
+        for group in table.groups_of_term[read]:
+            for term, text in table.groups[group]:
+                found.setdefault(term, Alternative(term, text, READING if term == read else SYNONYM))
     found.pop(norm, None)
     return tuple(found.values())

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.matchers.test_semantics import condition, matched, matcher, matches, offer  # noqa: F401 (fixture)
+from tests.matchers.test_semantics import MATCHERS, condition, matched, matches, offer
+
+
+@pytest.fixture(params=MATCHERS, ids=["reference", "index"])
+def matcher(request):
+    return request.param
+
 
 # -- rule 1: the long-vowel mark ----------------------------------------------------------
 
