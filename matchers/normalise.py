@@ -18,7 +18,7 @@ _KATAKANA = "\u30a1-\u30fa\u30fc\u30fd\u30fe"  # letters, ー and the iteration 
 # Dash look-alikes typed in place of ー (an IME or a keyboard slip) count as the mark only when
 # they follow katakana, so that codes such as "B-1" or "03-1234" keep their hyphen.
 _DASH_AFTER_KATAKANA = re.compile(
-    f"(?<=[{_KATAKANA}])[\u002d\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63]"
+    f"(?<=[{_KATAKANA}])[\u002d\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63]+"
 )
 # The mark is dropped only where it ends a katakana run (サーバー and サーバ are written both
 # ways); inside a word it is a letter of the word: ナース is not ナス, so it never meets ボーナス,
@@ -40,15 +40,10 @@ def normalise(text: str) -> str:
     katakana read as ー, the long-vowel marks ending a katakana run removed, runs of whitespace
     collapsed to one space and trimmed."""
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_HIRAGANA_TO_KATAKANA)
-    folded = _replace_dashes(folded)
+    folded = _DASH_AFTER_KATAKANA.sub(_as_long_vowels, folded)
     folded = _RUN_FINAL_LONG_VOWELS.sub("", folded)
     return _SPACES.sub(" ", folded).strip()
 
 
-def _replace_dashes(text: str) -> str:
-    # One at a time from the left: a dash turned into ー makes the next dash follow katakana too.
-    while True:
-        replaced = _DASH_AFTER_KATAKANA.sub(_LONG_VOWEL, text)
-        if replaced == text:
-            return text
-        text = replaced
+def _as_long_vowels(dashes: re.Match) -> str:
+    return _LONG_VOWEL * len(dashes.group())  # サーバ-- is サーバーー: each dash a mark

@@ -8,7 +8,6 @@ in. The rules are written down in the package docstring (``matchers/__init__.py`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, NamedTuple
 
@@ -80,8 +79,7 @@ class ConditionBody(NamedTuple):
         return self.wage_min * MONTHLY_FACTOR[self.wage_type or "monthly"]
 
 
-@dataclass(frozen=True, slots=True)
-class KeywordHit:
+class KeywordHit(NamedTuple):  # made per keyword per offer: a named tuple is cheapest to build
     fields: tuple[str, ...]  # where it was found, in TITLE..LICENSES order
     close: bool  # found only as a close spelling (fuzzy)
     via: Alternative | None = None  # found only as this synonym (or the word its reading spells)
