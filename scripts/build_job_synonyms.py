@@ -199,7 +199,7 @@ def check_apart(groups: list[tuple[str, list[str]]]) -> None:
 def read_all(terms: set[str]) -> dict[str, str]:
     from sudachipy import dictionary, tokenizer
 
-    sudachi = dictionary.Dictionary().create()  # (tokenizer() is the newer name)
+    sudachi = dictionary.Dictionary().tokenizer()
     mode = tokenizer.Tokenizer.SplitMode.C
     readings = {}
     for term in sorted(terms):

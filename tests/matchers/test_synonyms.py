@@ -61,7 +61,7 @@ def test_readings_were_computed_by_sudachi_when_it_is_installed():
     from sudachipy import dictionary as sudachi_dictionary
     from sudachipy import tokenizer
 
-    sudachi = sudachi_dictionary.Dictionary().create()
+    sudachi = sudachi_dictionary.Dictionary().tokenizer()
     lines = [line.split("\t") for line in table_text().splitlines() if line and not line.startswith("#")][1:]
     for _group, term, reading, _source in lines:
         if reading:
