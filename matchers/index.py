@@ -4,15 +4,17 @@ A percolator in the manner of Lucene Monitor and the k-index (Whang et al., VLDB
 rows — one row per distinct condition body, fanned out to the conditions that share it:
 
 1. Place × occupation postings. A row is posted under every pair (place code, occupation code)
-   it names, with None standing for "anywhere" / "any occupation". An offer looks up at most 12
-   pairs — (its municipality, its prefecture, None) × (its 小分類, 中分類, 大分類, None) — in
-   order of preference, so the candidates satisfy place and occupation exactly, and the first
+   it names, with None standing for "anywhere" / "any occupation". An offer looks up at most 16
+   pairs — (its municipality, the designated city of its ward, its prefecture, None) × (its
+   小分類, 中分類, 大分類, None) — in order of preference, so the candidates satisfy place and occupation exactly, and the first
    pair that finds a row tells which place and occupation reason applies to it.
 2. Employment form and wage are checked on all candidates at once with numpy columns.
-3. Keywords: every distinct normalised keyword (a *term*) is posted under its character
-   bigrams. The offer's bigrams count, per term, how many of its bigram positions occur; a term
-   below its threshold (``gram_threshold``: all of them for an exact match, a proven lower
-   bound for a close spelling) cannot be present. Only the remaining terms are looked up for
+3. Keywords: every distinct keyword (a *term*) is looked for as one or more *probes* — itself,
+   and each synonym or word its reading spells — and every distinct probe is posted under its
+   character bigrams. The offer's bigrams count, per probe, how many of its bigram positions
+   occur; a probe below its threshold (``gram_threshold``: all of them for an exact match, a
+   proven lower bound for a close spelling) cannot be present, and a term none of whose probes
+   can be present is absent. Only the remaining terms are looked up for
    real — once per offer, however many rows share them — then AND / OR / exclusion is decided
    per row with numpy over the row's term slots (a row with more terms than slots is decided
    by ``rules.keywords_satisfied``).
@@ -40,9 +42,18 @@ from itertools import repeat
 import numpy as np
 
 from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, condition_order
-from matchers.rules import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, ConditionBody, OfferView, explain, keywords_satisfied, prepare
+from matchers.rules import (
+    FUZZY_MIN_LENGTH,
+    FUZZY_THRESHOLD,
+    ConditionBody,
+    Keyword,
+    OfferView,
+    explain,
+    keywords_satisfied,
+    prepare,
+)
 
-_PLACES = ("municipality", "prefecture", "anywhere")  # by rank in ``_candidates``
+_PLACES = ("municipality", "city", "prefecture", "anywhere")  # by rank in ``_candidates``
 FREEZE_FROM_ROWS = 50_000  # below this, full collections are cheap and freezing is not worth it
 TERM_SLOTS = 4  # keywords (and exclusions) kept in a row's columns; a row with more spills to Python
 # (4 one-byte flags make one 32-bit word in ``_keyword_filter``: change both together)
@@ -145,14 +156,14 @@ class ConditionIndex:
         return [self.match(offer) for offer in offers]
 
     def _candidates(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
-        """Rows satisfying place and occupation, each with the number (1–12) of the first
+        """Rows satisfying place and occupation, each with the number (1–16) of the first
         (preferred) place × occupation pair that found it."""
-        places = (view.municipality, view.prefecture, None)
+        places = (view.municipality, view.city, view.prefecture, None)
         occupations = (view.occupation, view.middle, view.major, None)
         lists, numbers = [], []
         for place_rank, place in enumerate(places):
             for occupation_rank, occupation in enumerate(occupations):
-                if (place_rank < 2 and place is None) or (occupation_rank < 3 and occupation is None):
+                if (place_rank < 3 and place is None) or (occupation_rank < 3 and occupation is None):
                     continue
                 rows = self._postings.get((place, occupation))
                 if rows is not None and len(rows):
@@ -193,7 +204,7 @@ class ConditionIndex:
         possible = np.zeros(size + 1, dtype=bool)  # the extra last slot is what -1 (no term) reads
         possible[:size] = self._possible_terms(view)
         term_ids = self._term_ids
-        view.absent = lambda norm: (term := term_ids.get(norm)) is not None and not possible[term]
+        view.absent = lambda keyword: (term := term_ids.get(keyword)) is not None and not possible[term]
         keywords = self._col("keyword_terms").take(rows, axis=0)  # take: far faster than [] on 2-D
         excludes = self._col("exclude_terms").take(rows, axis=0)
         found = np.zeros(size + 1, dtype=bool)
@@ -215,16 +226,21 @@ class ConditionIndex:
         return keep
 
     def _possible_terms(self, view: OfferView) -> np.ndarray:
-        """Terms whose n-gram count in the offer reaches their threshold; all others are surely
-        absent from it (see ``gram_threshold``)."""
+        """Terms with a probe whose n-gram count in the offer reaches its threshold; all others
+        are surely absent from it (see ``gram_threshold``)."""
         grams: set[str] = set()
         for text in view.texts():
             grams.update(text)
             grams.update(text[i:i + 2] for i in range(len(text) - 1))
-        lists = [terms for gram in grams if (terms := self._grams.get(gram)) is not None]
-        size = len(self._terms)
+        lists = [probes for gram in grams if (probes := self._grams.get(gram)) is not None]
+        size = len(self._probes)
         counts = np.bincount(np.concatenate(lists), minlength=size) if lists else np.zeros(size, np.int64)
-        return counts >= self._thresholds.data[:size]
+        possible_probes = counts >= self._thresholds.data[:size]
+        links = self._links
+        probes, terms = self._link_probe.data[:links], self._link_term.data[:links]
+        possible = np.zeros(len(self._terms), dtype=bool)
+        possible[terms[possible_probes.take(probes)]] = True
+        return possible
 
     def _explained_groups(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray):
         """For each row the number of its group, and each group's (score, reasons): rows whose
@@ -296,11 +312,18 @@ class ConditionIndex:
                          for name, dtype in _DTYPES.items()}
         self._scratch_column = np.zeros(0, dtype=np.int8)
         self._keyword_list_ids: dict[tuple, int] = {}
-        # Terms: distinct normalised keywords (and excluded keywords) with their n-gram postings.
-        self._terms: list[str] = []
-        self._term_ids: dict[str, int] = {}
+        # Terms: distinct keywords (and excluded keywords). Probes: distinct strings looked for
+        # (a term's own text, exact or close, and each of its alternatives), with their n-gram
+        # postings. Links: which probes stand for which term, as two parallel columns.
+        self._terms: list[Keyword] = []
+        self._term_ids: dict[Keyword, int] = {}
+        self._probes: list[tuple[str, bool]] = []
+        self._probe_ids: dict[tuple[str, bool], int] = {}
         self._thresholds = _Column(np.int32)
         self._grams = _Postings()
+        self._link_probe = _Column(np.int32)
+        self._link_term = _Column(np.int32)
+        self._links = 0
 
     def _col(self, name: str) -> np.ndarray:
         return self._columns[name].data
@@ -371,7 +394,7 @@ class ConditionIndex:
             self._col(name)[row] = value
 
     def _term_slots(self, keywords) -> list[int]:
-        terms = [self._term(keyword.norm) for keyword in keywords]
+        terms = [self._term(keyword) for keyword in keywords]
         return (terms + [-1] * TERM_SLOTS)[:TERM_SLOTS]
 
     def _unstage(self) -> None:
@@ -383,16 +406,34 @@ class ConditionIndex:
             column.data = np.array(values, dtype=column.data.dtype).reshape((-1,) + column.data.shape[1:])
             column.ensure(len(values) + 1)  # never empty, and room for the next add
 
-    def _term(self, norm: str) -> int:
-        term = self._term_ids.get(norm)
+    def _term(self, keyword: Keyword) -> int:
+        term = self._term_ids.get(keyword)
         if term is None:
-            term = self._term_ids[norm] = len(self._terms)
-            self._terms.append(norm)
-            self._thresholds.ensure(term + 1)
-            self._thresholds.data[term] = gram_threshold(len(norm))
-            for gram in _term_grams(norm):
-                self._grams.add(gram, term)
+            term = self._term_ids[keyword] = len(self._terms)
+            self._terms.append(keyword)
+            probes = [(keyword.norm, keyword.fuzzy)] + [(other.norm, False) for other in keyword.alternatives]
+            for probe in dict.fromkeys(probes):
+                self._link(self._probe(*probe), term)
         return term
+
+    def _probe(self, norm: str, fuzzy: bool) -> int:
+        probe = self._probe_ids.get((norm, fuzzy))
+        if probe is None:
+            probe = self._probe_ids[norm, fuzzy] = len(self._probes)
+            self._probes.append((norm, fuzzy))
+            self._thresholds.ensure(probe + 1)
+            self._thresholds.data[probe] = gram_threshold(len(norm), fuzzy)
+            for gram in _term_grams(norm):
+                self._grams.add(gram, probe)
+        return probe
+
+    def _link(self, probe: int, term: int) -> None:
+        link = self._links
+        self._link_probe.ensure(link + 1)
+        self._link_term.ensure(link + 1)
+        self._link_probe.data[link] = probe
+        self._link_term.data[link] = term
+        self._links += 1
 
     def _compact(self) -> None:
         """Rebuild rows, postings and terms from the living bodies (drops tombstones)."""
@@ -410,16 +451,16 @@ class ConditionIndex:
             self._unstage()
 
 
-def gram_threshold(length: int) -> int:
-    """How many of a term's n-gram positions must occur in an offer for the term to be possibly
-    present. Exact containment needs all of them. A close spelling (a run w of the offer with
+def gram_threshold(length: int, fuzzy: bool = True) -> int:
+    """How many of a probe's n-gram positions must occur in an offer for it to be possibly
+    present. Exact containment needs all of them. A close spelling (``fuzzy``) (a run w of the offer with
     len(w) == len(k) = m and ratio ≥ T, i.e. LCS(k, w) ≥ L = ⌈T·m/100⌉) leaves m − L keyword
     characters unmatched, each breaking at most 2 of the m − 1 bigrams, and m − L inserted
     characters, each breaking at most 1 more: at least (m − 1) − 3(m − L) bigrams survive."""
     if length <= 1:
         return 1  # a one-character term is posted under its character
     exact = length - 1
-    if length < FUZZY_MIN_LENGTH:
+    if not fuzzy or length < FUZZY_MIN_LENGTH:
         return exact
     common = math.ceil(FUZZY_THRESHOLD * length / 100 - 1e-9)
     return max(0, min(exact, (length - 1) - 3 * (length - common)))

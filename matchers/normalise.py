@@ -13,13 +13,17 @@ from functools import lru_cache
 _HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
 _HIRAGANA_TO_KATAKANA.update({0x309D: 0x30FD, 0x309E: 0x30FE})
 
-# The long-vowel mark ー is dropped everywhere, so サーバ, サーバー and サーバ― meet as サバ.
-# Dash look-alikes typed in its place (an IME or a keyboard slip) count as the mark only when
-# they follow katakana, so that codes such as "B-1" or "03-1234" keep their hyphen.
 _LONG_VOWEL = "\u30fc"
+_KATAKANA = "\u30a1-\u30fa\u30fc\u30fd\u30fe"  # letters, ー and the iteration marks
+# Dash look-alikes typed in place of ー (an IME or a keyboard slip) count as the mark only when
+# they follow katakana, so that codes such as "B-1" or "03-1234" keep their hyphen.
 _DASH_AFTER_KATAKANA = re.compile(
-    "(?<=[\u30a1-\u30fa\u30fd\u30fe])[\u002d\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63]+"
+    f"(?<=[{_KATAKANA}])[\u002d\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63]+"
 )
+# The mark is dropped only where it ends a katakana run (サーバー and サーバ are written both
+# ways); inside a word it is a letter of the word: ナース is not ナス, so it never meets ボーナス,
+# and スーパー (スーパ) is not スパ.
+_RUN_FINAL_LONG_VOWELS = re.compile(f"{_LONG_VOWEL}+(?![{_KATAKANA}])")
 _SPACES = re.compile(r"\s+")
 
 
@@ -32,8 +36,14 @@ def display_form(text: str) -> str:
 @lru_cache(maxsize=32768)
 def normalise(text: str) -> str:
     """The comparison form: NFKC (full-width Latin/digits to half-width, half-width katakana to
-    full-width, U+3000 to a space), case-folded, hiragana folded to katakana, long-vowel marks
-    removed, runs of whitespace collapsed to one space and trimmed."""
+    full-width, U+3000 to a space), case-folded, hiragana folded to katakana, a dash after
+    katakana read as ー, the long-vowel marks ending a katakana run removed, runs of whitespace
+    collapsed to one space and trimmed."""
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_HIRAGANA_TO_KATAKANA)
-    folded = _DASH_AFTER_KATAKANA.sub("", folded).replace(_LONG_VOWEL, "")
+    folded = _DASH_AFTER_KATAKANA.sub(_as_long_vowels, folded)
+    folded = _RUN_FINAL_LONG_VOWELS.sub("", folded)
     return _SPACES.sub(" ", folded).strip()
+
+
+def _as_long_vowels(dashes: re.Match) -> str:
+    return _LONG_VOWEL * len(dashes.group())  # サーバ-- is サーバーー: each dash a mark

@@ -8,15 +8,15 @@ in. The rules are written down in the package docstring (``matchers/__init__.py`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from matchers.codebook import major_group_of, occupation_label, place_label
+from matchers.codebook import city_of, major_group_of, occupation_name, place_name
 from matchers.normalise import display_form, normalise
 from matchers.records import Condition, JobOffer
+from matchers.synonyms import READING, Alternative, alternatives
 
 FUZZY_MIN_LENGTH = 4  # shorter keywords match exactly only: 介護 never finds 看護
 FUZZY_THRESHOLD = 80.0  # rapidfuzz ratio (normalised Indel similarity) on a same-length run
@@ -42,8 +42,19 @@ SCORE_KEYWORD_TITLE, SCORE_KEYWORD_OTHER, SCORE_KEYWORD_CLOSE, SCORE_KEYWORD_CAP
 
 
 class Keyword(NamedTuple):
-    text: str  # as shown to the seeker (NFKC, spaces collapsed)
+    text: str  # as shown to the seeker (NFKC, spaces collapsed, without its quotes)
     norm: str  # as compared (see ``normalise``)
+    quoted: bool = False  # "…" or 「…」: exact only, no synonyms, readings or close spelling
+
+    @property
+    def alternatives(self) -> tuple[Alternative, ...]:
+        """The other words this keyword also finds, by exact containment (rules 3 and 4)."""
+        return () if self.quoted else alternatives(self.norm)
+
+    @property
+    def fuzzy(self) -> bool:
+        """Whether a close spelling of the keyword counts."""
+        return not self.quoted and len(self.norm) >= FUZZY_MIN_LENGTH
 
 
 class ConditionBody(NamedTuple):
@@ -68,10 +79,10 @@ class ConditionBody(NamedTuple):
         return self.wage_min * MONTHLY_FACTOR[self.wage_type or "monthly"]
 
 
-@dataclass(frozen=True, slots=True)
-class KeywordHit:
+class KeywordHit(NamedTuple):  # made per keyword per offer: a named tuple is cheapest to build
     fields: tuple[str, ...]  # where it was found, in TITLE..LICENSES order
     close: bool  # found only as a close spelling (fuzzy)
+    via: Alternative | None = None  # found only as this synonym (or the word its reading spells)
 
 
 def prepare(condition: Condition) -> ConditionBody:
@@ -99,12 +110,25 @@ def _codes(raw: tuple) -> tuple:
 
 @lru_cache(maxsize=1 << 16)
 def _keywords(raw: tuple[str, ...]) -> tuple[Keyword, ...]:
-    seen: dict[str, Keyword] = {}
+    seen: dict[tuple[str, bool], Keyword] = {}
     for text in raw:
-        norm = normalise(text)
-        if norm and norm not in seen:  # a keyword that normalises to nothing constrains nothing
-            seen[norm] = Keyword(display_form(text), norm)
+        shown, quoted = unquote(display_form(text))
+        norm = normalise(shown)
+        if norm and (norm, quoted) not in seen:  # a keyword that normalises to nothing constrains nothing
+            seen[norm, quoted] = Keyword(shown, norm, quoted)
     return tuple(seen.values())
+
+
+# Quotes that make a keyword exact: ASCII (also what NFKC makes of full-width ＂), typographic
+# double quotes, and Japanese corner brackets.
+_QUOTES = {'"': '"', "\u201c": "\u201d", "\u201d": "\u201d", "\u300c": "\u300d", "\u300e": "\u300f"}
+
+
+def unquote(text: str) -> tuple[str, bool]:
+    """The keyword without its enclosing quotes, and whether it had them."""
+    if len(text) > 2 and _QUOTES.get(text[0]) == text[-1]:
+        return text[1:-1].strip(), True
+    return text, False
 
 
 def monthly(wage_type: str | None, amount: int) -> int:
@@ -116,8 +140,8 @@ class OfferView:
     per-offer memo of keyword look-ups (each distinct keyword is searched once per offer)."""
 
     __slots__ = ("offer", "fields", "prefecture", "municipality", "occupation", "middle",
-                 "major", "form", "wage_upper", "wage_upper_monthly", "explanations", "keyword_reasons", "absent",
-                 "_hits", "_exact")
+                 "major", "city", "form", "wage_upper", "wage_upper_monthly", "explanations", "keyword_reasons",
+                 "absent", "_hits", "_exact")
 
     def __init__(self, offer: JobOffer) -> None:
         self.offer = offer
@@ -130,6 +154,8 @@ class OfferView:
         )
         self.prefecture = offer.prefecture_code
         self.municipality = offer.municipality_code
+        # A ward of a designated city is also in its city (a condition naming 横浜市 covers 鶴見区).
+        self.city = city_of(offer.municipality_code) if offer.municipality_code else None
         self.occupation = offer.occupation_code
         self.middle = offer.occupation_code[:3] if offer.occupation_code else None
         self.major = major_group_of(self.middle) if self.middle else None
@@ -137,52 +163,101 @@ class OfferView:
         upper = offer.wage_max if offer.wage_max is not None else offer.wage_min
         self.wage_upper = upper
         self.wage_upper_monthly = None if upper is None else monthly(offer.wage_type, upper)
-        self._hits: dict[str, KeywordHit | None] = {}
+        self._hits: dict[Keyword, KeywordHit | None] = {}
         self.explanations: dict[tuple, tuple[int, tuple[str, ...]]] = {}  # memo of ``explain``
         self.keyword_reasons: dict[tuple[Keyword, ...], tuple[int, tuple[str, ...]]] = {}
-        self._exact: dict[str, bool] = {}
+        self._exact: dict[Keyword, bool] = {}
         # An index may tell keywords it has proved absent (its n-gram filter) to spare the search.
-        self.absent: Callable[[str], bool] = _never
+        self.absent: Callable[[Keyword], bool] = _never
 
     def texts(self) -> list[str]:
         """Every normalised text field, for the index's n-gram filter."""
         return [text for _, texts in self.fields for text in texts]
 
-    def contains(self, norm: str) -> bool:
-        """Exact containment in any field (the rule for excluded keywords)."""
-        found = self._exact.get(norm)
+    def contains(self, keyword: Keyword) -> bool:
+        """The rule for excluded keywords: the keyword or one of its alternatives is contained
+        in some field, exactly (never a close spelling)."""
+        found = self._exact.get(keyword)
         if found is None:
-            found = self._exact[norm] = not self.absent(norm) and any(
-                norm in t for _, texts in self.fields for t in texts)
+            found = self._exact[keyword] = not self.absent(keyword) and (
+                bool(self._found_in(keyword.norm)) or any(self._found_in(other.norm) for other in keyword.alternatives))
         return found
 
-    def keyword_hit(self, norm: str) -> KeywordHit | None:
-        if norm in self._hits:
-            return self._hits[norm]
+    def keyword_hit(self, keyword: Keyword) -> KeywordHit | None:
+        """Where the keyword is found: itself exactly, else one of its alternatives exactly (the
+        first in the dictionary's order names the reason), else itself as a close spelling."""
+        if keyword in self._hits:
+            return self._hits[keyword]
         hit = None
-        if self.absent(norm):
-            self._hits[norm] = None
-            return None
-        exact = tuple(label for label, texts in self.fields if any(norm in t for t in texts))
-        if exact:
-            hit = KeywordHit(exact, close=False)
-        elif len(norm) >= FUZZY_MIN_LENGTH:
-            close = tuple(label for label, texts in self.fields if any(_close(norm, t) for t in texts))
-            if close:
-                hit = KeywordHit(close, close=True)
-        self._hits[norm] = hit
+        if not self.absent(keyword):
+            hit = self._search(keyword)
+        self._hits[keyword] = hit
         return hit
 
+    def _search(self, keyword: Keyword) -> KeywordHit | None:
+        exact = self._found_in(keyword.norm)
+        if exact:
+            return KeywordHit(exact, close=False)
+        via, fields = None, set()
+        for other in keyword.alternatives:
+            found = self._found_in(other.norm)
+            if found:
+                via = via or other
+                fields.update(found)
+        if via is not None:
+            return KeywordHit(tuple(label for label, _ in self.fields if label in fields), close=False, via=via)
+        if keyword.fuzzy:
+            left, right = _edges(keyword.norm)
+            close = tuple(label for label, texts in self.fields if any(_close(keyword.norm, t, left, right) for t in texts))
+            if close:
+                return KeywordHit(close, close=True)
+        return None
 
-def _never(norm: str) -> bool:
+    def _found_in(self, norm: str) -> tuple[str, ...]:
+        """The fields that contain ``norm`` as a whole token at its Latin or digit edges."""
+        left, right = _edges(norm)
+        if not (left or right):
+            return tuple(label for label, texts in self.fields if any(norm in t for t in texts))
+        return tuple(label for label, texts in self.fields if any(_contains_token(norm, t, left, right) for t in texts))
+
+
+def _never(keyword: Keyword) -> bool:
     return False
 
 
-def _close(keyword: str, text: str) -> bool:
+def _is_word_character(character: str) -> bool:
+    """A Latin letter or a digit (after NFKC and case-folding): what a token boundary separates."""
+    return ("a" <= character <= "z") or ("0" <= character <= "9") or (
+        "\u00c0" <= character <= "\u024f" and character not in "\u00d7\u00f7")
+
+
+@lru_cache(maxsize=1 << 16)
+def _edges(norm: str) -> tuple[bool, bool]:
+    """Whether the keyword starts and ends with a Latin letter or digit: there it must meet a
+    token boundary (SE is not in SEIKO, Java is not in JavaScript)."""
+    return _is_word_character(norm[0]), _is_word_character(norm[-1])
+
+
+def _bounded(text: str, start: int, end: int, left: bool, right: bool) -> bool:
+    return (not left or start == 0 or not _is_word_character(text[start - 1])) and (
+        not right or end == len(text) or not _is_word_character(text[end]))
+
+
+def _contains_token(norm: str, text: str, left: bool, right: bool) -> bool:
+    start = text.find(norm)
+    while start >= 0:
+        if _bounded(text, start, start + len(norm), left, right):
+            return True
+        start = text.find(norm, start + 1)
+    return False
+
+
+def _close(keyword: str, text: str, left: bool = False, right: bool = False) -> bool:
     """A run of len(keyword) consecutive characters of ``text`` is at least FUZZY_THRESHOLD
-    similar to the keyword (rapidfuzz ``fuzz.ratio``, normalised Indel similarity) and has the
-    same kanji in the same order. A spelling may slip in kana, Latin letters or digits; a
-    different kanji is a different word (訪問介護ステーション is not 訪問看護ステーション)."""
+    similar to the keyword (rapidfuzz ``fuzz.ratio``, normalised Indel similarity), has the
+    same kanji in the same order, and is a whole token where the keyword's edges are Latin
+    letters or digits. A spelling may slip in kana, Latin letters or digits; a different kanji
+    is a different word (訪問介護ステーション is not 訪問看護ステーション)."""
     size = len(keyword)
     if len(text) < size:
         return False
@@ -192,7 +267,7 @@ def _close(keyword: str, text: str) -> bool:
     runs = [text[i:i + size] for i in range(len(text) - size + 1)]
     kanji = _kanji(keyword)
     close = process.extract(keyword, runs, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=None)
-    return any(_kanji(run) == kanji for run, _, _ in close)
+    return any(_kanji(run) == kanji and _bounded(text, start, start + size, left, right) for run, _, start in close)
 
 
 _KANJI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]")  # CJK ideographs and 々
@@ -223,11 +298,11 @@ def evaluate(view: OfferView, body: ConditionBody) -> tuple[int, tuple[str, ...]
 
 def keywords_satisfied(view: OfferView, body: ConditionBody) -> bool:
     """No excluded keyword is in the offer, and its keywords are found (all, or any for "or")."""
-    if any(view.contains(keyword.norm) for keyword in body.excludes):
+    if any(view.contains(keyword) for keyword in body.excludes):
         return False
     if not body.keywords:
         return True
-    found = sum(view.keyword_hit(keyword.norm) is not None for keyword in body.keywords)
+    found = sum(view.keyword_hit(keyword) is not None for keyword in body.keywords)
     return found == len(body.keywords) if body.keyword_mode == "and" else found > 0
 
 
@@ -236,6 +311,8 @@ def _place(view: OfferView, body: ConditionBody) -> str | None:
         return "anywhere"
     if view.municipality is not None and view.municipality in body.municipalities:
         return "municipality"
+    if view.city is not None and view.city in body.municipalities:
+        return "city"
     if view.prefecture in body.prefectures:
         return "prefecture"
     return None
@@ -281,29 +358,33 @@ def _keyword_part(view: OfferView, keywords: tuple[Keyword, ...]) -> tuple[int, 
 
 
 def _keyword_reason(view: OfferView, keyword: Keyword) -> tuple[int, tuple[str, ...]]:
-    hit = view.keyword_hit(keyword.norm)
+    hit = view.keyword_hit(keyword)
     if hit is None:
         return 0, ()
     where = "・".join(hit.fields)
     if hit.close:
-        return SCORE_KEYWORD_CLOSE, (f"キーワード「{keyword.text}」に近い表記が{where}にあります",)
+        return SCORE_KEYWORD_CLOSE, (f"キーワード『{keyword.text}』に近い表記が{where}にあります",)
     points = SCORE_KEYWORD_TITLE if hit.fields[0] == TITLE else SCORE_KEYWORD_OTHER
-    return points, (f"キーワード「{keyword.text}」が{where}にあります",)
+    if hit.via is None:
+        return points, (f"キーワード『{keyword.text}』が{where}にあります",)
+    relation = "読みが同じ" if hit.via.relation == READING else "同じ意味の"
+    return points, (f"キーワード『{keyword.text}』（{relation}『{hit.via.text}』）が{where}にあります",)
 
 
 def _explain_rest(view: OfferView, place: str, occupation: tuple, asks_form: bool,
                   asks_wage: bool) -> tuple[int, tuple[str, ...]]:
     score, reasons = 0, []
-    if place == "municipality":
+    if place in ("municipality", "city"):
         score += SCORE_MUNICIPALITY
-        reasons.append(f"勤務地が希望の市区町村（{place_label(view.municipality)}）です")
+        code = view.municipality if place == "municipality" else view.city
+        reasons.append(f"勤務地が希望の市区町村（{place_name(code)}）です")
     elif place == "prefecture":
         score += SCORE_PREFECTURE
-        reasons.append(f"勤務地が希望の都道府県（{place_label(view.prefecture)}）です")
+        reasons.append(f"勤務地が希望の都道府県（{place_name(view.prefecture)}）です")
     if occupation:
         level, code = occupation
         score += SCORE_OCCUPATION[level]
-        reasons.append(f"職種が希望の職業分類（{occupation_label(code)}）に当てはまります")
+        reasons.append(f"職種が希望の職業分類（{occupation_name(code)}）に当てはまります")
     if asks_form:
         score += SCORE_FORM
         reasons.append(f"雇用形態（{EMPLOYMENT_FORMS.get(view.form, view.form)}）が希望に合っています")

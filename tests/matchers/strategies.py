@@ -1,5 +1,6 @@
 """Hypothesis strategies for job offers and conditions drawn from small pools, so that random
-pairs match often and every rule (place, occupation, forms, wage, keywords) is exercised."""
+pairs match often and every rule (place and designated cities, occupation, forms, wage,
+keywords with long vowels, Latin tokens, synonyms, readings and quotes) is exercised."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from hypothesis import strategies as st
 
 from matchers import Condition, JobOffer
 
-MUNICIPALITIES = {"13": ["13101", "13104"], "14": ["14101", "14100"], "27": ["27127"], "47": []}
+# Wards of 横浜市 (14100) and 大阪市 (27100), the cities themselves, and places that are not wards.
+MUNICIPALITIES = {"13": ["13101", "13104"], "14": ["14101", "14102", "14100", "14130"], "27": ["27127", "27100"],
+                  "47": []}
 OFFER_OCCUPATIONS = ["050-01", "050-02", "051-01", "010-01", "099-99"]
 CONDITION_OCCUPATIONS = ["050", "050-01", "051", "010-01", "08", "01", "099", "998"]
 WAGES = [900, 1000, 1200, 8000, 9600, 160000, 192000, 200000, 250000, None]
@@ -17,10 +20,19 @@ WORDS = [
     "経理事務", "医療事務", "エンジニア", "土日休み", "普通自動車第一種運転免許", "介護福祉士", "株式会社",
     "看護福祉士", "ソフトウェア", "ソフトウエア", "データベース", "データベス", "コンピュータ", "コンピューター",
     "プログラム", "エンジニヤ", "ウェブデザイナー", "ウエブデザイナ",
+    # long vowels inside and at the end of words
+    "ナース", "ボーナス", "ナス", "スーパー", "スパ", "ｽｰﾊﾟｰ", "サーバーエンジニア",
+    # Latin tokens and their neighbours
+    "SE", "se", "SEIKO", "社内SE", "Java", "JavaScript", "java経験", "house", "nurse", "2級", "12級",
+    # synonyms and readings (matchers/data/job_synonyms.tsv)
+    "看護師", "看護婦", "准看護師", "かんごし", "カンゴシ", "けいびいん", "警備員", "ガードマン", "守衛", "介護士",
+    "介護スタッフ", "ケアワーカー", "保育士", "ほいくし", "コック", "シェフ", "運転手", "ドライバー", "driver",
+    # quoted: exact only
+    '"ナース"', "「看護師」", "“SE”", "＂かんごし＂", '"システムエンジニヤ"',
 ]
 SPACES = [" ", "\u3000", "\n", ""]
 # A small alphabet produces near-misses (one character off) that exercise the fuzzy rule.
-TYPO_ALPHABET = "システムエンジニアヤ介護看ーサバ "
+TYPO_ALPHABET = "システムエンジニアヤ介護看ーサバナスボse "
 
 words = st.one_of(st.sampled_from(WORDS), st.text(alphabet=TYPO_ALPHABET, min_size=1, max_size=11))
 texts = st.lists(st.tuples(words, st.sampled_from(SPACES)), max_size=6).map(

@@ -12,13 +12,22 @@ from matchers.normalise import display_form
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("ＰＹＴＨＯＮ　３", "python 3"),  # full-width Latin, digits and space
-    ("ﾊﾟｰﾄ", "パト"),  # half-width katakana composed, long-vowel mark dropped
-    ("ぱーと", "パト"),  # hiragana folded to katakana
-    ("パート", "パト"),
-    ("サーバ", "サバ"),
-    ("サーバー", "サバ"),
-    ("サーバ-", "サバ"),  # a hyphen typed for ー after katakana
-    ("サーバ－", "サバ"),  # the full-width hyphen too
+    ("ﾊﾟｰﾄ", "パート"),  # half-width katakana composed; ー inside a word is a letter of it
+    ("ぱーと", "パート"),  # hiragana folded to katakana
+    ("サーバ", "サーバ"),
+    ("サーバー", "サーバ"),  # ー ending a katakana run is dropped
+    ("ｻｰﾊﾞｰ", "サーバ"),
+    ("さーばー", "サーバ"),
+    ("コンピューター", "コンピュータ"),
+    ("サーバーエンジニア", "サーバーエンジニア"),  # not at the end of the run: kept
+    ("サーバー管理", "サーバ管理"),  # a run ends where kanji start
+    ("ナース", "ナース"),
+    ("ボーナス", "ボーナス"),
+    ("スーパー", "スーパ"),
+    ("サーバ-", "サーバ"),  # a hyphen typed for ー after katakana
+    ("サーバ－", "サーバ"),  # the full-width hyphen too
+    ("ナ-ス", "ナース"),  # and inside a word it is the mark too
+    ("ー", ""),
     ("B-1グランプリ", "b-1グランプリ"),  # a hyphen after Latin text stays
     ("03-1234-5678", "03-1234-5678"),
     ("  介護\u3000\u3000職員\n\t募集 ", "介護 職員 募集"),  # whitespace collapsed and trimmed

@@ -1,0 +1,90 @@
+"""The index's own mechanisms, each on the case that would break it: the n-gram lower bound of a
+close spelling, rows with more keywords than their columns hold, removals from a shared body,
+and probes for synonyms and readings."""
+
+from __future__ import annotations
+
+from matchers import Condition, ConditionIndex, JobOffer, ReferenceMatcher
+from matchers.index import TERM_SLOTS, gram_threshold
+
+
+def offer(title: str, description: str = "") -> JobOffer:
+    return JobOffer(job_number="13010-00000001", title=title, description=description, prefecture_code="13")
+
+
+def ids(matcher, job: JobOffer) -> list:
+    return [match.condition_id for match in matcher.match(job)]
+
+
+def both(conditions: list[Condition]):
+    return ReferenceMatcher(conditions), ConditionIndex(conditions)
+
+
+def test_a_close_spelling_sharing_a_single_bigram_with_the_keyword_is_found():
+    # アカイエオ is a close spelling of アイウエオ (LCS 4 of 5, ratio 80) that keeps only the bigram
+    # エオ: the n-gram bound must let a 5-character keyword through with one bigram of four.
+    assert gram_threshold(5) <= 1
+    reference, index = both([Condition(1, 1, keywords=("アイウエオ",))])
+    assert ids(reference, offer("アカイエオ")) == ids(index, offer("アカイエオ")) == [1]
+
+
+def test_the_n_gram_bound_holds_for_every_length_on_the_worst_case_spelling():
+    # m − L insertions and m − L deletions, each breaking bigrams no other one breaks: a close
+    # spelling keeping only (m − 1) − 3(m − L) of the keyword's bigrams.
+    for length in range(4, 16):
+        keyword = "".join(chr(0x30A2 + 2 * i) for i in range(length))  # ア イ ウ … distinct kana
+        slips = length - -(-4 * length // 5)  # m − ⌈0.8·m⌉
+        run = []
+        for position, character in enumerate(keyword):
+            block, offset = divmod(position, 3)
+            if block < slips and offset == 1:
+                run.append("ン")  # an insertion inside bigram 3·block
+            if block < slips and offset == 2:
+                continue  # a deletion breaking the two bigrams around it
+            run.append(character)
+        job = offer("".join(run))
+        reference, index = both([Condition(1, 1, keywords=(keyword,))])
+        assert ids(reference, job) == [1], (length, job.title)
+        assert ids(index, job) == [1], (length, job.title)
+
+
+def test_an_and_list_of_exactly_one_more_keyword_than_the_columns_hold_needs_the_last_one():
+    words = ["経理", "土日休み", "駅近", "賞与", "在宅"]
+    assert len(words) == TERM_SLOTS + 1
+    job = offer("経理事務", "土日休み 駅近 賞与あり")
+    reference, index = both([Condition(1, 1, keywords=tuple(words)),
+                             Condition(2, 1, keywords=tuple(words[:4] + ["残業なし"]), keyword_mode="or")])
+    assert ids(reference, job) == ids(index, job) == [2]
+
+
+def test_an_exclusion_list_of_exactly_one_more_keyword_than_the_columns_hold_checks_the_last_one():
+    job = offer("経理事務", "土日休み 駅近 賞与あり")
+    excluded = ("夜勤", "営業", "土木", "副業", "賞与")
+    assert len(excluded) == TERM_SLOTS + 1
+    reference, index = both([Condition(1, 1, exclude_keywords=excluded),
+                             Condition(2, 1, exclude_keywords=excluded[:4] + ("派遣",))])
+    assert ids(reference, job) == ids(index, job) == [2]
+
+
+def test_a_condition_removed_from_a_body_shared_by_several_is_no_longer_matched():
+    shared = dict(keywords=("営業",), prefecture_codes=("13",))
+    index = ConditionIndex([Condition(1, 10, **shared), Condition(2, 20, **shared), Condition(3, 30, **shared)])
+    job = offer("営業")
+    assert ids(index, job) == [1, 2, 3]  # the shared row's ids are now cached
+    index.remove(2)
+    assert ids(index, job) == [1, 3]
+    index.remove(3)  # one member left
+    assert ids(index, job) == [1]
+    assert [match.seeker_id for match in index.match(job)] == [10]
+    index.add(Condition(4, 40, **shared))
+    assert ids(index, job) == [1, 4]
+
+
+def test_a_keyword_is_found_through_its_synonyms_and_readings_after_incremental_adds():
+    index = ConditionIndex([Condition(1, 1, keywords=("営業",))])
+    index.match(offer("営業"))  # postings merged: the next terms land in pending buffers
+    index.add(Condition(2, 1, keywords=("ナース",)))
+    index.add(Condition(3, 1, keywords=("かんごし",)))
+    index.add(Condition(4, 1, exclude_keywords=("ガードマン",)))
+    assert ids(index, offer("看護師")) == [2, 3, 4]
+    assert ids(index, offer("警備員")) == []
