@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matchers.codebook import occupation_label, place_label
+from matchers.codebook import occupation_name, place_name
 from matchers.records import Condition, ConditionId, JobOffer
 from matchers.rules import (
     EMPLOYMENT_FORMS,
@@ -69,14 +69,26 @@ def _rejections(view: OfferView, body: ConditionBody) -> list[Rejection]:
         elif view.wage_upper_monthly < body.wage_min_monthly:
             found.append(Rejection("賃金", f"賃金（{_wage_text(view.offer.wage_type, view.wage_upper)}）が"
                                           f"希望の下限（{floor}）に届きません"))
-    excluded = [k.text for k in body.excludes if view.contains(k.norm)]
+    excluded = [k.text for k in body.excludes if view.contains(k)]
     if excluded:
-        found.append(Rejection("除外キーワード", "除外キーワード「" + "」「".join(excluded) + "」が求人にあります"))
+        found.append(Rejection("除外キーワード", "除外キーワード『" + "』『".join(excluded) + "』が求人にあります"))
     if body.keywords:
-        missing = [k.text for k in body.keywords if view.keyword_hit(k.norm) is None]
-        named = "「" + "」「".join(missing) + "」"
+        missing = [k.text for k in body.keywords if view.keyword_hit(k) is None]
+        named = "『" + "』『".join(missing) + "』"
         if body.keyword_mode == "and" and missing:
             found.append(Rejection("キーワード", f"キーワード{named}が求人の職種・仕事内容・事業所名・免許・資格にありません"))
         elif body.keyword_mode == "or" and len(missing) == len(body.keywords):
             found.append(Rejection("キーワード", f"キーワード{named}のどれも求人にありません（いずれか一つで可）"))
     return found
+
+
+def place_label(code: str) -> str:
+    """"13 東京都" / "14101 横浜市鶴見区": staff read codes too; a code the table does not know stays bare."""
+    name = place_name(code)
+    return code if name == code else f"{code} {name}"
+
+
+def occupation_label(code: str) -> str:
+    """"050 …" with the table's name of the 大分類, 中分類 or 小分類, or the bare code."""
+    name = occupation_name(code)
+    return code if name == code else f"{code} {name}"

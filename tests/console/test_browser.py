@@ -135,7 +135,7 @@ def test_staff_do_their_tasks_in_the_browser(engine, console_url, browser, artif
     page.fill("input[name=prefecture]", "13")
     page.get_by_role("button", name="試行（dry run）").click()
     page.wait_for_selector("text=この内容で実行しますか？")
-    assert "キーワード「事務」が職種にあります" in page.content()
+    assert "キーワード『事務』が職種にあります" in page.content()
     page.screenshot(path=artifacts / "03-batch-dry-run.png", full_page=True)
     page.get_by_role("button", name="実行する").click()
     page.wait_for_selector("text=受信箱のおすすめ求人（作成）")

@@ -62,7 +62,7 @@ def test_a_dry_run_writes_nothing_and_shows_samples_then_the_confirmed_batch_run
     job = finish(app, answer.headers["location"])
     page = operator.get(answer.headers["location"]).text
     assert job.dry_run and job.counts()["inbox_items"] == 3 and count(engine, InboxItem) == 0
-    assert "キーワード「事務」が職種にあります" in page and "実行する" in page
+    assert "キーワード『事務』が職種にあります" in page and "実行する" in page
 
     answer = operator.post("/batches/run", data={"csrf_token": token_in(page), "since": "2000-01-01",
                                                  "prefecture": "13"}, follow_redirects=False)
@@ -140,7 +140,7 @@ def test_the_helpdesk_explains_which_rule_rejected_an_offer(engine, as_role):
     page = as_role("viewer").get(f"/seekers/{ids[0]}", params={"job": "27010-90000002"}).text
     assert "どの条件にも合わない" in page
     assert "勤務地（27 大阪府）が希望の勤務地（13 東京都）に含まれません" in page
-    assert "キーワード「事務」が求人の職種・仕事内容・事業所名・免許・資格にありません" in page
+    assert "キーワード『事務』が求人の職種・仕事内容・事業所名・免許・資格にありません" in page
 
 
 def test_the_helpdesk_says_when_a_matching_offer_was_not_chosen(engine, as_role):

@@ -107,7 +107,7 @@ def _inbox_items() -> list[InboxItem]:
                            "賃金（月給 262,000円）が希望の下限以上です"]),
         InboxItem(id=2, seeker_id=1, kind=InboxKind.RECOMMENDATION, dedupe_key="recommendation:1:2", job_offer_id=2,
                   condition_id=1, title="一般事務（受発注・電話応対）", score=78,
-                  reasons=["キーワード「事務」が職種にあります", "勤務地が希望の都道府県（神奈川県）です"]),
+                  reasons=["キーワード『事務』が職種にあります", "勤務地が希望の都道府県（神奈川県）です"]),
         InboxItem(id=3, seeker_id=1, kind=InboxKind.NOTICE, dedupe_key="notice:1:2025-11-05",
                   title="年末年始の窓口業務について",
                   body="ハローワーク横浜では、12月29日（月）から1月3日（土）まで窓口業務をお休みします。\n"
