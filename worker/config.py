@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     quiet_hours_start: int = Field(21, ge=0, le=23, description="No recommendation mail from this JST hour…")
     quiet_hours_end: int = Field(8, ge=0, le=23, description="…until this JST hour")
 
+    recommendations_per_day: int = Field(10, ge=0, description="New おすすめ求人 per seeker per JST day")
+    recommendations_per_employer: int = Field(
+        2, ge=1, description="New おすすめ求人 from one employer per seeker per JST day")
+    candidate_days: int = Field(7, ge=1, description="A match not chosen may still be chosen for this many days")
+    inbox_days: int = Field(30, ge=1, description="An おすすめ求人 leaves the inbox after this many days")
+    round_hours: str = Field("8-20", description="JST hours (cron syntax) at which a recommendation round runs")
+
     worker_processes: int = Field(2, ge=1)
     worker_threads: int = Field(4, ge=1)
     prometheus_port: int | None = None

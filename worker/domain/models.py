@@ -210,6 +210,22 @@ class InboxItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class RecommendationCandidate(SQLModel, table=True):
+    """A match waiting to be chosen for the inbox: ids and a ranking score, no text. One per
+    (seeker, offer), the best of the seeker's matching conditions; ``chosen_at`` is set by the
+    round that made it an inbox item. Kept ``candidate_days`` days (``worker.pipeline.rounds``)."""
+
+    __tablename__ = "recommendation_candidate"
+    __table_args__ = (Index("ix_recommendation_candidate_created", "created_at"),)
+
+    seeker_id: int = Field(foreign_key="seeker.id", ondelete="CASCADE", primary_key=True)
+    job_offer_id: int = Field(foreign_key="job_offer.id", ondelete="CASCADE", primary_key=True)
+    condition_id: int
+    score: int  # matchers.ranking.rank_score: higher is better
+    created_at: datetime = Field(default_factory=utcnow)
+    chosen_at: datetime | None = None
+
+
 # ---------------------------------------------------------------------------- referral & messages
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from worker.config import Settings
 from worker.db import session_scope
 from worker.domain.models import JobOffer, MatchingStatus, utcnow
+from worker.pipeline import rounds
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.recommend import RecommendReport, count, recommend_offers
 
@@ -36,28 +37,39 @@ def offers_since(engine: Engine, settings: Settings, *, since: date, prefecture:
 def recommendation_batch(engine: Engine, settings: Settings, offer_ids: list[int], *, dry_run: bool = False,
                          cache: IndexCache | None = None, now: datetime | None = None, samples: int = 5,
                          progress: Callable[[int], None] | None = None) -> RecommendReport:
-    """Recommend the offers ``offer_ids`` in transactions of ``OFFERS_PER_TRANSACTION`` offers."""
+    """Collect the candidates of the offers ``offer_ids`` in transactions of
+    ``OFFERS_PER_TRANSACTION`` offers, then run a round at once (``worker.pipeline.rounds``).
+    ``dry_run`` does the same in one transaction and rolls it back: the counts are exact."""
     now = now or utcnow()
     cache = cache or IndexCache(engine)
     total = RecommendReport()
-    planned: set[int] = set()
-    for start in range(0, len(offer_ids), OFFERS_PER_TRANSACTION):
-        chunk = offer_ids[start:start + OFFERS_PER_TRANSACTION]
+    with Session(engine, expire_on_commit=False) as dry:
+        for start in range(0, len(offer_ids), OFFERS_PER_TRANSACTION):
+            chunk = offer_ids[start:start + OFFERS_PER_TRANSACTION]
+            if dry_run:
+                report = recommend_offers(dry, settings, _load(dry, chunk), cache.match_many, now=now, claim=False,
+                                          samples=samples)
+            else:
+                with session_scope(engine) as session:
+                    report = recommend_offers(session, settings, _load(session, chunk), cache.match_many, now=now,
+                                              claim=False, samples=samples)
+                count(report)
+            total.add(report, samples=samples)
+            if progress:
+                progress(len(chunk))
         if dry_run:
-            with Session(engine) as session:
-                offers = _load(session, chunk)
-                report = recommend_offers(session, settings, offers, cache.match_many, now=now, claim=False,
-                                          dry_run=True, samples=samples, planned=planned)
-                session.rollback()
+            chosen = rounds.run_round(dry, settings, now=now)
+            dry.rollback()
         else:
             with session_scope(engine) as session:
-                offers = _load(session, chunk)
-                report = recommend_offers(session, settings, offers, cache.match_many, now=now, claim=False,
-                                          samples=samples)
-            count(report)
-        total.add(report, samples=samples)
-        if progress:
-            progress(len(chunk))
+                chosen = rounds.run_round(session, settings, now=now)
+    total.inbox_items = chosen.inbox_items
+    total.seekers = chosen.seekers
+    total.mails_queued = chosen.mails_queued
+    total.digests_extended = chosen.digests_extended
+    total.mails_due_now = total.mails_due_now or chosen.mails_due_now
+    if not dry_run:
+        count(RecommendReport(inbox_items=chosen.inbox_items, mails_queued=chosen.mails_queued))
     return total
 
 

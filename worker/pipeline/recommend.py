@@ -1,15 +1,17 @@
-"""A job offer → おすすめ求人 inbox items and mails, in one transaction.
+"""A job offer → recommendation candidates (and saved-search mails), in one transaction.
 
 For a batch of offers: match them against the condition index (no locks held), claim the offers
 with a conditional update (``pending → matched``; an offer another worker already claimed is
 dropped), check in the database that each matched seeker may still receive recommendations
 (registration 有効, My Page open or restricted) and that the condition still exists — on
 PostgreSQL those seeker rows are share-locked, so a seeker turning 無効 concurrently waits for
-this transaction or is seen as 無効 — then insert one inbox item per (seeker, offer) with the
-best-scoring match (``recommendation:<seeker>:<offer id>``, insert-or-ignore), and queue the
-digest and saved-search mails (``worker.pipeline.digest``). The inbox items, the mails and the
-offer's status commit together: a crash before the commit leaves the offer pending for the
-sweeper, a second run after it finds the offer matched and the keys taken.
+this transaction or is seen as 無効 — then write one candidate per (seeker, offer): the best of
+the seeker's matching conditions by ``matchers.ranking.rank_score`` (ids and the score, no text;
+COPY on PostgreSQL, insert-or-ignore on the primary key), and queue the saved-search mails.
+Which candidates become おすすめ求人 in the inbox, and the digest mail, is the rounds' choice
+(``worker.pipeline.rounds``). The candidates, the mails and the offer's status commit together:
+a crash before the commit leaves the offer pending for the sweeper, a second run after it finds
+the offer matched and the keys taken.
 """
 
 from __future__ import annotations
@@ -23,17 +25,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import matchers
+from matchers import ranking
 from worker import metrics
 from worker.config import Settings
 from worker.db import session_scope
 from worker.domain.models import (
     Condition,
     ConditionKind,
-    InboxItem,
     InboxKind,
     JobOffer,
     MatchingStatus,
-    OutboxMail,
+    RecommendationCandidate,
     Seeker,
     utcnow,
 )
@@ -44,7 +46,6 @@ from worker.services.eligibility import recommendable_clause
 from worker.services.quiet_hours import local_date
 
 OFFERS_PER_MESSAGE = 50  # offers matched in one message and one transaction
-IN_CHUNK = 5_000
 
 Matcher = Callable[[Sequence[matchers.JobOffer]], list[list[matchers.Match]]]
 
@@ -53,7 +54,8 @@ Matcher = Callable[[Sequence[matchers.JobOffer]], list[list[matchers.Match]]]
 class RecommendReport:
     offers: int = 0  # offers matched
     matches: int = 0  # matches with a live seeker and condition
-    seekers: set[int] = field(default_factory=set)  # seekers with new inbox items
+    candidates: int = 0  # new candidates (one per seeker and offer)
+    seekers: set[int] = field(default_factory=set)  # seekers with new candidates (a round: new inbox items)
     inbox_items: int = 0  # inbox items created
     mails_queued: int = 0  # new recommendations mails
     digests_extended: int = 0  # pending digests that got more items
@@ -64,6 +66,7 @@ class RecommendReport:
     def add(self, other: "RecommendReport", *, samples: int = 0) -> None:
         self.offers += other.offers
         self.matches += other.matches
+        self.candidates += other.candidates
         self.seekers |= other.seekers
         self.inbox_items += other.inbox_items
         self.mails_queued += other.mails_queued
@@ -77,7 +80,15 @@ class RecommendReport:
 class _Live:
     recipients: dict[int, str | None]  # seeker id → e-mail, for seekers who may receive recommendations
     saved_search_mails: set[int]  # seekers who opted in to saved-search mails
-    conditions: dict[int, tuple[str, bool]]  # condition id → (kind, notify)
+    conditions: dict[int, "_LiveCondition"]  # condition id → what ranking and mail need of it
+
+
+@dataclass(frozen=True)
+class _LiveCondition:
+    kind: str
+    notify: bool
+    wage_min: int | None
+    wage_type: str | None
 
 
 def match_pending_offers(engine: Engine, settings: Settings, match: Matcher, offer_ids: Sequence[int], *,
@@ -112,12 +123,12 @@ def offer_ids_for(engine: Engine, job_numbers: Sequence[str]) -> list[int]:
 def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobOffer], match: Matcher, *,
                      now: datetime, claim: bool = True, dry_run: bool = False, samples: int = 0,
                      planned: set[int] | None = None) -> RecommendReport:
-    """Recommend ``offers`` inside the caller's transaction.
+    """Collect the candidates of ``offers`` inside the caller's transaction.
 
     ``claim``: only offers still pending are processed (the actors); without it, every given
-    offer is (staff batches over offers already matched — the dedupe keys keep it exactly-once).
-    ``dry_run``: read only; the report says what would be created. ``planned`` carries the seekers
-    a dry run already counted a new mail for across calls."""
+    offer is (staff batches over offers already matched — the candidates' key keeps it
+    exactly-once). ``dry_run``: read only; the report says how many candidates would be new.
+    ``planned`` is accepted for the batch's dry run across calls (seekers already counted)."""
     report = RecommendReport()
     results = match([offer_value(o) for o in offers])
     by_number = {o.job_number: o for o in offers}
@@ -133,65 +144,57 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     live = _live(session, {m.seeker_id for _, m in pairs}, {m.condition_id for _, m in pairs}, lock=not dry_run)
     pairs = [(o, m) for o, m in pairs if m.seeker_id in live.recipients and m.condition_id in live.conditions]
     report.matches = len(pairs)
-    best: dict[tuple[int, int], tuple[JobOffer, matchers.Match]] = {}
+    today = local_date(now, settings)
+    values = {o.id: offer_value(o) for o in offers}
+    best: dict[tuple[int, int], tuple[tuple, JobOffer, matchers.Match, int]] = {}
     for offer, m in pairs:
         key = (m.seeker_id, offer.id)
-        if key not in best or _rank(m, live) > _rank(best[key][1], live):
-            best[key] = (offer, m)
-    rows = [_inbox_row(offer, m, now) for (_, _), (offer, m) in sorted(best.items())]
-    report.samples = [{"job_number": o.job_number, "seeker_id": m.seeker_id, "score": m.score,
-                       "reasons": list(m.reasons)} for o, m in list(best.values())[:samples]]
+        condition = live.conditions[m.condition_id]
+        rank = ranking.rank_score(m.score, values[offer.id], wage_min=condition.wage_min,
+                                  wage_type=condition.wage_type, today=today)
+        order = (rank, condition.kind == ConditionKind.REGISTERED, -m.condition_id)
+        if key not in best or order > best[key][0]:
+            best[key] = (order, offer, m, rank)
+    rows = [{"seeker_id": seeker_id, "job_offer_id": offer_id, "condition_id": m.condition_id, "score": rank,
+             "created_at": now} for (seeker_id, offer_id), (_, _, m, rank) in sorted(best.items())]
+    report.samples = [{"job_number": o.job_number, "seeker_id": m.seeker_id, "score": rank,
+                       "reasons": list(m.reasons)} for _, o, m, rank in list(best.values())[:samples]]
 
     if dry_run:
-        return _dry_run_counts(session, settings, rows, report, planned if planned is not None else set(), now)
+        existing = _existing_candidates(session, [o.id for o in by_number.values()])
+        new = [r for r in rows if (r["seeker_id"], r["job_offer_id"]) not in existing]
+        report.candidates = len(new)
+        report.seekers = {r["seeker_id"] for r in new}
+        return report
 
-    # Items go in already marked as mailed: nearly all join a digest below; the few whose seeker
-    # has used up today's mails are unmarked again, so most rows are written once.
-    inserted = insert_ignore_returning(session, InboxItem, rows, conflict=["dedupe_key"],
-                                       returning=["id", "seeker_id", "job_offer_id"])
-    report.inbox_items = len(inserted)
-    items: dict[int, list[int]] = {}
-    new_pairs: set[tuple[int, int]] = set()
-    for item in inserted:
-        items.setdefault(item.seeker_id, []).append(item.id)
-        new_pairs.add((item.seeker_id, item.job_offer_id))
-    report.seekers = set(items)
+    inserted = insert_ignore_returning(session, RecommendationCandidate, rows,
+                                       conflict=["seeker_id", "job_offer_id"],
+                                       returning=["seeker_id", "job_offer_id"])
+    report.candidates = len(inserted)
+    new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
+    report.seekers = {seeker_id for seeker_id, _ in new_pairs}
 
-    digests = digest.queue_recommendation_digests(session, settings, items, live.recipients, now=now)
-    _unmark_mailed(session, digest.unplaced(items, digests))
+    # Saved searches the seeker asked mail for still hear of each new offer at once: that mail
+    # is the search's own, not a recommendation, and has no daily budget but one mail a day.
     saved: dict[int, tuple[int, list[int]]] = {}
     for offer, m in pairs:
-        kind, notify = live.conditions[m.condition_id]
-        if (kind == ConditionKind.SAVED and notify and m.seeker_id in live.saved_search_mails
+        condition = live.conditions[m.condition_id]
+        if (condition.kind == ConditionKind.SAVED and condition.notify and m.seeker_id in live.saved_search_mails
                 and (m.seeker_id, offer.id) in new_pairs):
             saved.setdefault(m.condition_id, (m.seeker_id, []))[1].append(offer.id)
     searches = digest.queue_saved_search_mails(session, settings, saved, live.recipients, now=now)
-    report.mails_queued = digests.queued
-    report.digests_extended = digests.extended
     report.saved_search_mails = searches.queued
-    report.mails_due_now = any(t is not None and t <= now for t in (digests.earliest, searches.earliest))
+    report.mails_due_now = searches.earliest is not None and searches.earliest <= now
     return report
 
 
-def _rank(m: matchers.Match, live: _Live) -> tuple[int, bool, int]:
-    """Higher is better: score, then the registered 求職条件 over a saved search, then the older condition."""
-    return (m.score, live.conditions[m.condition_id][0] == ConditionKind.REGISTERED, -m.condition_id)
-
-
-def _inbox_row(offer: JobOffer, m: matchers.Match, now: datetime) -> dict:
-    return {
-        "seeker_id": m.seeker_id,
-        "kind": InboxKind.RECOMMENDATION.value,
-        "dedupe_key": f"recommendation:{m.seeker_id}:{offer.id}",
-        "job_offer_id": offer.id,
-        "condition_id": m.condition_id,
-        "title": offer.title[:200],
-        "body": offer.employer_name or "",
-        "score": m.score,
-        "reasons": list(m.reasons),
-        "mailed_at": now,
-        "created_at": now,
-    }
+def _existing_candidates(session: Session, offer_ids: list[int]) -> set[tuple[int, int]]:
+    table = RecommendationCandidate.__table__
+    found: set[tuple[int, int]] = set()
+    for part in chunks(session, offer_ids):
+        stmt = select(table.c.seeker_id, table.c.job_offer_id).where(among(session, table.c.job_offer_id, part))
+        found.update(tuple(row) for row in session.connection().execute(stmt))
+    return found
 
 
 def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[int]:
@@ -216,37 +219,8 @@ def _live(session: Session, seeker_ids: set[int], condition_ids: set[int], *, lo
             if saved_search_mails:
                 live.saved_search_mails.add(seeker_id)
     for part in chunks(session, sorted(condition_ids)):
-        stmt = select(Condition.id, Condition.kind, Condition.notify).where(among(session, Condition.id, part))
-        for condition_id, kind, notify in conn.execute(stmt):
-            live.conditions[condition_id] = (kind, bool(notify))
+        stmt = (select(Condition.id, Condition.kind, Condition.notify, Condition.wage_min, Condition.wage_type)
+                .where(among(session, Condition.id, part)))
+        for condition_id, kind, notify, wage_min, wage_type in conn.execute(stmt):
+            live.conditions[condition_id] = _LiveCondition(kind, bool(notify), wage_min, wage_type)
     return live
-
-
-def _unmark_mailed(session: Session, item_ids: list[int]) -> None:
-    table = InboxItem.__table__
-    for part in chunks(session, item_ids):
-        session.connection().execute(update(table).where(among(session, table.c.id, part)).values(mailed_at=None))
-
-
-def _dry_run_counts(session: Session, settings: Settings, rows: list[dict], report: RecommendReport,
-                    planned: set[int], now: datetime) -> RecommendReport:
-    keys = [r["dedupe_key"] for r in rows]
-    existing: set[str] = set()
-    for start in range(0, len(keys), IN_CHUNK):
-        existing.update(session.execute(
-            select(InboxItem.dedupe_key).where(among(session, InboxItem.dedupe_key, keys[start:start + IN_CHUNK])))
-            .scalars())
-    new = [r for r in rows if r["dedupe_key"] not in existing]
-    report.inbox_items = len(new)
-    report.seekers = {r["seeker_id"] for r in new}
-    day = local_date(digest.digest_send_time(now, settings), settings)
-    first_keys = {digest.digest_key(s, day, 1): s for s in report.seekers - planned}
-    taken: set[str] = set()
-    for start in range(0, len(first_keys), IN_CHUNK):
-        chunk = list(first_keys)[start:start + IN_CHUNK]
-        taken.update(session.execute(
-            select(OutboxMail.dedupe_key).where(among(session, OutboxMail.dedupe_key, chunk))).scalars())
-    fresh = {s for k, s in first_keys.items() if k not in taken}
-    report.mails_queued = len(fresh) if settings.recommendation_mails_per_day > 0 else 0
-    planned |= report.seekers
-    return report
