@@ -61,15 +61,12 @@ def recommendation_batch(engine: Engine, settings: Settings, offer_ids: list[int
             chosen = rounds.run_round(dry, settings, now=now)
             dry.rollback()
         else:
-            with session_scope(engine) as session:
-                chosen = rounds.run_round(session, settings, now=now)
+            chosen = rounds.round_now(engine, settings, now=now)
     total.inbox_items = chosen.inbox_items
     total.seekers = chosen.seekers
     total.mails_queued = chosen.mails_queued
     total.digests_extended = chosen.digests_extended
     total.mails_due_now = total.mails_due_now or chosen.mails_due_now
-    if not dry_run:
-        count(RecommendReport(inbox_items=chosen.inbox_items, mails_queued=chosen.mails_queued))
     return total
 
 

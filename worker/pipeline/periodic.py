@@ -137,7 +137,9 @@ def _prune_ticks(session: Session, ctx: Context) -> int:
 
 def _recommendation_round(session: Session, ctx: Context) -> int:
     # The digests it queues are hinted by the sweeper's next minute (after this commit).
-    return rounds.run_round(session, ctx.settings, now=ctx.now).inbox_items
+    report = rounds.run_round(session, ctx.settings, now=ctx.now)
+    rounds.count(report)
+    return report.inbox_items
 
 
 def _recommendation_upkeep(_session: Session | None, ctx: Context) -> int:

@@ -28,11 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select, text, tuple_, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import matchers
 from matchers import explain
+from worker import metrics
 from worker.config import Settings
+from worker.db import session_scope
 from worker.domain.models import (
     Condition,
     InboxItem,
@@ -41,6 +44,7 @@ from worker.domain.models import (
     MatchingStatus,
     RecommendationCandidate,
     Seeker,
+    utcnow,
 )
 from worker.pipeline import digest
 from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_postgres
@@ -184,6 +188,20 @@ def run_round(session: Session, settings: Settings, *, now: datetime, best: int 
     report.digests_extended = digests.extended
     report.mails_due_now = digests.earliest is not None and digests.earliest <= now
     return report
+
+
+def round_now(engine: Engine, settings: Settings, *, now: datetime | None = None, best: int = 0) -> RoundReport:
+    """A round in its own transaction, counted for Prometheus once committed (the staff
+    batch's round, the demo, the benchmark and the tests playing the scheduler)."""
+    with session_scope(engine) as session:
+        report = run_round(session, settings, now=now or utcnow(), best=best)
+    count(report)
+    return report
+
+
+def count(report: RoundReport) -> None:
+    metrics.count("inbox_items", report.inbox_items, kind=InboxKind.RECOMMENDATION.value)
+    metrics.count("mails_queued", report.mails_queued, kind="recommendations")
 
 
 def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[str, ...]]:
