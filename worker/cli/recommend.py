@@ -1,6 +1,6 @@
 """``mypage-worker recommend --since DATE [--prefecture CODE] [--dry-run]``: a staff
-recommendation batch over the offers received since DATE, run here with a progress bar and
-summed up in a table. ``--dry-run`` shows the same counts and a few samples and writes nothing."""
+recommendation batch over the offers received since DATE (their candidates collected, then a
+round of its own at once), run here with a progress bar and summed up in a table. ``--dry-run`` shows the same counts and a few samples and writes nothing."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ def _recommend(args) -> int:
         ("offers", len(offer_ids)),
         ("conditions in the index", len(cache)),
         ("matches with a live seeker", report.matches),
+        ("candidates" + (" (would be new)" if args.dry_run else " new"), report.candidates),
         ("seekers reached", len(report.seekers)),
         ("inbox items" + (" (would be created)" if args.dry_run else " created"), report.inbox_items),
         ("recommendation mails" + (" (would be queued)" if args.dry_run else " queued"), report.mails_queued),
