@@ -1,6 +1,7 @@
 """``mypage-worker recommend --since DATE [--prefecture CODE] [--dry-run]``: a staff
 recommendation batch over the offers received since DATE (their candidates collected, then a
-round of its own at once), run here with a progress bar and summed up in a table. ``--dry-run`` shows the same counts and a few samples and writes nothing."""
+round of its own at once), run here with a progress bar and summed up in a table.
+``--dry-run`` shows the same counts and a few samples and writes nothing."""
 
 from __future__ import annotations
 

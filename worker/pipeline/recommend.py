@@ -40,7 +40,7 @@ from worker.domain.models import (
     utcnow,
 )
 from worker.pipeline import digest
-from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_postgres
+from worker.pipeline.bulk import among, chunks, insert_ignore_tuples, is_postgres
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
 from worker.services.quiet_hours import local_date
@@ -55,7 +55,7 @@ class RecommendReport:
     offers: int = 0  # offers matched
     matches: int = 0  # matches with a live seeker and condition
     candidates: int = 0  # new candidates (one per seeker and offer)
-    seekers: set[int] = field(default_factory=set)  # seekers with new candidates (a round: new inbox items)
+    seekers: set[int] = field(default_factory=set)  # seekers with candidates (a round's: with new inbox items)
     inbox_items: int = 0  # inbox items created
     mails_queued: int = 0  # new recommendations mails
     digests_extended: int = 0  # pending digests that got more items
@@ -121,14 +121,12 @@ def offer_ids_for(engine: Engine, job_numbers: Sequence[str]) -> list[int]:
 
 
 def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobOffer], match: Matcher, *,
-                     now: datetime, claim: bool = True, dry_run: bool = False, samples: int = 0,
-                     planned: set[int] | None = None) -> RecommendReport:
+                     now: datetime, claim: bool = True, dry_run: bool = False, samples: int = 0) -> RecommendReport:
     """Collect the candidates of ``offers`` inside the caller's transaction.
 
     ``claim``: only offers still pending are processed (the actors); without it, every given
     offer is (staff batches over offers already matched — the candidates' key keeps it
-    exactly-once). ``dry_run``: read only; the report says how many candidates would be new.
-    ``planned`` is accepted for the batch's dry run across calls (seekers already counted)."""
+    exactly-once). ``dry_run``: read only; the report says how many candidates would be new."""
     report = RecommendReport()
     results = match([offer_value(o) for o in offers])
     by_number = {o.job_number: o for o in offers}
@@ -155,33 +153,38 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
         order = (rank, condition.kind == ConditionKind.REGISTERED, -m.condition_id)
         if key not in best or order > best[key][0]:
             best[key] = (order, offer, m, rank)
-    rows = [{"seeker_id": seeker_id, "job_offer_id": offer_id, "condition_id": m.condition_id, "score": rank,
-             "created_at": now} for (seeker_id, offer_id), (_, _, m, rank) in sorted(best.items())]
+    rows = [(seeker_id, offer_id, m.condition_id, rank, now)
+            for (seeker_id, offer_id), (_, _, m, rank) in sorted(best.items())]
     report.samples = [{"job_number": o.job_number, "seeker_id": m.seeker_id, "score": rank,
                        "reasons": list(m.reasons)} for _, o, m, rank in list(best.values())[:samples]]
 
     if dry_run:
         existing = _existing_candidates(session, [o.id for o in by_number.values()])
-        new = [r for r in rows if (r["seeker_id"], r["job_offer_id"]) not in existing]
+        new = [r for r in rows if (r[0], r[1]) not in existing]
         report.candidates = len(new)
-        report.seekers = {r["seeker_id"] for r in new}
+        report.seekers = {r[0] for r in new}
         return report
-
-    inserted = insert_ignore_returning(session, RecommendationCandidate, rows,
-                                       conflict=["seeker_id", "job_offer_id"],
-                                       returning=["seeker_id", "job_offer_id"])
-    report.candidates = len(inserted)
-    new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
-    report.seekers = {seeker_id for seeker_id, _ in new_pairs}
 
     # Saved searches the seeker asked mail for still hear of each new offer at once: that mail
     # is the search's own, not a recommendation, and has no daily budget but one mail a day.
+    # Only then are the inserted pairs read back; otherwise a count is all that is needed.
+    notifying = [(offer, m) for offer, m in pairs if m.seeker_id in live.saved_search_mails
+                 and live.conditions[m.condition_id].kind == ConditionKind.SAVED
+                 and live.conditions[m.condition_id].notify]
+    columns = ["seeker_id", "job_offer_id", "condition_id", "score", "created_at"]
+    conflict = ["seeker_id", "job_offer_id"]
     saved: dict[int, tuple[int, list[int]]] = {}
-    for offer, m in pairs:
-        condition = live.conditions[m.condition_id]
-        if (condition.kind == ConditionKind.SAVED and condition.notify and m.seeker_id in live.saved_search_mails
-                and (m.seeker_id, offer.id) in new_pairs):
-            saved.setdefault(m.condition_id, (m.seeker_id, []))[1].append(offer.id)
+    if notifying:
+        inserted = insert_ignore_tuples(session, RecommendationCandidate, columns, rows, conflict=conflict,
+                                        returning=["seeker_id", "job_offer_id"])
+        new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
+        report.candidates = len(new_pairs)
+        for offer, m in notifying:
+            if (m.seeker_id, offer.id) in new_pairs:
+                saved.setdefault(m.condition_id, (m.seeker_id, []))[1].append(offer.id)
+    else:
+        report.candidates = insert_ignore_tuples(session, RecommendationCandidate, columns, rows, conflict=conflict)
+    report.seekers = {r[0] for r in rows}
     searches = digest.queue_saved_search_mails(session, settings, saved, live.recipients, now=now)
     report.saved_search_mails = searches.queued
     report.mails_due_now = searches.earliest is not None and searches.earliest <= now
