@@ -3,20 +3,20 @@
 A pure function of plain values (the match's score, the offer, the condition's wage floor, the
 day), so the pipeline can store it with the candidate and choose in SQL.
 
-    rank = 10 × match score                      (0–1,000)
+    rank = 100 × match score                     (0–10,000)
          + wage margin                           (0–50)
-         + freshness                             (0–50)
+         + freshness                             (0–45)
 
 - **match score** (0–100, ``matchers.rules``): what the condition asked for and the offer has,
   the more specific the more points — a keyword in the 職種 (10) over one in the other fields
   (6) or a close spelling (4), the municipality (20) over the prefecture (15), the 小分類 (20)
   over the 中分類 (15) and the 大分類 (10), a requested employment form and wage (10 each). It
-  dominates: one matcher point outweighs any wage margin or freshness.
+  dominates: one matcher point (100) outweighs the most wage margin and freshness together (95).
 - **wage margin**: only when the condition has a minimum wage; 1 point per 2 % the offer's upper
   wage (``wage_max``, else ``wage_min``) lies above it, both as monthly amounts (1 month = 20
   days = 160 hours, the matchers' rule), at most 50 (double the minimum or more).
-- **freshness**: 50 on the day the offer was received (受付年月日), 5 fewer for each day since,
-  0 after ten days or when the day is unknown.
+- **freshness**: 45 on the day the offer was received (受付年月日), 5 fewer for each day since,
+  0 from the ninth day or when the day is unknown.
 
 Equal ranks are broken by ``tie_order``: the newer offer (received later), then the higher wage
 (monthly upper wage), then the job number (ascending). The pipeline's SQL uses the same order.
@@ -28,10 +28,10 @@ from datetime import date
 
 from matchers.records import JobOffer
 
-MATCH_WEIGHT = 10
+MATCH_WEIGHT = 100
 WAGE_MARGIN_CAP = 50
 WAGE_MARGIN_PERCENT_PER_POINT = 2
-FRESHNESS_MAX = 50
+FRESHNESS_MAX = 45
 FRESHNESS_PER_DAY = 5
 
 # The matchers' wage rule: monthly amounts, 1 month = 20 days = 160 hours.
