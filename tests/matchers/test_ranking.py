@@ -38,6 +38,8 @@ def test_the_wage_margin_counts_one_point_per_two_percent_above_the_minimum_in_m
     assert wage_margin_points(offer(wage_type="monthly", wage_min=1_000_000), 200_000, "monthly") == 50
     assert wage_margin_points(offer(wage_type="monthly", wage_min=220_000), None, None) == 0
     assert wage_margin_points(offer(), 200_000, "monthly") == 0
+    well_paid = offer(wage_type="monthly", wage_min=300_000)
+    assert rank_score(50, well_paid, wage_min=200_000, today=TODAY) == 100 * 50 + 25  # 50 % above
 
 
 def test_a_fresher_offer_gets_more_points_for_nine_days():

@@ -99,21 +99,21 @@ def test_equal_scores_go_to_the_newer_offer_then_the_higher_wage_then_the_job_nu
     assert inbox_offers(world, seeker) == [older]  # all equal: the lowest job number
 
 
-def test_no_more_than_the_employer_cap_comes_from_one_employer_in_a_day(world, settings):
+def test_no_more_than_the_employer_cap_comes_from_one_employer_in_a_day_and_those_are_its_best(world, settings):
     settings = small_budget(settings, per_day=10, per_employer=2)
     seeker = world.seeker()
-    world.condition(seeker)
-    same = [world.offer() for _ in range(4)]
-    other = world.offer()
-    for offer in same:
+    world.condition(seeker, keywords=["介護"])
+    weak = [world.offer(title="スタッフ", description="介護") for _ in range(2)]  # the lower job numbers
+    best, good = world.offer(title="介護職員", description="介護"), world.offer(title="介護職員")
+    other = world.offer(title="スタッフ", description="介護")
+    for offer in (*weak, best, good):
         world.update(JobOffer, offer, employer_name="株式会社同じ")
-    collect(world, settings, [*same, other])
+    collect(world, settings, [*weak, best, good, other])
 
     round_at(world, settings)
     round_at(world, settings, now=DAYTIME + timedelta(hours=1))  # a later round the same day adds none of them
 
-    chosen = inbox_offers(world, seeker)
-    assert other in chosen and len([o for o in chosen if o in same]) == 2 and len(chosen) == 3
+    assert sorted(inbox_offers(world, seeker)) == sorted([best, good, other])
 
 
 def test_a_candidate_not_chosen_today_is_chosen_on_a_later_day(world, settings):
