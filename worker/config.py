@@ -58,7 +58,8 @@ class Settings(BaseSettings):
         2, ge=1, description="New おすすめ求人 from one employer per seeker per JST day")
     candidate_days: int = Field(7, ge=1, description="A match not chosen may still be chosen for this many days")
     inbox_days: int = Field(30, ge=1, description="An おすすめ求人 leaves the inbox after this many days")
-    round_hours: str = Field("8-20", description="JST hours (cron syntax) at which a recommendation round runs")
+    round_hours: str = Field("8-20", pattern=r"^[0-9*/,\-]+$",
+                             description="JST hours (cron syntax) at which a recommendation round runs")
 
     worker_processes: int = Field(2, ge=1)
     worker_threads: int = Field(4, ge=1)
