@@ -84,13 +84,14 @@ def _copy_insert(session: Session, table, rows, conflict, returning) -> list:
     return [_Row(fields, values) for values in found]
 
 
-def insert_ignore_tuples(session: Session, model: type[SQLModel], columns: Sequence[str],
+def insert_ignore_tuples(session: Session, model: type[SQLModel], columns: Sequence[str], types: Sequence[str],
                          rows: Sequence[tuple], *, conflict: Sequence[str],
                          returning: Sequence[str] | None = None) -> list | int:
-    """``insert_ignore_returning`` for many narrow rows of plain values (ids, numbers, aware
-    datetimes — no JSON, no None, no text with tabs or newlines): on PostgreSQL the COPY data is
-    written as one text block rather than row by row. Returns the inserted rows' ``returning``
-    columns, or only how many were inserted when ``returning`` is None."""
+    """``insert_ignore_returning`` for many narrow rows of plain values given as tuples in the
+    order of ``columns``: on PostgreSQL a binary COPY with the PostgreSQL ``types`` of the columns
+    ("int4", "timestamptz", …), which psycopg's C code writes without a Python step per value.
+    Returns the inserted rows' ``returning`` columns, or only how many were inserted when
+    ``returning`` is None."""
     if not rows:
         return [] if returning else 0
     table = model.__table__  # type: ignore[attr-defined]
@@ -113,9 +114,10 @@ def insert_ignore_tuples(session: Session, model: type[SQLModel], columns: Seque
     names = ", ".join(f'"{c}"' for c in columns)
     cursor = session.connection().connection.driver_connection.cursor()
     cursor.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {names} FROM "{table.name}" WITH NO DATA')
-    with cursor.copy(f'COPY "{temp}" ({names}) FROM STDIN') as copy:
-        for start in range(0, len(rows), 50_000):
-            copy.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in rows[start:start + 50_000]))
+    with cursor.copy(f'COPY "{temp}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
+        copy.set_types(list(types))
+        for row in rows:
+            copy.write_row(row)
     insert = (f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{temp}" '
               f'ON CONFLICT ({", ".join(conflict)}) DO NOTHING')
     if returning:
@@ -126,10 +128,6 @@ def insert_ignore_tuples(session: Session, model: type[SQLModel], columns: Seque
         found = cursor.rowcount
     cursor.execute(f'DROP TABLE "{temp}"')
     return found
-
-
-def _copy_text(value: Any) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 class _Row(tuple):

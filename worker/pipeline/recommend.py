@@ -3,9 +3,9 @@
 For a batch of offers: match them against the condition index (no locks held), claim the offers
 with a conditional update (``pending → matched``; an offer another worker already claimed is
 dropped), check in the database that each matched seeker may still receive recommendations
-(registration 有効, My Page open or restricted) and that the condition still exists — on
-PostgreSQL those seeker rows are share-locked, so a seeker turning 無効 concurrently waits for
-this transaction or is seen as 無効 — then write one candidate per (seeker, offer): the best of
+(registration 有効, My Page open or restricted) and that the condition still exists — without
+locking them: a candidate is no recommendation yet, and the round that chooses it checks the
+seeker again under a lock — then write one candidate per (seeker, offer): the best of
 the seeker's matching conditions by ``matchers.ranking.rank_score`` (ids and the score, no text;
 COPY on PostgreSQL, insert-or-ignore on the primary key), and queue the saved-search mails.
 Which candidates become おすすめ求人 in the inbox, and the digest mail, is the rounds' choice
@@ -40,7 +40,7 @@ from worker.domain.models import (
     utcnow,
 )
 from worker.pipeline import digest
-from worker.pipeline.bulk import among, chunks, insert_ignore_tuples, is_postgres
+from worker.pipeline.bulk import among, chunks, insert_ignore_tuples
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
 from worker.services.quiet_hours import local_date
@@ -139,7 +139,7 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     if not pairs:
         return report
 
-    live = _live(session, {m.seeker_id for _, m in pairs}, {m.condition_id for _, m in pairs}, lock=not dry_run)
+    live = _live(session, {m.seeker_id for _, m in pairs}, {m.condition_id for _, m in pairs})
     pairs = [(o, m) for o, m in pairs if m.seeker_id in live.recipients and m.condition_id in live.conditions]
     report.matches = len(pairs)
     today = local_date(now, settings)
@@ -172,10 +172,11 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
                  and live.conditions[m.condition_id].kind == ConditionKind.SAVED
                  and live.conditions[m.condition_id].notify]
     columns = ["seeker_id", "job_offer_id", "condition_id", "score", "created_at"]
+    types = ["int4", "int4", "int4", "int4", "timestamptz"]
     conflict = ["seeker_id", "job_offer_id"]
     saved: dict[int, tuple[int, list[int]]] = {}
     if notifying:
-        inserted = insert_ignore_tuples(session, RecommendationCandidate, columns, rows, conflict=conflict,
+        inserted = insert_ignore_tuples(session, RecommendationCandidate, columns, types, rows, conflict=conflict,
                                         returning=["seeker_id", "job_offer_id"])
         new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
         report.candidates = len(new_pairs)
@@ -183,7 +184,8 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
             if (m.seeker_id, offer.id) in new_pairs:
                 saved.setdefault(m.condition_id, (m.seeker_id, []))[1].append(offer.id)
     else:
-        report.candidates = insert_ignore_tuples(session, RecommendationCandidate, columns, rows, conflict=conflict)
+        report.candidates = insert_ignore_tuples(session, RecommendationCandidate, columns, types, rows,
+                                                 conflict=conflict)
     report.seekers = {r[0] for r in rows}
     searches = digest.queue_saved_search_mails(session, settings, saved, live.recipients, now=now)
     report.saved_search_mails = searches.queued
@@ -209,14 +211,12 @@ def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[
     return set(session.connection().execute(stmt).scalars())
 
 
-def _live(session: Session, seeker_ids: set[int], condition_ids: set[int], *, lock: bool) -> _Live:
+def _live(session: Session, seeker_ids: set[int], condition_ids: set[int]) -> _Live:
     live = _Live({}, set(), {})
     conn = session.connection()
     for part in chunks(session, sorted(seeker_ids)):
         stmt = (select(Seeker.id, Seeker.email, Seeker.saved_search_mails)
                 .where(recommendable_clause(), among(session, Seeker.id, part)).order_by(Seeker.id))
-        if lock and is_postgres(session):
-            stmt = stmt.with_for_update(read=True, of=Seeker)
         for seeker_id, email, saved_search_mails in conn.execute(stmt):
             live.recipients[seeker_id] = email
             if saved_search_mails:

@@ -12,7 +12,9 @@ budget for the JST day with their best candidates not yet chosen:
   not passed), only for seekers who may receive recommendations (有効, My Page open or 機能制限).
 
 The choice is one SQL statement (``ROW_NUMBER() OVER (PARTITION BY …)``, twice: per seeker and
-employer for the cap, then per seeker for the budget — SQLite ≥ 3.25 and PostgreSQL); Python then
+employer for the cap, then per seeker for the budget — SQLite ≥ 3.25 and PostgreSQL); the chosen
+seekers are share-locked and checked once more (PostgreSQL; SQLite's writer holds the whole
+database), so one who turns 無効 at the same moment gets nothing; Python then
 works out the reasons of the chosen pairs only, inserts their inbox items in bulk
 (``recommendation:<seeker>:<offer>``, insert-or-ignore), marks the candidates chosen and puts the
 items into the seekers' digests (``worker.pipeline.digest``), all in the caller's transaction.
@@ -138,6 +140,8 @@ def run_round(session: Session, settings: Settings, *, now: datetime, best: int 
     if is_postgres(session):
         session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUND_LOCK})
     picked = session.connection().execute(choice(settings, now=now)).all()
+    if picked and is_postgres(session):
+        picked = _still_recommendable(session, picked)
     if not picked:
         return report
     report.chosen = len(picked)
@@ -202,6 +206,18 @@ def round_now(engine: Engine, settings: Settings, *, now: datetime | None = None
 def count(report: RoundReport) -> None:
     metrics.count("inbox_items", report.inbox_items, kind=InboxKind.RECOMMENDATION.value)
     metrics.count("mails_queued", report.mails_queued, kind="recommendations")
+
+
+def _still_recommendable(session: Session, picked: Sequence) -> list:
+    """The picks whose seeker may still receive recommendations, their rows share-locked until
+    the round commits: a seeker turning 無効 or 利用不可 at the same moment waits for the round,
+    or is seen as such here (READ COMMITTED re-checks a locked row's latest version)."""
+    allowed: set[int] = set()
+    for part in chunks(session, sorted({r.seeker_id for r in picked})):
+        allowed.update(session.connection().execute(
+            select(Seeker.id).where(among(session, Seeker.id, part), recommendable_clause())
+            .order_by(Seeker.id).with_for_update(read=True, of=Seeker)).scalars())
+    return [r for r in picked if r.seeker_id in allowed]
 
 
 def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[str, ...]]:

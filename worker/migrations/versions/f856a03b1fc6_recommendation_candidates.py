@@ -25,8 +25,6 @@ def upgrade() -> None:
     sa.Column('score', sa.Integer(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('chosen_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['job_offer_id'], ['job_offer.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['seeker_id'], ['seeker.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('seeker_id', 'job_offer_id')
     )
     with op.batch_alter_table('recommendation_candidate', schema=None) as batch_op:
