@@ -81,13 +81,18 @@ def wage_order():
     return factor * func.coalesce(JobOffer.wage_max, JobOffer.wage_min, 0)
 
 
-def choice(settings: Settings, *, now: datetime):
+def choice(settings: Settings, *, now: datetime, postgres: bool = False):
     """The round's choice as one SELECT: (seeker_id, job_offer_id, condition_id, score, eligible),
-    ``eligible`` being all of the seeker's choosable candidates before the budget."""
+    ``eligible`` being all of the seeker's choosable candidates before the budget. ``postgres``:
+    text sort keys compare bytewise (COLLATE "C": job numbers are digits, employers only need
+    grouping), several times cheaper than the database's locale on millions of rows."""
     c = RecommendationCandidate.__table__.c
     since = day_start(now, settings)
     today = local_date(now, settings)
     employer = func.coalesce(JobOffer.employer_name, "")
+    job_number = JobOffer.job_number
+    if postgres:
+        employer, job_number = employer.collate("C"), job_number.collate("C")
 
     chosen_today = (select(c.seeker_id, employer.label("employer"), func.count().label("used"))
                     .select_from(RecommendationCandidate.__table__.join(JobOffer.__table__,
@@ -97,13 +102,13 @@ def choice(settings: Settings, *, now: datetime):
                       .group_by(chosen_today.c.seeker_id).subquery("used_by_seeker"))
 
     best_first = (c.score.desc(), JobOffer.received_on.is_(None), JobOffer.received_on.desc(),
-                  wage_order().desc(), JobOffer.job_number)
+                  wage_order().desc(), job_number)
     open_offer = and_(JobOffer.matching_status != MatchingStatus.WITHDRAWN.value,
                       or_(JobOffer.referral_deadline.is_(None), JobOffer.referral_deadline >= today))
     ranked = (
         select(c.seeker_id, c.job_offer_id, c.condition_id, c.score, employer.label("employer"),
                JobOffer.received_on.is_(None).label("undated"), JobOffer.received_on, wage_order().label("wage"),
-               JobOffer.job_number,
+               job_number.label("job_number"),
                func.row_number().over(partition_by=(c.seeker_id, employer), order_by=best_first)
                .label("employer_rank"),
                func.count().over(partition_by=c.seeker_id).label("eligible"))
@@ -137,10 +142,13 @@ def run_round(session: Session, settings: Settings, *, now: datetime, best: int 
     report = RoundReport()
     if settings.recommendations_per_day <= 0:
         return report
-    if is_postgres(session):
+    postgres = is_postgres(session)
+    if postgres:
         session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUND_LOCK})
-    picked = session.connection().execute(choice(settings, now=now)).all()
-    if picked and is_postgres(session):
+        # The choice sorts every choosable candidate twice: in memory, not in temporary files.
+        session.connection().execute(text("SET LOCAL work_mem = '256MB'"))
+    picked = session.connection().execute(choice(settings, now=now, postgres=postgres)).all()
+    if picked and postgres:
         picked = _still_recommendable(session, picked)
     if not picked:
         return report
