@@ -67,7 +67,6 @@ class RoundReport:
     digests_extended: int = 0  # pending digests that got more items
     dropped: int = 0  # chosen candidates that no longer match (condition changed or deleted): removed
     mails_due_now: bool = False
-    best: list[dict] = field(default_factory=list)  # a few chosen items, for the console
 
 
 def day_start(now: datetime, settings: Settings) -> datetime:
@@ -136,9 +135,8 @@ def choice(settings: Settings, *, now: datetime, postgres: bool = False):
         .order_by(capped.c.seeker_id, capped.c.seeker_rank))
 
 
-def run_round(session: Session, settings: Settings, *, now: datetime, best: int = 0) -> RoundReport:
-    """One round in the caller's transaction (see the module's text). ``best``: how many of the
-    chosen items to keep in the report, with their reasons, for a console."""
+def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundReport:
+    """One round in the caller's transaction (see the module's text)."""
     report = RoundReport()
     if settings.recommendations_per_day <= 0:
         return report
@@ -183,9 +181,6 @@ def run_round(session: Session, settings: Settings, *, now: datetime, best: int 
     for item in inserted:
         items.setdefault(item.seeker_id, []).append(item.id)
     report.seekers = set(items)
-    if best:
-        report.best = [{"seeker_id": row["seeker_id"], "job_offer_id": row["job_offer_id"], "title": row["title"],
-                        "score": row["score"], "reasons": row["reasons"]} for row in rows[:best]]
 
     chosen_count: dict[int, int] = {}
     eligible: dict[int, int] = {}
@@ -202,11 +197,11 @@ def run_round(session: Session, settings: Settings, *, now: datetime, best: int 
     return report
 
 
-def round_now(engine: Engine, settings: Settings, *, now: datetime | None = None, best: int = 0) -> RoundReport:
+def round_now(engine: Engine, settings: Settings, *, now: datetime | None = None) -> RoundReport:
     """A round in its own transaction, counted for Prometheus once committed (the staff
     batch's round, the demo, the benchmark and the tests playing the scheduler)."""
     with session_scope(engine) as session:
-        report = run_round(session, settings, now=now or utcnow(), best=best)
+        report = run_round(session, settings, now=now or utcnow())
     count(report)
     return report
 
