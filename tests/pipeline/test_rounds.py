@@ -254,3 +254,29 @@ def test_upkeep_keeps_todays_chosen_candidates_so_the_budget_holds(world, settin
         left = conn.execute(select(func.count()).select_from(RecommendationCandidate)).scalar_one()
 
     assert left == 1  # the chosen one stays today; the unchosen expired one went
+
+
+@pytest.mark.postgres
+def test_two_rounds_at_once_keep_the_budget_on_postgresql(world, settings):
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: rounds cannot overlap")
+    import threading
+
+    from sqlmodel import Session
+
+    settings = small_budget(settings, per_day=2, per_employer=5)
+    seeker = world.seeker()
+    world.condition(seeker, keywords=["介護"])
+    collect(world, settings, [world.offer(title="スタッフ", description="介護") for _ in range(2)])
+    first = Session(world.engine)
+    run_round(first, settings, now=DAYTIME)  # chose both, not committed yet
+    # Meanwhile better offers arrive (a staff batch), and a second round starts.
+    collect(world, settings, [world.offer(title="介護職員") for _ in range(2)])
+    second = threading.Thread(target=round_at, args=(world, settings))
+    second.start()
+    second.join(timeout=1.0)
+    first.commit()
+    first.close()
+    second.join(timeout=30)
+
+    assert len(world.inbox(seeker)) == 2
