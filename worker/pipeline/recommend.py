@@ -121,19 +121,19 @@ def offer_ids_for(engine: Engine, job_numbers: Sequence[str]) -> list[int]:
 
 
 def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobOffer], match: Matcher, *,
-                     now: datetime, claim: bool = True, dry_run: bool = False, samples: int = 0) -> RecommendReport:
+                     now: datetime, claim: bool = True, samples: int = 0) -> RecommendReport:
     """Collect the candidates of ``offers`` inside the caller's transaction.
 
     ``claim``: only offers still pending are processed (the actors); without it, every given
     offer is (staff batches over offers already matched — the candidates' key keeps it
-    exactly-once). ``dry_run``: read only; the report says how many candidates would be new."""
+    exactly-once). A dry run is this in a transaction that is rolled back
+    (``worker.pipeline.batch``)."""
     report = RecommendReport()
     results = match([offer_value(o) for o in offers])
     by_number = {o.job_number: o for o in offers}
-    if not dry_run:
-        claimed = _mark_matched(session, [o.id for o in offers], now)
-        if claim:
-            by_number = {n: o for n, o in by_number.items() if o.id in claimed}
+    claimed = _mark_matched(session, [o.id for o in offers], now)
+    if claim:
+        by_number = {n: o for n, o in by_number.items() if o.id in claimed}
     report.offers = len(by_number)
     pairs = [(by_number[m.job_number], m) for found in results for m in found if m.job_number in by_number]
     if not pairs:
@@ -157,13 +157,6 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
             for (seeker_id, offer_id), (_, _, m, rank) in sorted(best.items())]
     report.samples = [{"job_number": o.job_number, "seeker_id": m.seeker_id, "score": rank,
                        "reasons": list(m.reasons)} for _, o, m, rank in list(best.values())[:samples]]
-
-    if dry_run:
-        existing = _existing_candidates(session, [o.id for o in by_number.values()])
-        new = [r for r in rows if (r[0], r[1]) not in existing]
-        report.candidates = len(new)
-        report.seekers = {r[0] for r in new}
-        return report
 
     # Saved searches the seeker asked mail for still hear of each new offer at once: that mail
     # is the search's own, not a recommendation, and has no daily budget but one mail a day.
@@ -191,15 +184,6 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     report.saved_search_mails = searches.queued
     report.mails_due_now = searches.earliest is not None and searches.earliest <= now
     return report
-
-
-def _existing_candidates(session: Session, offer_ids: list[int]) -> set[tuple[int, int]]:
-    table = RecommendationCandidate.__table__
-    found: set[tuple[int, int]] = set()
-    for part in chunks(session, offer_ids):
-        stmt = select(table.c.seeker_id, table.c.job_offer_id).where(among(session, table.c.job_offer_id, part))
-        found.update(tuple(row) for row in session.connection().execute(stmt))
-    return found
 
 
 def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[int]:
