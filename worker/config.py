@@ -57,6 +57,13 @@ class Settings(BaseSettings):
 
     notice_approval_threshold: int = Field(
         1000, ge=0, description="A console notice reaching more seekers than this needs a second operator's approval")
+    recommendations_per_day: int = Field(10, ge=0, description="New おすすめ求人 per seeker per JST day")
+    recommendations_per_employer: int = Field(
+        2, ge=1, description="New おすすめ求人 from one employer per seeker per JST day")
+    candidate_days: int = Field(7, ge=1, description="A match not chosen may still be chosen for this many days")
+    inbox_days: int = Field(30, ge=1, description="An おすすめ求人 leaves the inbox after this many days")
+    round_hours: str = Field("8-20", pattern=r"^[0-9*/,\-]+$",
+                             description="JST hours (cron syntax) at which a recommendation round runs")
 
     worker_processes: int = Field(2, ge=1)
     worker_threads: int = Field(4, ge=1)

@@ -29,10 +29,12 @@ from worker.domain.models import (
     MailStatus,
     MatchingStatus,
     OutboxMail,
+    RecommendationCandidate,
     Seeker,
 )
 from worker.mail.transport import eml_file_name
 from worker.pipeline.index_cache import COLUMNS
+from worker.pipeline.rounds import round_now
 from worker.pipeline.values import condition_value, offer_value
 from worker.seed.load import seed_database
 from worker.services.eligibility import recommendable_clause
@@ -224,18 +226,50 @@ def expected_recommendations(engine) -> set[tuple[int, int]]:
     return {(m.seeker_id, by_number[m.job_number]) for o in offers for m in reference.match(offer_value(o))}
 
 
-def assert_everything_delivered_exactly_once(engine, outbox_dir: Path, *, mails_per_day: int = 1) -> None:
-    """Every expected recommendation is in the inbox once; every inbox item is in at most one
-    mail — the seekers' digests, at most ``mails_per_day`` a day, or left for tomorrow's when
-    the day's were used up; every mail was sent, and is exactly one .eml file."""
+def candidate_pairs(engine) -> Counter:
+    with engine.connect() as conn:
+        return Counter(tuple(row) for row in conn.execute(
+            select(RecommendationCandidate.seeker_id, RecommendationCandidate.job_offer_id)))
+
+
+def choose(engine, settings, dispatcher=None) -> None:
+    """Play the scheduler's recommendation round once every offer is matched, and hint the
+    delivery of the digests it queued."""
+    round_now(engine, settings)
+    if dispatcher is not None:
+        dispatcher.deliver_due_mail()
+
+
+def expected_choice(engine, expected: set[tuple[int, int]], settings) -> Counter:
+    """How many items one round must give each seeker: per employer at most the cap, in all at
+    most the budget, out of the reference matcher's pairs."""
+    with engine.connect() as conn:
+        employer = dict(conn.execute(select(JobOffer.id, JobOffer.employer_name)).all())
+    per_employer = Counter((seeker, employer[offer]) for seeker, offer in expected)
+    allowed = Counter()
+    for (seeker, _), n in per_employer.items():
+        allowed[seeker] += min(n, settings.recommendations_per_employer)
+    return Counter({seeker: min(n, settings.recommendations_per_day) for seeker, n in allowed.items()})
+
+
+def assert_everything_delivered_exactly_once(engine, outbox_dir: Path, *, mails_per_day: int = 1,
+                                             settings=None) -> None:
+    """Every expected recommendation is a candidate once; one round chose for every seeker as
+    many as the budget and the employer cap allow, each once, out of those; every inbox item is
+    in at most one mail — the seekers' digests, at most ``mails_per_day`` a day, or left for
+    tomorrow's when the day's were used up; every mail was sent, and is exactly one .eml file."""
+    settings = settings or load_settings()
     expected = expected_recommendations(engine)
+    candidates = candidate_pairs(engine)
+    assert expected, "the data should produce recommendations"
+    assert set(candidates) == expected and set(candidates.values()) <= {1}
     with session_scope(engine) as session:
         items = session.execute(select(InboxItem.id, InboxItem.seeker_id, InboxItem.job_offer_id,
                                        InboxItem.mailed_at)).all()
         mails = session.execute(select(OutboxMail)).scalars().all()
     pairs = Counter((i.seeker_id, i.job_offer_id) for i in items)
-    assert expected, "the data should produce recommendations"
-    assert set(pairs) == expected and set(pairs.values()) <= {1}
+    assert set(pairs) <= expected and set(pairs.values()) <= {1}
+    assert Counter(seeker for seeker, _ in pairs) == expected_choice(engine, expected, settings)
     digests = [m for m in mails if m.kind == "recommendations"]
     mailed = Counter(i for m in digests for i in m.context["inbox_item_ids"])
     assert set(mailed.values()) <= {1}

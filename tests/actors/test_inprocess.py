@@ -11,7 +11,7 @@ from worker.actors.runtime import Runtime
 from worker.db import session_scope
 from worker.domain.models import Condition, InboxItem, JobOffer, OutboxMail, Seeker
 
-from .conftest import assert_everything_delivered_exactly_once, seed
+from .conftest import assert_everything_delivered_exactly_once, candidate_pairs, choose, seed
 
 
 def job_numbers(engine) -> list[str]:
@@ -31,8 +31,10 @@ def test_posted_offers_reach_the_inbox_and_the_outbox_through_the_worker_threads
         for number in job_numbers(engine):
             announce.job_offer_posted(number)  # what the main site calls after posting
         worker.join()
+        choose(engine, embedded, worker.dispatcher)  # the scheduler's round
+        worker.join()
 
-    assert_everything_delivered_exactly_once(engine, embedded.outbox_dir)
+    assert_everything_delivered_exactly_once(engine, embedded.outbox_dir, settings=embedded)
     assert counts(engine)[0] > 0
 
 
@@ -43,13 +45,16 @@ def test_hints_for_work_already_done_change_nothing(engine, embedded):
             offer_ids = list(conn.execute(select(JobOffer.id)).scalars())
         worker.dispatcher.match_job_offers(offer_ids)
         worker.join()
-        before = counts(engine)
+        choose(engine, embedded, worker.dispatcher)
+        worker.join()
+        before = (counts(engine), candidate_pairs(engine))
         worker.dispatcher.match_job_offers(offer_ids)
         worker.dispatcher.deliver_due_mail(3)
+        choose(engine, embedded, worker.dispatcher)
         worker.join()
 
-    assert counts(engine) == before
-    assert_everything_delivered_exactly_once(engine, embedded.outbox_dir)
+    assert (counts(engine), candidate_pairs(engine)) == before
+    assert_everything_delivered_exactly_once(engine, embedded.outbox_dir, settings=embedded)
 
 
 def test_an_announced_condition_reaches_the_workers_index_at_once(engine, embedded):
@@ -85,6 +90,8 @@ def test_the_work_is_counted_for_prometheus_and_logged_with_ids_only(engine, emb
     with InProcessWorker(embedded, runtime=Runtime(embedded, engine=engine), threads=2) as worker:
         for number in job_numbers(engine):
             announce.job_offer_posted(number)
+        worker.join()
+        choose(engine, embedded, worker.dispatcher)
         worker.join()
 
     items, mails = counts(engine)

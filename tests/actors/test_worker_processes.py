@@ -15,6 +15,7 @@ from worker.pipeline.sweeper import sweep
 
 from .conftest import (
     assert_everything_delivered_exactly_once,
+    choose,
     matched_offers,
     pending_offers,
     seed,
@@ -41,11 +42,15 @@ def hint_one_offer_per_message(settings, ids):
 
 
 def finish(engine, settings):
-    """Play the scheduler: sweep at once, then every half second until nothing is pending or
-    unsent (a mail the dead worker held comes back when its short test lease runs out)."""
+    """Play the scheduler: sweep at once, then every half second until nothing is pending; run a
+    recommendation round; sweep until nothing is unsent (a mail the dead worker held comes back
+    when its short test lease runs out)."""
     dispatcher = connect(settings)
     sweep(engine, dispatcher, grace=timedelta(0))
-    wait_until(lambda: pending_offers(engine) == 0 and unsent_mails(engine) == 0, every=0.5,
+    wait_until(lambda: pending_offers(engine) == 0, every=0.5,
+               between=lambda: sweep(engine, dispatcher, grace=timedelta(seconds=5)))
+    choose(engine, settings, dispatcher)
+    wait_until(lambda: unsent_mails(engine) == 0, every=0.5,
                between=lambda: sweep(engine, dispatcher, grace=timedelta(seconds=5)))
 
 
@@ -55,10 +60,13 @@ def test_a_batch_goes_through_worker_processes_on_redis(pg, redis_url, tmp_path,
     settings = settings_from(env)
     start_worker(processes, env)
 
-    connect(settings).match_job_offers(offer_ids(pg))
-    wait_until(lambda: pending_offers(pg) == 0 and unsent_mails(pg) == 0)
+    dispatcher = connect(settings)
+    dispatcher.match_job_offers(offer_ids(pg))
+    wait_until(lambda: pending_offers(pg) == 0)
+    choose(pg, settings, dispatcher)
+    wait_until(lambda: unsent_mails(pg) == 0)
 
-    assert_everything_delivered_exactly_once(pg, settings.outbox_dir)
+    assert_everything_delivered_exactly_once(pg, settings.outbox_dir, settings=settings)
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(pg, redis_url, tmp_path, processes):
@@ -76,7 +84,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(pg, redis_u
     start_worker(processes, env)
     finish(pg, settings)
 
-    assert_everything_delivered_exactly_once(pg, settings.outbox_dir)
+    assert_everything_delivered_exactly_once(pg, settings.outbox_dir, settings=settings)
 
 
 def test_redis_restarted_mid_batch_loses_nothing(pg, redis_server, tmp_path, processes):
@@ -93,7 +101,7 @@ def test_redis_restarted_mid_batch_loses_nothing(pg, redis_server, tmp_path, pro
 
     finish(pg, settings)
 
-    assert_everything_delivered_exactly_once(pg, settings.outbox_dir)
+    assert_everything_delivered_exactly_once(pg, settings.outbox_dir, settings=settings)
 
 
 def test_sigterm_lets_the_worker_finish_or_hand_back_its_messages(pg, redis_url, tmp_path, processes):
@@ -108,6 +116,8 @@ def test_sigterm_lets_the_worker_finish_or_hand_back_its_messages(pg, redis_url,
     assert pending_offers(pg) > 0, "the batch finished before SIGTERM; make it longer"
 
     start_worker(processes, env)  # no sweeper: what the first worker held must be back in Redis
-    wait_until(lambda: pending_offers(pg) == 0 and unsent_mails(pg) == 0)
+    wait_until(lambda: pending_offers(pg) == 0)
+    choose(pg, settings, connect(settings))
+    wait_until(lambda: unsent_mails(pg) == 0)
 
-    assert_everything_delivered_exactly_once(pg, settings.outbox_dir)
+    assert_everything_delivered_exactly_once(pg, settings.outbox_dir, settings=settings)

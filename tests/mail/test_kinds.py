@@ -140,3 +140,15 @@ def test_offers_are_not_mailed_to_a_seeker_who_became_invalid_or_unusable_after_
 def test_a_message_notice_is_not_mailed_once_the_seeker_may_no_longer_use_messages(change, settings):
     with pytest.raises(MailNotNeeded):
         build("message-received", _changed(settings, Seeker, 1, **change), settings)
+
+
+def test_the_digest_lists_the_chosen_offers_best_first_and_says_how_many_more_matched(settings):
+    rows = _changed(settings, InboxItem, 2, score=95)  # now better than item 1 (92)
+    context = build("recommendations", rows, settings, inbox_item_ids=[1, 2], more_count=7)
+    mail = render_mail("recommendations", context)
+
+    assert [offer["job_number"] for offer in context["offers"]] == [rows.get(JobOffer, 2).job_number,
+                                                                    rows.get(JobOffer, 1).job_number]
+    assert "求職条件に合う求人が7件あります" in mail.text and "求職条件に合う求人が7件あります" in mail.html
+    assert "件あります" not in render_mail("recommendations", build("recommendations", rows, settings,
+                                                                   inbox_item_ids=[1, 2], more_count=0)).text

@@ -14,6 +14,7 @@ from worker.pipeline import periodic
 from worker.pipeline.hints import NoHints
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.recommend import match_pending_offers
+from worker.pipeline.rounds import run_round
 
 from .conftest import DAYTIME
 
@@ -63,7 +64,25 @@ def test_daily_jobs_are_keyed_by_the_jst_date():
 def test_every_rule_of_the_leaflet_has_a_job():
     names = {job.name for job in periodic.jobs(Settings())}
     assert {"sweeper", "expire-authentication-keys", "message-retention", "my-page-deletion",
-            "no-show-restrictions", "registration-expiry", "leftover-digests"} <= names
+            "no-show-restrictions", "registration-expiry", "leftover-digests", "recommendation-round",
+            "recommendation-upkeep"} <= names
+
+
+def test_recommendation_rounds_run_hourly_in_the_daytime_and_once_per_hour():
+    [job] = [job for job in periodic.jobs(Settings()) if job.name == "recommendation-round"]
+    assert job.cron == {"hour": "8-20", "minute": 0} and job.slot is periodic.hour_slot
+
+
+def test_the_scheduled_round_puts_the_collected_candidates_in_the_inbox_once(world, settings):
+    seeker = world.seeker()
+    world.condition(seeker)
+    match_pending_offers(world.engine, settings, IndexCache(world.engine).match_many, [world.offer()], now=DAYTIME)
+    [job] = [job for job in periodic.jobs(settings) if job.name == "recommendation-round"]
+
+    results = [periodic.run_tick(job, ctx(world, settings, DAYTIME + timedelta(minutes=m)), owner=f"s{m}")
+               for m in (0, 1)]
+
+    assert results == [1, None] and len(world.inbox(seeker)) == 1
 
 
 def test_leftover_items_join_the_next_days_digest_before_eight(world, settings):
@@ -72,9 +91,13 @@ def test_leftover_items_join_the_next_days_digest_before_eight(world, settings):
     world.condition(seeker)
     cache = IndexCache(world.engine)
     match_pending_offers(world.engine, settings, cache.match_many, [world.offer()], now=DAYTIME)
+    with session_scope(world.engine) as session:
+        run_round(session, settings, now=DAYTIME)
     [first] = world.outbox()
     world.update(OutboxMail, first.id, status=MailStatus.SENT.value)
     match_pending_offers(world.engine, settings, cache.match_many, [world.offer()], now=DAYTIME + timedelta(hours=2))
+    with session_scope(world.engine) as session:
+        run_round(session, settings, now=DAYTIME + timedelta(hours=2))
     left = world.inbox(seeker)[-1]
     assert left.mailed_at is None
     morning = datetime(2025, 6, 10, 22, 30, tzinfo=UTC)  # 07:30 JST on the 11th

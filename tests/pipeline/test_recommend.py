@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from worker.db import session_scope
 from worker.domain.models import JobOffer, MailStatus, OutboxMail, Seeker
 from worker.pipeline.batch import recommendation_batch
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.recommend import match_pending_offers
+from worker.pipeline.rounds import run_round
 
 from .conftest import DAYTIME
 
 
 def recommend(world, settings, offer_ids, *, cache=None, now=DAYTIME):
+    """Collect the offers' candidates as the matching actor does, then run a round as the
+    scheduler does; the report has the candidates and the round's inbox items and mails."""
     if cache is None:  # not `cache or …`: an empty IndexCache is falsy, and the stale one is the point
         cache = IndexCache(world.engine)
-    return match_pending_offers(world.engine, settings, cache.match_many, offer_ids, now=now)
+    report = match_pending_offers(world.engine, settings, cache.match_many, offer_ids, now=now)
+    with session_scope(world.engine) as session:
+        chosen = run_round(session, settings, now=now)
+    report.inbox_items, report.mails_queued = chosen.inbox_items, chosen.mails_queued
+    report.seekers = chosen.seekers
+    report.mails_due_now = report.mails_due_now or chosen.mails_due_now
+    return report
 
 
 def test_a_new_offer_becomes_one_inbox_item_per_seeker_carrying_the_best_match(world, settings):
@@ -104,7 +114,7 @@ def test_the_offers_of_a_batch_reach_a_seeker_in_one_digest(world, settings):
     [digest] = world.outbox("recommendations")
     items = world.inbox(seeker)
     assert digest.dedupe_key == f"recommend-digest:{seeker}:2025-06-10"
-    assert digest.context == {"seeker_id": seeker, "inbox_item_ids": [i.id for i in items]}
+    assert digest.context == {"seeker_id": seeker, "inbox_item_ids": [i.id for i in items], "more_count": 0}
     assert digest.recipient == world.get(Seeker, seeker).email
     assert all(item.mailed_at is not None for item in items)
 

@@ -34,6 +34,7 @@ from worker.domain.models import (
     NoShowReport,
     OutboxMail,
     PasswordRegistrationRequest,
+    RecommendationCandidate,
     Referral,
     RegistrationStatus,
     Seeker,
@@ -401,6 +402,7 @@ def with_everything(session):
     session.add(Referral(seeker_id=seeker.id, application_id=application.id, job_offer_id=offer.id))
     session.add(Message(seeker_id=seeker.id, job_offer_id=offer.id, body="面接の日程について"))
     session.add(NoShowReport(seeker_id=seeker.id, application_id=application.id))
+    session.add(RecommendationCandidate(seeker_id=seeker.id, job_offer_id=offer.id, condition_id=1, score=100))
     session.add(PasswordRegistrationRequest(seeker_id=seeker.id, salt="00", key_hash="00",
                                             expires_at=NOW + timedelta(minutes=50)))
     enqueue_mail(session, kind="notice", dedupe_key=f"notice-mail:{seeker.id}", recipient=seeker.email,
@@ -414,7 +416,8 @@ def with_everything(session):
     return seeker
 
 
-PERSONAL = (Condition, Favourite, InboxItem, Application, Referral, Message, NoShowReport, PasswordRegistrationRequest)
+PERSONAL = (Condition, Favourite, InboxItem, Application, Referral, Message, NoShowReport, PasswordRegistrationRequest,
+            RecommendationCandidate)
 
 
 def test_withdrawal_deletes_the_seeker_and_every_personal_row(session):

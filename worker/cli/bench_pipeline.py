@@ -1,6 +1,7 @@
 """``mypage-worker bench-pipeline --offers 2000 --seekers 100000 --json``: one batch of new offers
-through real worker processes on Redis + PostgreSQL (a throw-away database); prints the
-inbox items per second, mails queued per second and end-to-end seconds."""
+through real worker processes on Redis + PostgreSQL (a throw-away database), then one
+recommendation round; prints candidates per second, the match and round seconds, inbox items,
+mails queued, the most items one seeker got and the end-to-end seconds."""
 
 from __future__ import annotations
 

@@ -8,7 +8,9 @@
    ./var/outbox — and completes with a password and the key (read back by deriving it from the
    request's salt, as the mail layer does when it renders the mail);
 4. new job offers arrive and the main site's hints (``job_offer_posted``) reach the workers;
-5. the pipeline matches them: inbox items (おすすめ求人) appear and, after the digest delay,
+5. the pipeline matches them into candidates; a recommendation round (what the scheduler runs
+   hourly) chooses each seeker's best few of the day — at most 10, at most 2 per employer — as
+   inbox items (おすすめ求人) with their reasons, and after the digest delay the
    ``recommendations`` mails land in ./var/outbox.
 
 The demo switches the quiet hours off and shortens the digest delay to a few seconds, so the
@@ -185,6 +187,7 @@ class _Story:
         from worker import announce
         from worker.db import insert_ignore, session_scope
         from worker.domain.models import JobOffer
+        from worker.pipeline import rounds
         from worker.pipeline.import_jobs import job_offer_row
         from worker.pipeline.sweeper import sweep
 
@@ -196,10 +199,14 @@ class _Story:
         for record in records:
             announce.job_offer_posted(record["job_number"])
         self.worker.join()
+        candidates = self.count_candidates()
+        self.say(f"   the workers matched them: {candidates:,} candidates (one per seeker and offer, ids and a score)")
+        chosen = rounds.round_now(self.engine, self.settings)  # what the scheduler runs every hour, 08–20 JST
         items, seekers = self.count_inbox()
-        self.say(f"   the workers matched them: {items - before[0]:,} new inbox items (おすすめ求人) for "
-                 f"{seekers - before[1]:,} more seekers; the digests wait {DIGEST_DELAY_S:.0f} s for more "
-                 "offers, then go out")
+        self.say(f"   a recommendation round chose each seeker's best (at most "
+                 f"{self.settings.recommendations_per_day} a day, {self.settings.recommendations_per_employer} per "
+                 f"employer): {items - before[0]:,} new inbox items (おすすめ求人) for {len(chosen.seekers):,} "
+                 f"seekers; the digests wait {DIGEST_DELAY_S:.0f} s for more offers, then go out")
         time.sleep(DIGEST_DELAY_S)
         sweep(self.engine, self.worker.dispatcher, grace=timedelta(0))  # what the scheduler does every minute
         self.worker.join()
@@ -213,13 +220,15 @@ class _Story:
         with self.engine.connect() as conn:
             items = conn.execute(select(InboxItem.title, InboxItem.score, InboxItem.reasons, JobOffer.job_number)
                                  .join(JobOffer, JobOffer.id == InboxItem.job_offer_id)
-                                 .where(InboxItem.seeker_id == seeker_id).order_by(InboxItem.score.desc())).all()
+                                 .where(InboxItem.seeker_id == seeker_id)
+                                 .order_by(InboxItem.score.desc(), InboxItem.id)).all()
             mails = dict(conn.execute(select(OutboxMail.kind, func.count()).where(
                 OutboxMail.status == MailStatus.SENT.value).group_by(OutboxMail.kind)).all())
             digest = conn.execute(select(OutboxMail.id).where(
                 OutboxMail.kind == "recommendations", OutboxMail.seeker_id == seeker_id)).scalars().first()
             total = conn.execute(select(func.count()).select_from(InboxItem)).scalar_one()
-        self.say(f"\n[bold]4. おすすめ求人[/bold] seeker {seeker_id}'s inbox ({len(items)} of {total:,} items in all)")
+        self.say(f"\n[bold]4. おすすめ求人[/bold] seeker {seeker_id}'s best {min(5, len(items))} of the "
+                 f"{len(items)} in their inbox ({total:,} items in all), best first, with why each was chosen")
         table = Table(show_lines=True)
         table.add_column("求人番号", no_wrap=True)
         table.add_column("職種", overflow="fold", max_width=18)
@@ -237,6 +246,14 @@ class _Story:
         self.say(f"\nLook at the mails in [bold]{outbox}/[/bold] (any mail client opens .eml files), the data in "
                  f"[bold]{self.settings.effective_database_url.removeprefix('sqlite:///')}[/bold], and "
                  "`mypage-worker status` for the queues.")
+
+    def count_candidates(self) -> int:
+        from sqlalchemy import func, select
+
+        from worker.domain.models import RecommendationCandidate
+
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(RecommendationCandidate)).scalar_one()
 
     def count_inbox(self) -> tuple[int, int]:
         from sqlalchemy import distinct, func, select

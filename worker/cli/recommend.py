@@ -1,7 +1,9 @@
 """``mypage-worker recommend --since DATE [--prefecture CODE] [--dry-run]``: a staff
-recommendation batch over the offers received since DATE, run here with a progress bar and
-summed up in a table. ``--dry-run`` does the same work, shows the same rows and a few samples,
-and writes nothing. Mails the quiet hours hold are said to wait, with the time they leave."""
+recommendation batch over the offers received since DATE (their candidates collected, then a
+round of its own at once), run here with a progress bar and summed up in a table.
+``--dry-run`` does the same work in one transaction that is rolled back: the same rows and a
+few samples, nothing written. Mails the quiet hours hold are said to wait, with the time they
+leave."""
 
 from __future__ import annotations
 
@@ -58,6 +60,7 @@ def _recommend(args) -> int:
         ("offers", len(offer_ids)),
         ("conditions in the index", len(cache)),
         ("matches with a live seeker", report.matches),
+        ("candidates" + (" (would be new)" if args.dry_run else " new"), report.candidates),
         ("seekers reached", len(report.seekers)),
         ("inbox items created", report.inbox_items),
         ("recommendation mails queued", report.mails_queued),

@@ -210,6 +210,27 @@ class InboxItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class RecommendationCandidate(SQLModel, table=True):
+    """A match waiting to be chosen for the inbox: ids and a ranking score, no text. One per
+    (seeker, offer), the best of the seeker's matching conditions; ``chosen_at`` is set by the
+    round that made it an inbox item. Kept ``candidate_days`` days (``worker.pipeline.rounds``).
+
+    No foreign keys, on purpose: checking two of them made each of the millions of rows a batch
+    writes about five times dearer on PostgreSQL. A round joins the seeker and the offer, so a
+    row whose seeker or offer is gone is never chosen; erasure deletes a seeker's rows, and the
+    upkeep prunes every row after its days."""
+
+    __tablename__ = "recommendation_candidate"
+    __table_args__ = (Index("ix_recommendation_candidate_created", "created_at"),)
+
+    seeker_id: int = Field(primary_key=True)
+    job_offer_id: int = Field(primary_key=True)
+    condition_id: int
+    score: int  # matchers.ranking.rank_score: higher is better
+    created_at: datetime = Field(default_factory=utcnow)
+    chosen_at: datetime | None = None
+
+
 # ---------------------------------------------------------------------------- referral & messages
 
 

@@ -91,17 +91,20 @@ def password_registration(rows: RowSource, settings: Settings, ids: Mapping[str,
 
 @declare("recommendations")
 def recommendations(rows: RowSource, settings: Settings, ids: Mapping[str, Any]) -> dict[str, Any]:
-    """おすすめ求人のお知らせ: the digest of inbox items, each with why it matched."""
+    """おすすめ求人のお知らせ: the items the rounds chose, best first, each with why it matched,
+    and how many more of the seeker's matches wait to be chosen (``more_count`` of the context)."""
     seeker = _offers_recipient(rows, ids)
-    facts = []
-    for item_id in ids["inbox_item_ids"]:
+    chosen = []
+    for position, item_id in enumerate(ids["inbox_item_ids"]):
         item = rows.get(InboxItem, item_id)
         if item is None or item.seeker_id != seeker.id or item.job_offer_id is None:
             continue
         offer = rows.get(JobOffer, item.job_offer_id)
         if offer is not None:
-            facts.append(job_offer_facts(offer, settings, reasons=item.reasons))
-    return {"seeker_name": seeker_name(seeker), **_offer_list(facts)}
+            chosen.append((-(item.score or 0), position, job_offer_facts(offer, settings, reasons=item.reasons)))
+    facts = [fact for _, _, fact in sorted(chosen, key=lambda entry: entry[:2])]
+    return {"seeker_name": seeker_name(seeker), **_offer_list(facts),
+            "matched_more": int(ids.get("more_count", 0))}
 
 
 @declare("saved-search-new-jobs")

@@ -150,7 +150,8 @@ def store_sample_world(engine: Engine, settings: Settings) -> None:
 
 SAMPLE_MAILS: dict[str, SampleMail] = {
     "password-registration": SampleMail("sakura.ito@example.jp", {"request_id": 1}),
-    "recommendations": SampleMail("hanako.yamada@example.jp", {"seeker_id": 1, "inbox_item_ids": [1, 2]}),
+    "recommendations": SampleMail("hanako.yamada@example.jp",
+                                  {"seeker_id": 1, "inbox_item_ids": [1, 2], "more_count": 7}),
     "saved-search-new-jobs": SampleMail(
         "hanako.yamada@example.jp", {"seeker_id": 1, "condition_id": 2, "job_offer_ids": [2, 3]}),
     "message-received": SampleMail("hanako.yamada@example.jp", {"seeker_id": 1, "message_id": 1}),

@@ -16,6 +16,7 @@ from worker.config import Settings
 from worker.db import session_scope
 from worker.domain import clock
 from worker.domain.models import JobOffer, MatchingStatus, utcnow
+from worker.pipeline import rounds
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.recommend import RecommendReport, count, recommend_offers
 
@@ -37,39 +38,40 @@ def offers_since(engine: Engine, settings: Settings, *, since: date, prefecture:
 def recommendation_batch(engine: Engine, settings: Settings, offer_ids: list[int], *, dry_run: bool = False,
                          cache: IndexCache | None = None, now: datetime | None = None, samples: int = 5,
                          progress: Callable[[int], None] | None = None) -> RecommendReport:
-    """Recommend the offers ``offer_ids`` in transactions of ``OFFERS_PER_TRANSACTION`` offers.
+    """Collect the candidates of the offers ``offer_ids`` in transactions of
+    ``OFFERS_PER_TRANSACTION`` offers, then run a round at once (``worker.pipeline.rounds``).
 
     A dry run does the very same work in one transaction and rolls it back at the end: each
-    chunk sees what the chunks before it would have written (a digest queued by the first is
-    extended by the second), so its counts are the real run's, not an estimate. It locks no
-    seeker and marks no offer matched."""
+    chunk and the round see what the steps before them would have written, so its counts are
+    the real run's, not an estimate. It marks no offer matched."""
     now = now or utcnow()
     if cache is None:  # an empty cache is falsy: test for None
         cache = IndexCache(engine)
     total = RecommendReport()
-    chunks = [offer_ids[start:start + OFFERS_PER_TRANSACTION]
-              for start in range(0, len(offer_ids), OFFERS_PER_TRANSACTION)]
-    if dry_run:
-        with Session(engine) as session:
-            try:
-                for chunk in chunks:
+    with Session(engine, expire_on_commit=False) as dry:
+        for start in range(0, len(offer_ids), OFFERS_PER_TRANSACTION):
+            chunk = offer_ids[start:start + OFFERS_PER_TRANSACTION]
+            if dry_run:
+                report = recommend_offers(dry, settings, _load(dry, chunk), cache.match_many, now=now, claim=False,
+                                          samples=samples)
+            else:
+                with session_scope(engine) as session:
                     report = recommend_offers(session, settings, _load(session, chunk), cache.match_many, now=now,
-                                              claim=False, dry_run=True, samples=samples)
-                    session.flush()
-                    total.add(report, samples=samples)
-                    if progress:
-                        progress(len(chunk))
-            finally:
-                session.rollback()
-        return total
-    for chunk in chunks:
-        with session_scope(engine) as session:
-            report = recommend_offers(session, settings, _load(session, chunk), cache.match_many, now=now,
-                                      claim=False, samples=samples)
-        count(report)
-        total.add(report, samples=samples)
-        if progress:
-            progress(len(chunk))
+                                              claim=False, samples=samples)
+                count(report)
+            total.add(report, samples=samples)
+            if progress:
+                progress(len(chunk))
+        if dry_run:
+            chosen = rounds.run_round(dry, settings, now=now)
+            dry.rollback()
+        else:
+            chosen = rounds.round_now(engine, settings, now=now)
+    total.inbox_items = chosen.inbox_items
+    total.seekers = chosen.seekers
+    total.mails_queued = chosen.mails_queued
+    total.digests_extended = chosen.digests_extended
+    total.mails_due_now = total.mails_due_now or chosen.mails_due_now
     return total
 
 def _load(session: Session, ids: list[int]) -> list[JobOffer]:

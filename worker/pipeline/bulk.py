@@ -84,6 +84,52 @@ def _copy_insert(session: Session, table, rows, conflict, returning) -> list:
     return [_Row(fields, values) for values in found]
 
 
+def insert_ignore_tuples(session: Session, model: type[SQLModel], columns: Sequence[str], types: Sequence[str],
+                         rows: Sequence[tuple], *, conflict: Sequence[str],
+                         returning: Sequence[str] | None = None) -> list | int:
+    """``insert_ignore_returning`` for many narrow rows of plain values given as tuples in the
+    order of ``columns``: on PostgreSQL a binary COPY with the PostgreSQL ``types`` of the columns
+    ("int4", "timestamptz", …), which psycopg's C code writes without a Python step per value.
+    Returns the inserted rows' ``returning`` columns, or only how many were inserted when
+    ``returning`` is None."""
+    if not rows:
+        return [] if returning else 0
+    table = model.__table__  # type: ignore[attr-defined]
+    if not is_postgres(session):
+        from sqlalchemy.dialects.sqlite import insert
+
+        stmt = insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+        if returning:
+            stmt = stmt.returning(*(table.c[name] for name in returning))
+        found, inserted = [], 0
+        for start in range(0, len(rows), 5_000):
+            result = session.connection().execute(stmt, [dict(zip(columns, row))
+                                                         for row in rows[start:start + 5_000]])
+            if returning:
+                found.extend(result.all())
+            else:
+                inserted += result.rowcount
+        return found if returning else inserted
+    temp = f"_bulk_{table.name}_{next(_temp_names)}"
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {names} FROM "{table.name}" WITH NO DATA')
+    with cursor.copy(f'COPY "{temp}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
+        copy.set_types(list(types))
+        for row in rows:
+            copy.write_row(row)
+    insert = (f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{temp}" '
+              f'ON CONFLICT ({", ".join(conflict)}) DO NOTHING')
+    if returning:
+        cursor.execute(insert + f' RETURNING {", ".join(returning)}')
+        found = [_Row(list(returning), values) for values in cursor.fetchall()]
+    else:
+        cursor.execute(insert)
+        found = cursor.rowcount
+    cursor.execute(f'DROP TABLE "{temp}"')
+    return found
+
+
 class _Row(tuple):
     """A result row with attribute access, like SQLAlchemy's."""
 

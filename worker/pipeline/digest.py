@@ -58,9 +58,13 @@ def digest_send_time(now: datetime, settings: Settings) -> datetime:
 
 
 def queue_recommendation_digests(session: Session, settings: Settings, items: Mapping[int, list[int]],
-                                 recipients: Mapping[int, str | None], *, now: datetime) -> MailOutcome:
+                                 recipients: Mapping[int, str | None], *, now: datetime,
+                                 more: Mapping[int, int] | None = None) -> MailOutcome:
     """Put ``items`` (seeker id → new inbox item ids) into the seekers' digests. The seekers left
-    out of ``outcome.placed`` have used up today's mails: their items wait for tomorrow."""
+    out of ``outcome.placed`` have used up today's mails: their items wait for tomorrow.
+    ``more``: seeker id → how many more of their matches wait unchosen (the mail says so); a
+    digest appended to takes the latest count."""
+    more = more or {}
     limit = settings.recommendation_mails_per_day
     if limit <= 0 or not items:
         return MailOutcome()
@@ -70,16 +74,23 @@ def queue_recommendation_digests(session: Session, settings: Settings, items: Ma
     def new(seeker_id: int, key: str) -> dict:
         return outbox_row(kind="recommendations", dedupe_key=key, recipient=recipients.get(seeker_id),
                           seeker_id=seeker_id, not_before=send_at,
-                          context={"seeker_id": seeker_id, "inbox_item_ids": sorted(set(items[seeker_id]))})
+                          context=_with_more({"seeker_id": seeker_id, "inbox_item_ids": sorted(set(items[seeker_id]))},
+                                             more, seeker_id))
 
     def merged(context: dict, seeker_id: int) -> dict:
         ids = sorted({*context.get("inbox_item_ids", ()), *items[seeker_id]})
-        return {**context, "inbox_item_ids": ids}
+        return _with_more({**context, "inbox_item_ids": ids}, more, seeker_id)
 
     keys = {s: [digest_key(s, day, n) for n in range(1, limit + 1)] for s in items}
     outcome = _insert_or_append(session, keys, new, merged)
     outcome.earliest = send_at if outcome.queued else None
     return outcome
+
+
+def _with_more(context: dict, more: Mapping[int, int], seeker_id: int) -> dict:
+    if seeker_id in more:
+        return {**context, "more_count": more[seeker_id]}
+    return context
 
 
 def queue_saved_search_mails(session: Session, settings: Settings, offers: Mapping[int, tuple[int, list[int]]],

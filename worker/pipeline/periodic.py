@@ -14,14 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from worker.config import Settings
 from worker.db import insert_ignore, session_scope
-from worker.domain.models import InboxItem, InboxKind, SchedulerTick, Seeker, utcnow
-from worker.pipeline import digest, sweeper
+from worker.domain.models import (
+    InboxItem,
+    InboxKind,
+    JobOffer,
+    MatchingStatus,
+    RecommendationCandidate,
+    SchedulerTick,
+    Seeker,
+    utcnow,
+)
+from worker.pipeline import digest, rounds, sweeper
 from worker.pipeline.hints import Hints
 from worker.services import accounts, registration, restrictions, retention
 from worker.services.eligibility import recommendable_clause
@@ -126,6 +135,51 @@ def _prune_ticks(session: Session, ctx: Context) -> int:
     return session.execute(delete(SchedulerTick).where(SchedulerTick.claimed_at < ctx.now - TICK_RETENTION)).rowcount
 
 
+def _recommendation_round(session: Session, ctx: Context) -> int:
+    # The digests it queues are hinted by the sweeper's next minute (after this commit).
+    report = rounds.run_round(session, ctx.settings, now=ctx.now)
+    rounds.count(report)
+    return report.inbox_items
+
+
+def _recommendation_upkeep(_session: Session | None, ctx: Context) -> int:
+    return prune_recommendations(ctx.engine, ctx.settings, now=ctx.now)
+
+
+UPKEEP_BATCH = 5_000  # rows deleted per transaction
+UPKEEP_MAX_BATCHES = 40  # per tick and table: the rest waits for the next hour
+
+
+def prune_recommendations(engine: Engine, settings: Settings, *, now: datetime, batch: int = UPKEEP_BATCH,
+                          max_batches: int = UPKEEP_MAX_BATCHES) -> int:
+    """Delete, in bounded batches each committed on its own, the おすすめ求人 inbox items whose
+    offer closed (withdrawn, 紹介期限日 passed) or that are older than ``inbox_days``, and the
+    candidates older than ``candidate_days`` or whose offer closed. A candidate chosen today
+    stays until tomorrow: today's budget is counted from it."""
+    today = local_date(now, settings)
+    closed = (select(JobOffer.id).where(or_(JobOffer.matching_status == MatchingStatus.WITHDRAWN.value,
+                                            JobOffer.referral_deadline < today)))
+    stale_items = (select(InboxItem.id).where(
+        InboxItem.kind == InboxKind.RECOMMENDATION.value,
+        or_(InboxItem.created_at < now - timedelta(days=settings.inbox_days), InboxItem.job_offer_id.in_(closed)))
+        .limit(batch))
+    c = RecommendationCandidate.__table__.c
+    stale_candidates = (select(c.seeker_id, c.job_offer_id).where(
+        or_(c.created_at < now - timedelta(days=settings.candidate_days), c.job_offer_id.in_(closed)),
+        or_(c.chosen_at.is_(None), c.chosen_at < rounds.day_start(now, settings)))
+        .limit(batch))
+    deleted = 0
+    for statement in (delete(InboxItem).where(InboxItem.id.in_(stale_items)),
+                      delete(RecommendationCandidate).where(tuple_(c.seeker_id, c.job_offer_id).in_(stale_candidates))):
+        for _ in range(max_batches):
+            with session_scope(engine) as session:
+                gone = session.execute(statement).rowcount
+            deleted += gone
+            if gone < batch:
+                break
+    return deleted
+
+
 def queue_leftover_digests(session: Session, settings: Settings, *, now: datetime) -> int:
     """Recommendation items that found the day's digests used up go into the next day's digest.
     Runs in the last hour of the quiet hours, so it joins the digest that goes out at 08:00."""
@@ -161,4 +215,8 @@ def jobs(settings: Settings) -> list[PeriodicJob]:
         PeriodicJob("my-page-deletion", {"hour": daytime, "minute": 35}, day_slot, _lapsed_my_pages),
         PeriodicJob("leftover-digests", {"hour": before_morning, "minute": 30}, day_slot, _leftover_digests),
         PeriodicJob("prune-ticks", {"hour": daytime, "minute": 45}, day_slot, _prune_ticks),
+        PeriodicJob("recommendation-round", {"hour": settings.round_hours, "minute": 0}, hour_slot,
+                    _recommendation_round),
+        PeriodicJob("recommendation-upkeep", {"minute": 50}, hour_slot, _recommendation_upkeep,
+                    own_transaction=True),
     ]

@@ -1,15 +1,17 @@
-"""A job offer → おすすめ求人 inbox items and mails, in one transaction.
+"""A job offer → recommendation candidates (and saved-search mails), in one transaction.
 
 For a batch of offers: match them against the condition index (no locks held), claim the offers
 with a conditional update (``pending → matched``; an offer another worker already claimed is
 dropped), check in the database that each matched seeker may still receive recommendations
-(registration 有効, My Page open or restricted) and that the condition still exists — on
-PostgreSQL those seeker rows are share-locked, so a seeker turning 無効 concurrently waits for
-this transaction or is seen as 無効 — then insert one inbox item per (seeker, offer) with the
-best-scoring match (``recommendation:<seeker>:<offer id>``, insert-or-ignore), and queue the
-digest and saved-search mails (``worker.pipeline.digest``). The inbox items, the mails and the
-offer's status commit together: a crash before the commit leaves the offer pending for the
-sweeper, a second run after it finds the offer matched and the keys taken.
+(registration 有効, My Page open or restricted) and that the condition still exists — without
+locking them: a candidate is no recommendation yet, and the round that chooses it checks the
+seeker again under a lock — then write one candidate per (seeker, offer): the best of
+the seeker's matching conditions by ``matchers.ranking.rank_score`` (ids and the score, no text;
+COPY on PostgreSQL, insert-or-ignore on the primary key), and queue the saved-search mails.
+Which candidates become おすすめ求人 in the inbox, and the digest mail, is the rounds' choice
+(``worker.pipeline.rounds``). The candidates, the mails and the offer's status commit together:
+a crash before the commit leaves the offer pending for the sweeper, a second run after it finds
+the offer matched and the keys taken.
 """
 
 from __future__ import annotations
@@ -23,23 +25,25 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import matchers
+from matchers import ranking
 from worker import metrics
 from worker.config import Settings
 from worker.db import session_scope
 from worker.domain.models import (
     Condition,
     ConditionKind,
-    InboxItem,
     InboxKind,
     JobOffer,
     MatchingStatus,
+    RecommendationCandidate,
     Seeker,
     utcnow,
 )
 from worker.pipeline import digest
-from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_postgres
+from worker.pipeline.bulk import among, chunks, insert_ignore_tuples
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
+from worker.services.quiet_hours import local_date
 
 OFFERS_PER_MESSAGE = 50  # offers matched in one message and one transaction
 
@@ -50,7 +54,8 @@ Matcher = Callable[[Sequence[matchers.JobOffer]], list[list[matchers.Match]]]
 class RecommendReport:
     offers: int = 0  # offers matched
     matches: int = 0  # matches with a live seeker and condition
-    seekers: set[int] = field(default_factory=set)  # seekers with new inbox items
+    candidates: int = 0  # new candidates (one per seeker and offer)
+    seekers: set[int] = field(default_factory=set)  # seekers with candidates (a round's: with new inbox items)
     inbox_items: int = 0  # inbox items created
     mails_queued: int = 0  # new recommendations mails
     digests_extended: int = 0  # pending digests that got more items
@@ -61,6 +66,7 @@ class RecommendReport:
     def add(self, other: "RecommendReport", *, samples: int = 0) -> None:
         self.offers += other.offers
         self.matches += other.matches
+        self.candidates += other.candidates
         self.seekers |= other.seekers
         self.inbox_items += other.inbox_items
         self.mails_queued += other.mails_queued
@@ -74,7 +80,15 @@ class RecommendReport:
 class _Live:
     recipients: dict[int, str | None]  # seeker id → e-mail, for seekers who may receive recommendations
     saved_search_mails: set[int]  # seekers who opted in to saved-search mails
-    conditions: dict[int, tuple[str, bool]]  # condition id → (kind, notify)
+    conditions: dict[int, "_LiveCondition"]  # condition id → what ranking and mail need of it
+
+
+@dataclass(frozen=True)
+class _LiveCondition:
+    kind: str
+    notify: bool
+    wage_min: int | None
+    wage_type: str | None
 
 
 def match_pending_offers(engine: Engine, settings: Settings, match: Matcher, offer_ids: Sequence[int], *,
@@ -107,85 +121,69 @@ def offer_ids_for(engine: Engine, job_numbers: Sequence[str]) -> list[int]:
 
 
 def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobOffer], match: Matcher, *,
-                     now: datetime, claim: bool = True, dry_run: bool = False, samples: int = 0) -> RecommendReport:
-    """Recommend ``offers`` inside the caller's transaction.
+                     now: datetime, claim: bool = True, samples: int = 0) -> RecommendReport:
+    """Collect the candidates of ``offers`` inside the caller's transaction.
 
     ``claim``: only offers still pending are processed (the actors); without it, every given
-    offer is (staff batches over offers already matched — the dedupe keys keep it exactly-once).
-    ``dry_run``: everything a real run does, but no offer is marked matched and no seeker row is
-    locked; the caller rolls the transaction back (``worker.pipeline.batch``), so the report is
-    exactly what a real run would create."""
+    offer is (staff batches over offers already matched — the candidates' key keeps it
+    exactly-once). A dry run is this in a transaction that is rolled back
+    (``worker.pipeline.batch``)."""
     report = RecommendReport()
     results = match([offer_value(o) for o in offers])
     by_number = {o.job_number: o for o in offers}
-    if not dry_run:
-        claimed = _mark_matched(session, [o.id for o in offers], now)
-        if claim:
-            by_number = {n: o for n, o in by_number.items() if o.id in claimed}
+    claimed = _mark_matched(session, [o.id for o in offers], now)
+    if claim:
+        by_number = {n: o for n, o in by_number.items() if o.id in claimed}
     report.offers = len(by_number)
     pairs = [(by_number[m.job_number], m) for found in results for m in found if m.job_number in by_number]
     if not pairs:
         return report
 
-    live = _live(session, {m.seeker_id for _, m in pairs}, {m.condition_id for _, m in pairs}, lock=not dry_run)
+    live = _live(session, {m.seeker_id for _, m in pairs}, {m.condition_id for _, m in pairs})
     pairs = [(o, m) for o, m in pairs if m.seeker_id in live.recipients and m.condition_id in live.conditions]
     report.matches = len(pairs)
-    best: dict[tuple[int, int], tuple[JobOffer, matchers.Match]] = {}
+    today = local_date(now, settings)
+    values = {o.id: offer_value(o) for o in offers}
+    best: dict[tuple[int, int], tuple[tuple, JobOffer, matchers.Match, int]] = {}
     for offer, m in pairs:
         key = (m.seeker_id, offer.id)
-        if key not in best or _rank(m, live) > _rank(best[key][1], live):
-            best[key] = (offer, m)
-    rows = [_inbox_row(offer, m, now) for (_, _), (offer, m) in sorted(best.items())]
-    report.samples = [{"job_number": o.job_number, "seeker_id": m.seeker_id, "score": m.score,
-                       "reasons": list(m.reasons)} for o, m in list(best.values())[:samples]]
+        condition = live.conditions[m.condition_id]
+        rank = ranking.rank_score(m.score, values[offer.id], wage_min=condition.wage_min,
+                                  wage_type=condition.wage_type, today=today)
+        order = (rank, condition.kind == ConditionKind.REGISTERED, -m.condition_id)
+        if key not in best or order > best[key][0]:
+            best[key] = (order, offer, m, rank)
+    rows = [(seeker_id, offer_id, m.condition_id, rank, now)
+            for (seeker_id, offer_id), (_, _, m, rank) in sorted(best.items())]
+    report.samples = [{"job_number": o.job_number, "seeker_id": m.seeker_id, "score": rank,
+                       "reasons": list(m.reasons)} for _, o, m, rank in list(best.values())[:samples]]
 
-    # Items go in already marked as mailed: nearly all join a digest below; the few whose seeker
-    # has used up today's mails are unmarked again, so most rows are written once.
-    inserted = insert_ignore_returning(session, InboxItem, rows, conflict=["dedupe_key"],
-                                       returning=["id", "seeker_id", "job_offer_id"])
-    report.inbox_items = len(inserted)
-    items: dict[int, list[int]] = {}
-    new_pairs: set[tuple[int, int]] = set()
-    for item in inserted:
-        items.setdefault(item.seeker_id, []).append(item.id)
-        new_pairs.add((item.seeker_id, item.job_offer_id))
-    report.seekers = set(items)
-
-    digests = digest.queue_recommendation_digests(session, settings, items, live.recipients, now=now)
-    _unmark_mailed(session, digest.unplaced(items, digests))
+    # Saved searches the seeker asked mail for still hear of each new offer at once: that mail
+    # is the search's own, not a recommendation, and has no daily budget but one mail a day.
+    # Only then are the inserted pairs read back; otherwise a count is all that is needed.
+    notifying = [(offer, m) for offer, m in pairs if m.seeker_id in live.saved_search_mails
+                 and live.conditions[m.condition_id].kind == ConditionKind.SAVED
+                 and live.conditions[m.condition_id].notify]
+    columns = ["seeker_id", "job_offer_id", "condition_id", "score", "created_at"]
+    types = ["int4", "int4", "int4", "int4", "timestamptz"]
+    conflict = ["seeker_id", "job_offer_id"]
     saved: dict[int, tuple[int, list[int]]] = {}
-    for offer, m in pairs:
-        kind, notify = live.conditions[m.condition_id]
-        if (kind == ConditionKind.SAVED and notify and m.seeker_id in live.saved_search_mails
-                and (m.seeker_id, offer.id) in new_pairs):
-            saved.setdefault(m.condition_id, (m.seeker_id, []))[1].append(offer.id)
+    if notifying:
+        inserted = insert_ignore_tuples(session, RecommendationCandidate, columns, types, rows, conflict=conflict,
+                                        returning=["seeker_id", "job_offer_id"])
+        new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
+        report.candidates = len(new_pairs)
+        for offer, m in notifying:
+            if (m.seeker_id, offer.id) in new_pairs:
+                saved.setdefault(m.condition_id, (m.seeker_id, []))[1].append(offer.id)
+    else:
+        report.candidates = insert_ignore_tuples(session, RecommendationCandidate, columns, types, rows,
+                                                 conflict=conflict)
+    report.seekers = {r[0] for r in rows}
     searches = digest.queue_saved_search_mails(session, settings, saved, live.recipients, now=now)
-    report.mails_queued = digests.queued
-    report.digests_extended = digests.extended
     report.saved_search_mails = searches.queued
-    report.mails_due_now = any(t is not None and t <= now for t in (digests.earliest, searches.earliest))
+    report.mails_due_now = searches.earliest is not None and searches.earliest <= now
     return report
-
-
-def _rank(m: matchers.Match, live: _Live) -> tuple[int, bool, int]:
-    """Higher is better: score, then the registered 求職条件 over a saved search, then the older condition."""
-    return (m.score, live.conditions[m.condition_id][0] == ConditionKind.REGISTERED, -m.condition_id)
-
-
-def _inbox_row(offer: JobOffer, m: matchers.Match, now: datetime) -> dict:
-    return {
-        "seeker_id": m.seeker_id,
-        "kind": InboxKind.RECOMMENDATION.value,
-        "dedupe_key": f"recommendation:{m.seeker_id}:{offer.id}",
-        "job_offer_id": offer.id,
-        "condition_id": m.condition_id,
-        "title": offer.title[:200],
-        "body": offer.employer_name or "",
-        "score": m.score,
-        "reasons": list(m.reasons),
-        "mailed_at": now,
-        "created_at": now,
-    }
 
 
 def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[int]:
@@ -197,27 +195,19 @@ def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[
     return set(session.connection().execute(stmt).scalars())
 
 
-def _live(session: Session, seeker_ids: set[int], condition_ids: set[int], *, lock: bool) -> _Live:
+def _live(session: Session, seeker_ids: set[int], condition_ids: set[int]) -> _Live:
     live = _Live({}, set(), {})
     conn = session.connection()
     for part in chunks(session, sorted(seeker_ids)):
         stmt = (select(Seeker.id, Seeker.email, Seeker.saved_search_mails)
                 .where(recommendable_clause(), among(session, Seeker.id, part)).order_by(Seeker.id))
-        if lock and is_postgres(session):
-            stmt = stmt.with_for_update(read=True, of=Seeker)
         for seeker_id, email, saved_search_mails in conn.execute(stmt):
             live.recipients[seeker_id] = email
             if saved_search_mails:
                 live.saved_search_mails.add(seeker_id)
     for part in chunks(session, sorted(condition_ids)):
-        stmt = select(Condition.id, Condition.kind, Condition.notify).where(among(session, Condition.id, part))
-        for condition_id, kind, notify in conn.execute(stmt):
-            live.conditions[condition_id] = (kind, bool(notify))
+        stmt = (select(Condition.id, Condition.kind, Condition.notify, Condition.wage_min, Condition.wage_type)
+                .where(among(session, Condition.id, part)))
+        for condition_id, kind, notify, wage_min, wage_type in conn.execute(stmt):
+            live.conditions[condition_id] = _LiveCondition(kind, bool(notify), wage_min, wage_type)
     return live
-
-
-def _unmark_mailed(session: Session, item_ids: list[int]) -> None:
-    table = InboxItem.__table__
-    for part in chunks(session, item_ids):
-        session.connection().execute(update(table).where(among(session, table.c.id, part)).values(mailed_at=None))
-

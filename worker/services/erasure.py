@@ -4,7 +4,8 @@ The database does the fan-out: every personal table references ``seeker`` with O
 CASCADE (conditions, favourites, inbox items, applications, referrals, messages, no-show
 reports, password requests); the outbox references it with SET NULL so the record that a mail
 was sent survives without saying to whom. SQLite honours this only with foreign keys on, which
-``worker.db.make_engine`` switches on for every connection.
+``worker.db.make_engine`` switches on for every connection. Recommendation candidates (ids and
+a score, no foreign keys for the sake of bulk writes) are deleted here explicitly.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 from sqlmodel import Session
 
-from worker.domain.models import MailStatus, OutboxMail, Seeker
+from worker.domain.models import MailStatus, OutboxMail, RecommendationCandidate, Seeker
 
 # Mails still waiting are cancelled; a mail being sent right now (status sending) is left to
 # finish — the mail layer clears its recipient once it is final.
@@ -32,6 +33,7 @@ def erase_seeker(session: Session, *, seeker_id: int) -> None:
         update(OutboxMail).where(OutboxMail.seeker_id == seeker_id, OutboxMail.status.in_(_FINAL))
         .values(recipient=None)
     )
+    session.execute(delete(RecommendationCandidate).where(RecommendationCandidate.seeker_id == seeker_id))
     seeker = session.get(Seeker, seeker_id)
     session.execute(delete(Seeker).where(Seeker.id == seeker_id))
     if seeker is not None:

@@ -1,0 +1,300 @@
+"""Recommendation rounds: which candidates become おすすめ求人 in the inbox, and the digest mail.
+
+Matching (``worker.pipeline.recommend``) only collects candidates. A round — hourly from 08:00
+to 20:00 JST by the scheduler, and at once after a staff batch — fills every seeker's remaining
+budget for the JST day with their best candidates not yet chosen:
+
+- at most ``recommendations_per_day`` new items per seeker per JST day, and at most
+  ``recommendations_per_employer`` of them from one employer (事業所名);
+- best first by the candidate's score (``matchers.ranking``), then the newer offer, the higher
+  (monthly upper) wage, the lower job number;
+- only candidates younger than ``candidate_days`` whose offer is still open (not withdrawn, 紹介期限日
+  not passed), only for seekers who may receive recommendations (有効, My Page open or 機能制限).
+
+The choice is one SQL statement (``ROW_NUMBER() OVER (PARTITION BY …)``, twice: per seeker and
+employer for the cap, then per seeker for the budget — SQLite ≥ 3.25 and PostgreSQL); the chosen
+seekers are share-locked and checked once more (PostgreSQL; SQLite's writer holds the whole
+database), so one who turns 無効 at the same moment gets nothing; Python then
+works out the reasons of the chosen pairs only, inserts their inbox items in bulk
+(``recommendation:<seeker>:<offer>``, insert-or-ignore), marks the candidates chosen and puts the
+items into the seekers' digests (``worker.pipeline.digest``), all in the caller's transaction.
+The budget already used today is counted from the candidates chosen since JST midnight, so a
+round run twice, or after one that crashed (rolled back), adds only what is still missing; on
+PostgreSQL rounds take a transaction-level advisory lock so that two never choose at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select, text, tuple_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+import matchers
+from matchers import explain
+from worker import metrics
+from worker.config import Settings
+from worker.db import session_scope
+from worker.domain.models import (
+    Condition,
+    InboxItem,
+    InboxKind,
+    JobOffer,
+    MatchingStatus,
+    RecommendationCandidate,
+    Seeker,
+    utcnow,
+)
+from worker.pipeline import digest
+from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_postgres
+from worker.pipeline.index_cache import COLUMNS
+from worker.pipeline.values import condition_value, offer_value
+from worker.services.eligibility import recommendable_clause
+from worker.services.quiet_hours import local_date
+
+ROUND_LOCK = 0x6D79_7265  # pg_advisory_xact_lock key of the rounds ("myre")
+
+
+@dataclass
+class RoundReport:
+    chosen: int = 0  # candidates chosen this round
+    inbox_items: int = 0  # inbox items created
+    seekers: set[int] = field(default_factory=set)  # seekers with new items
+    mails_queued: int = 0  # new digests
+    digests_extended: int = 0  # pending digests that got more items
+    dropped: int = 0  # chosen candidates that no longer match (condition changed or deleted): removed
+    mails_due_now: bool = False
+
+
+def day_start(now: datetime, settings: Settings) -> datetime:
+    """JST midnight of ``now``'s JST day, as an aware datetime."""
+    return datetime.combine(local_date(now, settings), time.min, tzinfo=settings.tz)
+
+
+def wage_order():
+    """The offer's upper wage as a monthly amount, for the tie order (``matchers.ranking``)."""
+    factor = case((JobOffer.wage_type == "daily", 20), (JobOffer.wage_type == "hourly", 160), else_=1)
+    return factor * func.coalesce(JobOffer.wage_max, JobOffer.wage_min, 0)
+
+
+def choice(settings: Settings, *, now: datetime, postgres: bool = False):
+    """The round's choice as one SELECT: (seeker_id, job_offer_id, condition_id, score, eligible),
+    ``eligible`` being all of the seeker's choosable candidates before the budget. ``postgres``:
+    text sort keys compare bytewise (COLLATE "C": job numbers are digits, employers only need
+    grouping), several times cheaper than the database's locale on millions of rows."""
+    c = RecommendationCandidate.__table__.c
+    since = day_start(now, settings)
+    today = local_date(now, settings)
+    employer = func.coalesce(JobOffer.employer_name, "")
+    job_number = JobOffer.job_number
+    if postgres:
+        employer, job_number = employer.collate("C"), job_number.collate("C")
+
+    chosen_today = (select(c.seeker_id, employer.label("employer"), func.count().label("used"))
+                    .select_from(RecommendationCandidate.__table__.join(JobOffer.__table__,
+                                                                        JobOffer.id == c.job_offer_id))
+                    .where(c.chosen_at >= since).group_by(c.seeker_id, employer).subquery("chosen_today"))
+    used_by_seeker = (select(chosen_today.c.seeker_id, func.sum(chosen_today.c.used).label("used"))
+                      .group_by(chosen_today.c.seeker_id).subquery("used_by_seeker"))
+
+    best_first = (c.score.desc(), JobOffer.received_on.is_(None), JobOffer.received_on.desc(),
+                  wage_order().desc(), job_number)
+    open_offer = and_(JobOffer.matching_status != MatchingStatus.WITHDRAWN.value,
+                      or_(JobOffer.referral_deadline.is_(None), JobOffer.referral_deadline >= today))
+    ranked = (
+        select(c.seeker_id, c.job_offer_id, c.condition_id, c.score, employer.label("employer"),
+               JobOffer.received_on.is_(None).label("undated"), JobOffer.received_on, wage_order().label("wage"),
+               job_number.label("job_number"),
+               func.row_number().over(partition_by=(c.seeker_id, employer), order_by=best_first)
+               .label("employer_rank"),
+               func.count().over(partition_by=c.seeker_id).label("eligible"))
+        .select_from(RecommendationCandidate.__table__
+                     .join(JobOffer.__table__, JobOffer.id == c.job_offer_id)
+                     .join(Seeker.__table__, Seeker.id == c.seeker_id))
+        .where(c.chosen_at.is_(None), c.created_at >= now - timedelta(days=settings.candidate_days), open_offer,
+               recommendable_clause())
+        .subquery("ranked"))
+    per_employer = settings.recommendations_per_employer
+    capped = (
+        select(ranked, func.row_number().over(
+            partition_by=ranked.c.seeker_id,
+            order_by=(ranked.c.score.desc(), ranked.c.undated, ranked.c.received_on.desc(), ranked.c.wage.desc(),
+                      ranked.c.job_number)).label("seeker_rank"))
+        .select_from(ranked.outerjoin(chosen_today, and_(chosen_today.c.seeker_id == ranked.c.seeker_id,
+                                                         chosen_today.c.employer == ranked.c.employer)))
+        .where(ranked.c.employer_rank <= literal(per_employer, Integer) - func.coalesce(chosen_today.c.used, 0))
+        .subquery("capped"))
+    budget = settings.recommendations_per_day
+    return (
+        select(capped.c.seeker_id, capped.c.job_offer_id, capped.c.condition_id, capped.c.score, capped.c.eligible)
+        .select_from(capped.outerjoin(used_by_seeker, used_by_seeker.c.seeker_id == capped.c.seeker_id))
+        .where(capped.c.seeker_rank <= literal(budget, Integer) - func.coalesce(used_by_seeker.c.used, 0))
+        .order_by(capped.c.seeker_id, capped.c.seeker_rank))
+
+
+def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundReport:
+    """One round in the caller's transaction (see the module's text)."""
+    report = RoundReport()
+    if settings.recommendations_per_day <= 0:
+        return report
+    postgres = is_postgres(session)
+    if postgres:
+        session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUND_LOCK})
+        # The choice sorts every choosable candidate twice: in memory, not in temporary files.
+        session.connection().execute(text("SET LOCAL work_mem = '256MB'"))
+    picked = session.connection().execute(choice(settings, now=now, postgres=postgres)).all()
+    if picked and postgres:
+        picked = _still_recommendable(session, picked)
+    if not picked:
+        return report
+    report.chosen = len(picked)
+    reasons = _reasons(session, picked)
+    gone = [(r.seeker_id, r.job_offer_id) for r in picked if (r.seeker_id, r.job_offer_id) not in reasons]
+    kept = [r for r in picked if (r.seeker_id, r.job_offer_id) in reasons]
+    report.dropped = len(gone)
+    _delete_candidates(session, gone)
+
+    titles = _offer_texts(session, sorted({r.job_offer_id for r in kept}))
+    rows = [{
+        "seeker_id": r.seeker_id,
+        "kind": InboxKind.RECOMMENDATION.value,
+        "dedupe_key": f"recommendation:{r.seeker_id}:{r.job_offer_id}",
+        "job_offer_id": r.job_offer_id,
+        "condition_id": r.condition_id,
+        "title": titles[r.job_offer_id][0],
+        "body": titles[r.job_offer_id][1],
+        "score": r.score,
+        "reasons": list(reasons[(r.seeker_id, r.job_offer_id)]),
+        # Items go in already marked as mailed: nearly all join a digest below; the few whose
+        # seeker has used up today's mails are unmarked again, so most rows are written once.
+        "mailed_at": now,
+        "created_at": now,
+    } for r in kept]
+    inserted = insert_ignore_returning(session, InboxItem, rows, conflict=["dedupe_key"],
+                                       returning=["id", "seeker_id", "job_offer_id"])
+    _mark_chosen(session, [(r.seeker_id, r.job_offer_id) for r in kept], now)
+    report.inbox_items = len(inserted)
+    items: dict[int, list[int]] = {}
+    for item in inserted:
+        items.setdefault(item.seeker_id, []).append(item.id)
+    report.seekers = set(items)
+
+    chosen_count: dict[int, int] = {}
+    eligible: dict[int, int] = {}
+    for r in picked:
+        chosen_count[r.seeker_id] = chosen_count.get(r.seeker_id, 0) + 1
+        eligible[r.seeker_id] = r.eligible
+    more = {s: max(0, eligible[s] - chosen_count[s]) for s in items}
+    recipients = _recipients(session, sorted(items))
+    digests = digest.queue_recommendation_digests(session, settings, items, recipients, now=now, more=more)
+    _unmark_mailed(session, digest.unplaced(items, digests))
+    report.mails_queued = digests.queued
+    report.digests_extended = digests.extended
+    report.mails_due_now = digests.earliest is not None and digests.earliest <= now
+    return report
+
+
+def round_now(engine: Engine, settings: Settings, *, now: datetime | None = None) -> RoundReport:
+    """A round in its own transaction, counted for Prometheus once committed (the staff
+    batch's round, the demo, the benchmark and the tests playing the scheduler)."""
+    with session_scope(engine) as session:
+        report = run_round(session, settings, now=now or utcnow())
+    count(report)
+    return report
+
+
+def count(report: RoundReport) -> None:
+    metrics.count("inbox_items", report.inbox_items, kind=InboxKind.RECOMMENDATION.value)
+    metrics.count("mails_queued", report.mails_queued, kind="recommendations")
+
+
+def _still_recommendable(session: Session, picked: Sequence) -> list:
+    """The picks whose seeker may still receive recommendations, their rows share-locked until
+    the round commits: a seeker turning 無効 or 利用不可 at the same moment waits for the round,
+    or is seen as such here (READ COMMITTED re-checks a locked row's latest version)."""
+    allowed: set[int] = set()
+    for part in chunks(session, sorted({r.seeker_id for r in picked})):
+        allowed.update(session.connection().execute(
+            select(Seeker.id).where(among(session, Seeker.id, part), recommendable_clause())
+            .order_by(Seeker.id).with_for_update(read=True, of=Seeker)).scalars())
+    return [r for r in picked if r.seeker_id in allowed]
+
+
+def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[str, ...]]:
+    """(seeker, offer) → the reasons of the chosen candidate's condition for its offer, worked
+    out now for the chosen pairs only; a pair that no longer matches is left out."""
+    conn = session.connection()
+    conditions: dict[int, matchers.Condition] = {}
+    for part in chunks(session, sorted({r.condition_id for r in picked})):
+        for row in conn.execute(select(*COLUMNS).where(among(session, Condition.id, part))):
+            conditions[row.id] = condition_value(row)
+    offers: dict[int, matchers.JobOffer] = {}
+    for part in chunks(session, sorted({r.job_offer_id for r in picked})):
+        table = JobOffer.__table__
+        for row in conn.execute(select(table).where(among(session, table.c.id, part))):
+            offers[row.id] = offer_value(row)
+    by_offer: dict[int, list] = {}
+    for r in picked:
+        if r.condition_id in conditions and r.job_offer_id in offers:
+            by_offer.setdefault(r.job_offer_id, []).append(r)
+    found: dict[tuple[int, int], tuple[str, ...]] = {}
+    explainer = explain.Explainer()
+    for offer_id, rows in by_offer.items():
+        answers = explainer.explain(offers[offer_id], [conditions[r.condition_id] for r in rows])
+        for r in rows:
+            answer = answers.get(r.condition_id)
+            if answer is not None and answer.seeker_id == r.seeker_id:
+                found[(r.seeker_id, r.job_offer_id)] = answer.reasons
+    return found
+
+
+def _offer_texts(session: Session, offer_ids: list[int]) -> dict[int, tuple[str, str]]:
+    texts = {}
+    for part in chunks(session, offer_ids):
+        stmt = select(JobOffer.id, JobOffer.title, JobOffer.employer_name).where(among(session, JobOffer.id, part))
+        for offer_id, title, employer in session.connection().execute(stmt):
+            texts[offer_id] = (title[:200], employer or "")
+    return texts
+
+
+def _recipients(session: Session, seeker_ids: list[int]) -> dict[int, str | None]:
+    found = {}
+    for part in chunks(session, seeker_ids):
+        found.update(session.connection().execute(
+            select(Seeker.id, Seeker.email).where(among(session, Seeker.id, part))).all())
+    return found
+
+
+def _mark_chosen(session: Session, pairs: list[tuple[int, int]], now: datetime) -> None:
+    if not pairs:
+        return
+    if is_postgres(session):
+        cursor = session.connection().connection.driver_connection.cursor()
+        cursor.execute(
+            "UPDATE recommendation_candidate SET chosen_at = %s FROM unnest(%s::int[], %s::int[]) AS v(s, o) "
+            "WHERE recommendation_candidate.seeker_id = v.s AND recommendation_candidate.job_offer_id = v.o",
+            (now, [s for s, _ in pairs], [o for _, o in pairs]))
+        return
+    c = RecommendationCandidate.__table__.c
+    session.connection().execute(
+        update(RecommendationCandidate.__table__)
+        .where(c.seeker_id == bindparam("s"), c.job_offer_id == bindparam("o")).values(chosen_at=now),
+        [{"s": s, "o": o} for s, o in pairs])
+
+
+def _delete_candidates(session: Session, pairs: list[tuple[int, int]]) -> None:
+    c = RecommendationCandidate.__table__.c
+    for start in range(0, len(pairs), 1_000):
+        part = pairs[start:start + 1_000]
+        session.connection().execute(
+            RecommendationCandidate.__table__.delete().where(tuple_(c.seeker_id, c.job_offer_id).in_(part)))
+
+
+def _unmark_mailed(session: Session, item_ids: list[int]) -> None:
+    table = InboxItem.__table__
+    for part in chunks(session, item_ids):
+        session.connection().execute(update(table).where(among(session, table.c.id, part)).values(mailed_at=None))
+
