@@ -1,7 +1,7 @@
 """recommendation candidates
 
 Revision ID: f856a03b1fc6
-Revises: 930d2c0da7ca
+Revises: cf955c3a7b12
 Create Date: 2026-12-01 15:27:12.023721
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = 'f856a03b1fc6'
-down_revision: str | None = '930d2c0da7ca'
+down_revision: str | None = 'cf955c3a7b12'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
