@@ -85,7 +85,8 @@ def test_a_dry_run_reports_the_same_rows_as_the_real_run_that_follows(engine, cl
                        count(engine, OutboxMail) - int(real["recommendation mails queued"])
                        - int(real["saved-search mails queued"]))
     offers = 1 + OFFERS_PER_TRANSACTION + 30 + 40
-    assert int(real["inbox items created"]) == 4 * 40 + offers and int(real["pending digests extended"]) > 0
+    # Every offer is a candidate of the newcomer; the round gives each seeker at most the day's budget.
+    assert int(real["new candidates"]) >= offers and 0 < int(real["inbox items created"]) <= 5 * 10
     assert dry == real
 
 

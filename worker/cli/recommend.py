@@ -60,7 +60,7 @@ def _recommend(args) -> int:
         ("offers", len(offer_ids)),
         ("conditions in the index", len(cache)),
         ("matches with a live seeker", report.matches),
-        ("candidates" + (" (would be new)" if args.dry_run else " new"), report.candidates),
+        ("new candidates", report.candidates),
         ("seekers reached", len(report.seekers)),
         ("inbox items created", report.inbox_items),
         ("recommendation mails queued", report.mails_queued),
