@@ -71,8 +71,8 @@ def test_a_mail_whose_worker_died_is_requeued_when_its_lease_expires_and_then_se
     outbox_id = enqueue(sample_world, "restricted", not_before=T0)
     claim_mail(sample_world, outbox_id, lease_s=LEASE_S, now=T0)  # …and the worker is killed
 
-    assert requeue_expired_leases(sample_world, now=T0 + timedelta(seconds=LEASE_S - 1)) == 0
-    assert requeue_expired_leases(sample_world, now=T0 + timedelta(seconds=LEASE_S + 1)) == 1
+    assert requeue_expired_leases(sample_world, now=T0 + timedelta(seconds=LEASE_S - 1), max_attempts=8) == 0
+    assert requeue_expired_leases(sample_world, now=T0 + timedelta(seconds=LEASE_S + 1), max_attempts=8) == 1
     assert outbox_row(sample_world, outbox_id).status == MailStatus.PENDING
 
     report = deliver_due(sample_world, settings, now=T0 + timedelta(seconds=LEASE_S + 2))
@@ -86,7 +86,7 @@ def test_a_worker_whose_lease_passed_to_another_cannot_record_over_it(sample_wor
     outbox_id = enqueue(sample_world, "restricted", not_before=T0)
     slow = claim_mail(sample_world, outbox_id, lease_s=LEASE_S, now=T0)
     later = T0 + timedelta(seconds=LEASE_S + 1)
-    requeue_expired_leases(sample_world, now=later)
+    requeue_expired_leases(sample_world, now=later, max_attempts=8)
     fresh = claim_mail(sample_world, outbox_id, lease_s=LEASE_S, now=later)
 
     assert not mark_sent(sample_world, slow, message_id="<slow@x>", now=later)

@@ -22,7 +22,7 @@ class RecordedHints:
         self.deliveries += batches
 
 
-def test_offers_still_pending_after_the_grace_period_are_hinted_again(world):
+def test_offers_still_pending_after_the_grace_period_are_hinted_again(world, settings):
     now = utcnow()
     old = world.offer(created_at=now - MATCH_GRACE - timedelta(seconds=1))
     world.offer(created_at=now)  # its own hint is probably still on its way
@@ -30,12 +30,12 @@ def test_offers_still_pending_after_the_grace_period_are_hinted_again(world):
     world.update(JobOffer, matched, matching_status="matched")
     hints = RecordedHints()
 
-    report = sweep(world.engine, hints, now=now)
+    report = sweep(world.engine, hints, settings, now=now)
 
     assert hints.offers == [old] and report.offers_hinted == 1
 
 
-def test_a_mail_whose_worker_died_goes_back_to_pending_and_delivery_is_hinted(world):
+def test_a_mail_whose_worker_died_goes_back_to_pending_and_delivery_is_hinted(world, settings):
     now = utcnow()
     with session_scope(world.engine) as session:
         enqueue_mail(session, kind="notice", dedupe_key="notice:x:1", recipient="a@example.jp",
@@ -45,13 +45,13 @@ def test_a_mail_whose_worker_died_goes_back_to_pending_and_delivery_is_hinted(wo
                  lease_until=now - timedelta(seconds=1))
     hints = RecordedHints()
 
-    report = sweep(world.engine, hints, now=now)
+    report = sweep(world.engine, hints, settings, now=now)
 
     assert world.get(OutboxMail, mail.id).status == MailStatus.PENDING
     assert report.leases_requeued == 1 and report.mails_due == 1 and hints.deliveries == 1
 
 
-def test_nothing_pending_sends_nothing(world):
+def test_nothing_pending_sends_nothing(world, settings):
     hints = RecordedHints()
-    sweep(world.engine, hints)
+    sweep(world.engine, hints, settings)
     assert hints.offers == [] and hints.deliveries == 0

@@ -31,3 +31,12 @@ def suppress(session: Session, address: str, *, reason: str) -> bool:
     """Put ``address`` on the list in the caller's transaction; False if it already was."""
     row = {"address_hash": address_hash(address), "reason": reason[:500], "created_at": utcnow()}
     return insert_ignore(session, SuppressedAddress, row, conflict=["address_hash"]) == 1
+
+
+def suppressed_among(session: Session, addresses: list[str]) -> set[str]:
+    """The hashes of those of ``addresses`` on the list: one query for a round of mails."""
+    hashes = {address_hash(address) for address in addresses}
+    if not hashes:
+        return set()
+    rows = session.execute(select(_TABLE.c.address_hash).where(_TABLE.c.address_hash.in_(sorted(hashes))))
+    return set(rows.scalars())
