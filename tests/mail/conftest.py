@@ -150,14 +150,16 @@ def _free_port() -> int:
 
 
 class _SlowSMTP(SMTP):
-    """aiosmtpd answering every line (banner, EHLO, AUTH challenges, MAIL, …) ``reply_delay`` late."""
+    """aiosmtpd answering every reply (banner, EHLO, AUTH challenges, MAIL, …) ``reply_delay`` late."""
 
     def __init__(self, *args, reply_delay: float, **kwargs):
         super().__init__(*args, **kwargs)
         self.reply_delay = reply_delay
 
     async def push(self, status):
-        await asyncio.sleep(self.reply_delay)
+        line = status.decode() if isinstance(status, bytes) else status
+        if line[3:4] != "-":  # the last line of a reply: the client waits for it
+            await asyncio.sleep(self.reply_delay)
         await super().push(status)
 
 

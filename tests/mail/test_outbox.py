@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from worker.domain.models import AccountState, MailStatus, Seeker, SuppressedAddress
 from worker.mail.delivery import deliver_due
-from worker.mail.outbox import claim_mail, due_mail_ids, mark_sent, requeue_expired_leases
+from worker.mail.outbox import claim_mail, due_mail_ids, mark_sent, record, requeue_expired_leases, started
 from worker.mail.suppression import address_hash, suppress
 from worker.services.outbox import enqueue_mail
 
@@ -204,3 +204,32 @@ def test_offers_mails_due_before_the_quiet_hours_wait_for_the_morning_while_a_ke
     report = deliver_due(sample_world, settings, now=morning)
     assert report.sent == 2
     assert {outbox_row(sample_world, i).status for i in (digest, saved)} == {MailStatus.SENT}
+
+
+def test_a_key_mail_past_its_expiry_at_claim_time_cannot_be_claimed(sample_world):
+    expires = T0 + timedelta(minutes=50)
+    outbox_id = enqueue(sample_world, "password-registration", key="password-registration:1",
+                        expires_at=expires, not_before=T0)
+
+    assert claim_mail(sample_world, outbox_id, lease_s=LEASE_S, now=expires) is None
+    assert claim_mail(sample_world, outbox_id, lease_s=LEASE_S, now=expires + timedelta(seconds=1)) is None
+    row = outbox_row(sample_world, outbox_id)
+    assert (row.status, row.attempts) == (MailStatus.PENDING, 0)
+    assert claim_mail(sample_world, outbox_id, lease_s=LEASE_S, now=expires - timedelta(seconds=1)) is not None
+
+
+def test_a_lease_that_ran_out_after_the_send_had_started_makes_the_mail_uncertain_not_pending(sample_world):
+    outbox_id = enqueue(sample_world, "restricted", not_before=T0)
+    mail = claim_mail(sample_world, outbox_id, lease_s=LEASE_S, now=T0)
+    assert record(sample_world, [started(mail, now=T0)]) == [True]  # …then no outcome is ever recorded
+
+    assert requeue_expired_leases(sample_world, now=T0 + timedelta(seconds=LEASE_S + 1), max_attempts=8) == 1
+    row = outbox_row(sample_world, outbox_id)
+    assert (row.status, row.uncertain_at) == (MailStatus.UNCERTAIN, T0 + timedelta(seconds=LEASE_S + 1))
+    # Uncertain a second time is one copy too many to risk: failed, and the address dropped.
+    again = claim_mail(sample_world, outbox_id, lease_s=LEASE_S, now=T0 + timedelta(seconds=LEASE_S + 2))
+    record(sample_world, [started(again)])
+    requeue_expired_leases(sample_world, now=T0 + timedelta(seconds=2 * LEASE_S + 3), max_attempts=8)
+    row = outbox_row(sample_world, outbox_id)
+    assert (row.status, row.recipient) == (MailStatus.FAILED, None)
+    assert row.last_error.startswith("uncertain twice")

@@ -55,3 +55,18 @@ def test_nothing_pending_sends_nothing(world, settings):
     hints = RecordedHints()
     sweep(world.engine, hints, settings)
     assert hints.offers == [] and hints.deliveries == 0
+
+
+def test_the_sweeper_gives_up_on_a_mail_after_the_configured_number_of_attempts(world, settings):
+    now = utcnow()
+    with session_scope(world.engine) as session:
+        enqueue_mail(session, kind="notice", dedupe_key="notice:x:1", recipient="a@example.jp",
+                     context={"seeker_id": 1, "inbox_item_id": 1})
+    [mail] = world.outbox()
+    world.update(OutboxMail, mail.id, status=MailStatus.SENDING.value, attempts=2,
+                 lease_until=now - timedelta(seconds=1))
+
+    sweep(world.engine, RecordedHints(), settings.model_copy(update={"mail_max_attempts": 2}), now=now)
+
+    row = world.get(OutboxMail, mail.id)
+    assert (row.status, row.recipient) == (MailStatus.FAILED, None)

@@ -41,7 +41,7 @@ from worker.mail.outbox import ClaimedMail, OutboxUnavailable, Write, due_mail_i
 from worker.mail.registry import UnknownMail, declaration_of
 from worker.mail.render import render_mail
 from worker.mail.suppression import address_hash, suppressed_among
-from worker.mail.transport import DeliveryFailed, Failure, Transport, transport_for
+from worker.mail.transport import DeliveryFailed, Failure, transport_for
 from worker.services.quiet_hours import in_quiet_hours
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,94 @@
+"""A lease never expires under a live sender. A relay that answers every line late (banner, EHLO,
+AUTH, MAIL, RCPT, DATA) with the smallest lease the settings accept, while a sweeper and a second
+worker run all along: the server receives each mail once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from worker.config import load_settings
+from worker.domain.models import MailStatus, utcnow
+from worker.mail.delivery import deliver_due
+from worker.mail.outbox import requeue_expired_leases
+
+from .conftest import ScriptedHandler, enqueue, outbox_row, start_server
+
+KINDS = ["notice", "referral-issued", "message-received", "restricted"]  # none held by the quiet hours
+
+
+@pytest.fixture
+def slow_relay(request):
+    """aiosmtpd with AUTH, answering each line ``request.param`` seconds late."""
+    handler = ScriptedHandler()
+    controller = start_server(handler, reply_delay=request.param, auth=True)
+    yield handler, controller.port
+    controller.stop()
+
+
+def relay_settings(tmp_path, port, *, timeout_s):
+    minimum = load_settings(smtp_timeout_s=timeout_s).min_mail_lease_s
+    return load_settings(var_dir=tmp_path, secret_key="test-secret", database_url=None, smtp_host="127.0.0.1",
+                         smtp_port=port, smtp_tls="none", smtp_user="mypage", smtp_password="relay-password",
+                         smtp_timeout_s=timeout_s, mail_lease_s=minimum, quiet_hours_start=0, quiet_hours_end=0)
+
+
+def while_a_sweeper_and_a_second_worker_run(engine, settings, work):
+    """Run ``work`` while another thread plays the sweeper (requeue expired leases, on the real
+    clock) and a second worker (deliver whatever is due), as fast as it can."""
+    done = threading.Event()
+    rival_reports = []
+
+    def rival():
+        while not done.is_set():
+            requeue_expired_leases(engine, max_attempts=settings.mail_max_attempts)
+            rival_reports.append(deliver_due(engine, settings))
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=rival)
+    thread.start()
+    try:
+        return work(), rival_reports
+    finally:
+        done.set()
+        thread.join()
+
+
+def assert_each_arrived_once(engine, handler, ids):
+    rows = [outbox_row(engine, i) for i in ids]
+    assert {(row.status, row.attempts) for row in rows} == {(MailStatus.SENT, 1)}
+    assert Counter(handler.message_ids()) == Counter({row.message_id: 1 for row in rows})
+
+
+@pytest.mark.parametrize("slow_relay", [0.9], indirect=True)
+def test_a_relay_answering_each_line_in_0_9_s_with_auth_and_a_1_s_timeout_gets_each_mail_once(
+        sample_world, slow_relay, tmp_path):
+    handler, port = slow_relay
+    settings = relay_settings(tmp_path, port, timeout_s=1.0)
+    start = utcnow() - timedelta(seconds=10)
+    ids = [enqueue(sample_world, name, not_before=start) for name in KINDS[:2]]
+
+    report, _ = while_a_sweeper_and_a_second_worker_run(sample_world, settings,
+                                                        lambda: deliver_due(sample_world, settings))
+
+    assert report.sent == 2
+    assert_each_arrived_once(sample_world, handler, ids)
+
+
+@pytest.mark.parametrize("slow_relay", [0.1], indirect=True)
+def test_a_batch_longer_than_the_lease_renews_it_and_sends_every_mail_once(sample_world, slow_relay, tmp_path):
+    handler, port = slow_relay
+    settings = relay_settings(tmp_path, port, timeout_s=0.25)  # lease 5 s; the batch needs about 6 s
+    start = utcnow() - timedelta(seconds=10)
+    ids = [enqueue(sample_world, KINDS[n % 4], key=f"long:{n}", not_before=start) for n in range(14)]
+
+    report, rivals = while_a_sweeper_and_a_second_worker_run(sample_world, settings,
+                                                             lambda: deliver_due(sample_world, settings))
+
+    assert report.sent == 14 and report.lease_lost == 0
+    assert sum(rival.sent for rival in rivals) == 0
+    assert_each_arrived_once(sample_world, handler, ids)
