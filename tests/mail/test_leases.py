@@ -118,3 +118,21 @@ def test_a_round_longer_than_the_lease_renews_it_and_sends_every_mail_once(sampl
     assert report.sent == ROUND and report.lease_lost == 0
     assert sum(rival.sent for rival in rivals) == 0
     assert_each_arrived_once(sample_world, handler, ids)
+
+
+@pytest.mark.parametrize("slow_relay", [0.3], indirect=True)
+def test_a_send_that_would_outlive_the_lease_is_cut_at_its_end_and_the_relay_never_gets_that_copy(
+        sample_world, slow_relay, tmp_path):
+    handler, port = slow_relay
+    # A lease shorter than one send (the settings refuse it; here it stands for a lease that
+    # could not be renewed): the send must stop before the lease ends, not run past it.
+    settings = relay_settings(tmp_path, port, timeout_s=1.0).model_copy(update={"mail_lease_s": 1.5})
+    outbox_id = enqueue(sample_world, "notice", not_before=utcnow() - timedelta(seconds=10))
+
+    started = time.monotonic()
+    report = deliver_due(sample_world, settings)
+
+    assert time.monotonic() - started < 1.5
+    assert report.sent == 0 and handler.received == []
+    row = outbox_row(sample_world, outbox_id)
+    assert (row.status, row.attempts) == (MailStatus.PENDING, 0)  # cut while connecting: the relay's pace, uncharged
