@@ -34,4 +34,6 @@ class ConnectionRows:
 
     def get(self, entity: type[T], ident: Any, /) -> T | None:
         row = self.conn.execute(_by_id(entity), {"ident": ident}).first()
-        return entity(**row._mapping) if row is not None else None
+        # The row comes from the database already typed: construct without validating again
+        # (a tenth of the cost of ``entity(**row)``).
+        return entity.model_construct(**row._mapping) if row is not None else None
