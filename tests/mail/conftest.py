@@ -21,7 +21,7 @@ from worker.config import Settings, load_settings
 from worker.domain.models import OutboxMail
 from worker.mail.breaker import forget_relays
 from worker.mail.samples import SAMPLE_MAILS, store_sample_world
-from worker.services.outbox import enqueue_mail
+from worker.outbox.enqueue import enqueue_mail
 
 STALL_S = 1.5  # how long a "slow" server waits; the tests' SMTP timeout is a third of it
 TIMEOUT_S = 0.5

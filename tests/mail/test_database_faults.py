@@ -18,8 +18,8 @@ from sqlmodel import SQLModel
 from worker.db import make_engine
 from worker.domain.models import MailStatus, utcnow
 from worker.mail.delivery import deliver_due
-from worker.mail.outbox import requeue_expired_leases
 from worker.mail.samples import store_sample_world
+from worker.outbox.sweep import requeue_expired_leases
 
 from .conftest import enqueue, outbox_row, outbox_rows
 

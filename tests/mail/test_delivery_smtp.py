@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from worker.domain.models import MailStatus, SuppressedAddress, utcnow
 from worker.mail.delivery import deliver_due, deliver_mail
 from worker.mail.message import message_id_for
-from worker.mail.suppression import address_hash
+from worker.outbox.suppression import address_hash
 
 from .conftest import ScriptedHandler, enqueue, free_port, outbox_row, outbox_rows, start_server
 

@@ -14,7 +14,7 @@ import pytest
 from worker.config import load_settings
 from worker.domain.models import MailStatus, utcnow
 from worker.mail.delivery import ROUND, deliver_due
-from worker.mail.outbox import requeue_expired_leases
+from worker.outbox.sweep import requeue_expired_leases
 
 from .conftest import ScriptedHandler, enqueue, outbox_row, start_server
 

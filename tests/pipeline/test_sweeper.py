@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from worker.db import session_scope
 from worker.domain.models import JobOffer, MailStatus, OutboxMail, utcnow
+from worker.outbox.enqueue import enqueue_mail
 from worker.pipeline.sweeper import MATCH_GRACE, sweep
-from worker.services.outbox import enqueue_mail
 
 
 class RecordedHints:

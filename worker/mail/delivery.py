@@ -33,16 +33,17 @@ from sqlmodel import Session
 
 from worker.config import Settings
 from worker.domain.models import MailStatus, OutboxMail, utcnow
-from worker.mail import outbox
 from worker.mail.breaker import RelayBreaker, breaker_for
 from worker.mail.declaration import MailExpired, MailNotNeeded, RowSource
 from worker.mail.message import UnsafeHeaderValue, build_message, message_id_for
-from worker.mail.outbox import ClaimedMail, OutboxUnavailable, Write, due_mail_ids, expire_stale_mails
 from worker.mail.registry import UnknownMail, declaration_of
 from worker.mail.render import render_mail
 from worker.mail.rows import ConnectionRows
-from worker.mail.suppression import address_hash, suppressed_among
 from worker.mail.transport import DeliveryFailed, Failure, transport_for
+from worker.outbox.claim import ClaimedMail, claim_mails, due_mail_ids
+from worker.outbox.record import OutboxUnavailable, Write, final, record, release, renewed, retry, sent, started
+from worker.outbox.suppression import address_hash, suppressed_among
+from worker.outbox.sweep import expire_stale_mails
 from worker.services.quiet_hours import in_quiet_hours
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class _Batch:
         settings = self.settings
         lease_from = self.loop.time()
         try:
-            claimed = outbox.claim_mails(self.engine, ids, lease_s=settings.mail_lease_s, now=self.clock(),
+            claimed = claim_mails(self.engine, ids, lease_s=settings.mail_lease_s, now=self.clock(),
                                          quiet=self.quiet, patience_s=self._patience())
         except (OperationalError, InterfaceError):
             log.warning("outbox: the database is unavailable; the batch stops")
@@ -149,7 +150,7 @@ class _Batch:
         self.lease_ends = lease_from + settings.mail_lease_s
         self.report.not_claimed += len(ids) - len(claimed)
         writes, ready = self._compose_all(claimed)
-        writes += [outbox.started(mail, now=self.clock()) for mail, _ in ready]
+        writes += [started(mail, now=self.clock()) for mail, _ in ready]
         done = self._record(writes)
         if done is None:
             return False
@@ -163,7 +164,7 @@ class _Batch:
                 rest = [m for m, _ in ready[position:] if m.id not in lost]
                 lease_from = self.loop.time()
                 until = self.clock() + timedelta(seconds=settings.mail_lease_s)
-                done = self._record(writes + [outbox.renewed(m, lease_until=until) for m in rest])
+                done = self._record(writes + [renewed(m, lease_until=until) for m in rest])
                 if done is None:
                     return False
                 self.lease_ends = lease_from + settings.mail_lease_s
@@ -176,7 +177,7 @@ class _Batch:
             writes.append(write)
             if stop:
                 at = write.values["next_attempt_at"]
-                writes += [outbox.release(m, at=at, error="not tried: the relay was unavailable")
+                writes += [release(m, at=at, error="not tried: the relay was unavailable")
                            for m, _ in ready[position + 1:]]
                 self._record(writes)
                 return False
@@ -218,7 +219,7 @@ class _Batch:
 
     def _db_failed(self, mail: ClaimedMail) -> Write:
         log.warning("outbox %s (%s): the database failed while composing; it waits, uncharged", mail.id, mail.kind)
-        return outbox.release(mail, at=self.clock(), error="the database failed while the mail was composed")
+        return release(mail, at=self.clock(), error="the database failed while the mail was composed")
 
     async def _send(self, mail: ClaimedMail, message: EmailMessage) -> tuple[Write, bool]:
         """One send. Returns what to record, and whether the batch stops."""
@@ -237,14 +238,14 @@ class _Batch:
             return self._after_failure(mail, failure), False
         self.breaker.succeeded()
         log.info("outbox %s (%s): sent", mail.id, mail.kind)
-        return outbox.sent(mail, message_id=message["Message-ID"], now=self.clock()), False
+        return sent(mail, message_id=message["Message-ID"], now=self.clock()), False
 
     def _relay_unavailable(self, mail: ClaimedMail, failure: DeliveryFailed) -> Write:
         at = self.breaker.failed(self.clock())
         self.report.relay_unavailable = 1
         log.warning("outbox %s (%s): the relay is unavailable (%s); the batch waits until %s, uncharged",
                     mail.id, mail.kind, _scrub(failure.detail), at.isoformat())
-        return outbox.release(mail, at=at, error=_scrub(failure.detail))
+        return release(mail, at=at, error=_scrub(failure.detail))
 
     def _after_failure(self, mail: ClaimedMail, failure: DeliveryFailed) -> Write:
         settings, now = self.settings, self.clock()
@@ -258,27 +259,27 @@ class _Batch:
             at = now + timedelta(seconds=settings.mail_retry_base_s)
             log.warning("outbox %s (%s): outcome unknown (%s); one retry with the same Message-ID",
                         mail.id, mail.kind, error)
-            return outbox.retry(mail, at=at, error=error, uncertain=True, message_id=offered, now=now)
+            return retry(mail, at=at, error=error, uncertain=True, message_id=offered, now=now)
         if mail.attempts >= settings.mail_max_attempts:
             return self._final(mail, MailStatus.FAILED, f"gave up after {mail.attempts} attempts; {error}",
                                message_id=offered)
         at = now + retry_delay(settings, mail.attempts)
         log.info("outbox %s (%s): attempt %s failed (%s); retry at %s", mail.id, mail.kind, mail.attempts, error,
                  at.isoformat())
-        return outbox.retry(mail, at=at, error=error, message_id=offered)
+        return retry(mail, at=at, error=error, message_id=offered)
 
     def _final(self, mail: ClaimedMail, status: MailStatus, reason: str, *, suppress_address: bool = False,
                message_id: str | None = None) -> Write:
         log.log(logging.INFO if status is not MailStatus.FAILED else logging.WARNING,
                 "outbox %s (%s): %s (%s)", mail.id, mail.kind, status.value, _scrub(reason))
-        return outbox.final(mail, status, error=_scrub(reason), suppress_address=suppress_address,
+        return final(mail, status, error=_scrub(reason), suppress_address=suppress_address,
                             message_id=message_id)
 
     def _record(self, writes: list[Write]) -> list[bool] | None:
         """Commit ``writes`` and count them; None when the database stayed unavailable (the
         batch stops; the sweeper settles the rows when their lease ends)."""
         try:
-            done = outbox.record(self.engine, writes, patience_s=self._patience())
+            done = record(self.engine, writes, patience_s=self._patience())
         except OutboxUnavailable:
             outcomes = [w for w in writes if w.status is not MailStatus.SENDING]
             self.report.unrecorded += len(outcomes)

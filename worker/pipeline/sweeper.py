@@ -18,7 +18,8 @@ from sqlalchemy.engine import Engine
 
 from worker.config import Settings
 from worker.domain.models import JobOffer, MatchingStatus, utcnow
-from worker.mail.outbox import due_mail_ids, expire_stale_mails, requeue_expired_leases
+from worker.outbox.claim import due_mail_ids
+from worker.outbox.sweep import expire_stale_mails, requeue_expired_leases
 from worker.pipeline.hints import Hints
 
 # An offer gets its own hint when it arrives; the sweeper only re-sends after this grace, so a
