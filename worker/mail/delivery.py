@@ -142,7 +142,7 @@ class _Batch:
         lease_from = self.loop.time()
         try:
             claimed = claim_mails(self.engine, ids, lease_s=settings.mail_lease_s, now=self.clock(),
-                                         quiet=self.quiet, patience_s=self._patience())
+                                  quiet=self.quiet, patience_s=self._patience())
         except (OperationalError, InterfaceError):
             log.warning("outbox: the database is unavailable; the batch stops")
             self.report.deferred += len(ids)
