@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from worker.db import make_engine
-from worker.domain.models import MailStatus, utcnow
+from worker.domain.models import MailStatus, OutboxMail, utcnow
 from worker.mail.delivery import deliver_due
 from worker.mail.samples import store_sample_world
 from worker.outbox.sweep import requeue_expired_leases
@@ -142,3 +144,48 @@ def test_a_250_that_cannot_be_recorded_before_the_lease_ends_is_resent_once_mark
     assert (row.status, row.attempts) == (MailStatus.SENT, 2) and row.uncertain_at is not None
     assert handler.message_ids() == [row.message_id, row.message_id]  # the flagged, documented case
     assert len(outbox_rows(pg_world)) == 1
+
+
+def test_backends_terminated_every_50_ms_while_300_mails_go_out_send_none_twice_unflagged(
+        pg_world, database, smtp_settings, smtp_server):
+    handler, _ = smtp_server
+    start = utcnow() - timedelta(seconds=10)
+    ids = [enqueue(pg_world, KINDS[n % 4], key=f"hammer:{n}", not_before=start) for n in range(300)]
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            database.terminate_backends()
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=hammer)
+    thread.start()
+    try:
+        later = utcnow()
+        for _ in range(40):  # the worker's batches, and the sweeper between them once leases end
+            try:
+                deliver_due(pg_world, smtp_settings, limit=300, now=later)
+                requeue_expired_leases(pg_world, now=later, max_attempts=smtp_settings.mail_max_attempts)
+                if len(handler.received) >= len(ids) and all_sent(pg_world, ids):
+                    break
+            except OperationalError:
+                pass  # a statement outside the recorded writes lost its connection: the next batch goes on
+            later += timedelta(seconds=smtp_settings.mail_lease_s + 1)
+    finally:
+        stop.set()
+        thread.join()
+
+    assert database.cuts > 10
+    rows = [outbox_row(pg_world, i) for i in ids]
+    assert {row.status for row in rows} == {MailStatus.SENT}
+    received = Counter(handler.message_ids())
+    assert set(received) == {row.message_id for row in rows}
+    unflagged_copies = [row.id for row in rows if received[row.message_id] > 1 and row.uncertain_at is None]
+    assert unflagged_copies == []
+    assert all(received[row.message_id] <= 2 for row in rows)
+
+
+def all_sent(engine, ids) -> bool:
+    with engine.connect() as conn:
+        statuses = conn.execute(select(OutboxMail.status).where(OutboxMail.id.in_(ids))).scalars().all()
+    return set(statuses) == {MailStatus.SENT}
