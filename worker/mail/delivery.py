@@ -41,6 +41,7 @@ from worker.mail.render import render_mail
 from worker.mail.rows import ConnectionRows
 from worker.mail.transport import DeliveryFailed, Failure, transport_for
 from worker.outbox.claim import ClaimedMail, claim_mails, due_mail_ids
+from worker.outbox.durable import durably
 from worker.outbox.record import OutboxUnavailable, Write, final, record, release, renewed, retry, sent, started
 from worker.outbox.suppression import address_hash, suppressed_among
 from worker.outbox.sweep import expire_stale_mails
@@ -94,9 +95,10 @@ def deliver_mail(engine: Engine, settings: Settings, outbox_id: int) -> str:
 async def deliver_due_async(engine: Engine, settings: Settings, *, limit: int = 100,
                             now: datetime | None = None) -> DeliveryReport:
     clock = _clock(now)
-    report = DeliveryReport(expired=expire_stale_mails(engine, now=clock()))
+    # Both are safe to repeat: a lost connection is tried again briefly, then the actor retries.
+    report = DeliveryReport(expired=durably(lambda _: expire_stale_mails(engine, now=clock()), patience_s=2.0))
     quiet = in_quiet_hours(clock(), settings)
-    ids = due_mail_ids(engine, limit=limit, now=clock(), quiet=quiet)
+    ids = durably(lambda _: due_mail_ids(engine, limit=limit, now=clock(), quiet=quiet), patience_s=2.0)
     if ids:
         await _Batch(engine, settings, clock, report, quiet).run(ids)
     return report
