@@ -30,7 +30,7 @@ def durably(work: Callable[[int], _R], *, patience_s: float) -> _R:
             if time.monotonic() + delay > give_up_at:
                 raise
             # The exception's text may quote statement parameters: name its class only.
-            log.warning("outbox: database write failed (%s); trying again on a fresh connection",
+            log.warning("outbox: a database call failed (%s); trying again on a fresh connection",
                         type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
         time.sleep(delay)
         delay, retry_number = min(delay * 2, 1.0), retry_number + 1
