@@ -19,6 +19,14 @@ from worker.secret_key import MIN_SECRET_KEY_LENGTH, read_or_create_secret_key
 
 DEFAULT_SENDER = "system@mail.hellowork.mhlw.go.jp"
 
+# The replies one send may wait on when it opens its connection, each bounded by
+# MYPAGE_SMTP_TIMEOUT_S (aiosmtplib 5): TCP connect 1, banner 1, EHLO and its HELO fallback 2,
+# STARTTLS and the TLS handshake 2, EHLO and HELO again 2, AUTH trying CRAM-MD5 (2), PLAIN (1)
+# then LOGIN (3) 6, MAIL 1, RCPT 1, DATA and the end of data 2.
+SEND_ROUND_TRIPS = 18
+# …plus one timeout to compose a round before, and one to record the outcome after.
+MIN_LEASE_TIMEOUTS = SEND_ROUND_TRIPS + 2
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MYPAGE_", extra="ignore")
@@ -89,12 +97,18 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":
-        # A lease shorter than one send (connect, EHLO, STARTTLS, MAIL, RCPT, DATA: each may take
-        # a full timeout) would let the sweeper hand a mail to a second worker while the first
-        # is still sending it.
-        if self.mail_lease_s < 6 * self.smtp_timeout_s:
-            raise ValueError("mail_lease_s must be at least 6 × smtp_timeout_s")
+        # A lease shorter than one send would let the sweeper hand a mail to a second worker while
+        # the first is still sending it. Delivery renews the lease before a send that might not
+        # fit and never starts one that cannot, so the lease must hold one worst-case send.
+        if self.mail_lease_s < self.min_mail_lease_s:
+            raise ValueError(f"mail_lease_s must be at least {MIN_LEASE_TIMEOUTS} × smtp_timeout_s "
+                             f"({self.min_mail_lease_s:g} s): one send on a fresh connection may wait on "
+                             f"{SEND_ROUND_TRIPS} replies, each up to the timeout")
         return self
+
+    @property
+    def min_mail_lease_s(self) -> float:
+        return MIN_LEASE_TIMEOUTS * self.smtp_timeout_s
 
     @property
     def tz(self) -> ZoneInfo:

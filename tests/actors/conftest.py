@@ -65,7 +65,7 @@ def worker_env(tmp_path: Path, database_url: str, redis_url: str | None) -> dict
         "MYPAGE_QUIET_HOURS_START": "0", "MYPAGE_QUIET_HOURS_END": "0",
         "MYPAGE_REDIS_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",
         # A mail held by a killed worker comes back after its lease: seconds here, not minutes.
-        "MYPAGE_SMTP_TIMEOUT_S": "1", "MYPAGE_MAIL_LEASE_S": "6",
+        "MYPAGE_SMTP_TIMEOUT_S": "0.3", "MYPAGE_MAIL_LEASE_S": "6",
     })
     if redis_url:
         env["MYPAGE_REDIS_URL"] = redis_url

@@ -46,12 +46,12 @@ def finish(engine, settings):
     recommendation round; sweep until nothing is unsent (a mail the dead worker held comes back
     when its short test lease runs out)."""
     dispatcher = connect(settings)
-    sweep(engine, dispatcher, grace=timedelta(0))
+    sweep(engine, dispatcher, settings, grace=timedelta(0))
     wait_until(lambda: pending_offers(engine) == 0, every=0.5,
-               between=lambda: sweep(engine, dispatcher, grace=timedelta(seconds=5)))
+               between=lambda: sweep(engine, dispatcher, settings, grace=timedelta(seconds=5)))
     choose(engine, settings, dispatcher)
     wait_until(lambda: unsent_mails(engine) == 0, every=0.5,
-               between=lambda: sweep(engine, dispatcher, grace=timedelta(seconds=5)))
+               between=lambda: sweep(engine, dispatcher, settings, grace=timedelta(seconds=5)))
 
 
 def test_a_batch_goes_through_worker_processes_on_redis(pg, redis_url, tmp_path, processes):

@@ -19,7 +19,7 @@ from worker.domain.models import (
     Seeker,
     SuppressedAddress,
 )
-from worker.mail.suppression import address_hash
+from worker.outbox.suppression import address_hash
 
 
 def small_world(engine, *, seekers: int = 3) -> list[int]:

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from worker.domain.models import MailStatus, SuppressedAddress
+from worker.domain.models import MailStatus, SuppressedAddress, utcnow
 from worker.mail.delivery import deliver_due, deliver_mail
 from worker.mail.message import message_id_for
-from worker.mail.suppression import address_hash
+from worker.outbox.suppression import address_hash
 
-from .conftest import enqueue, outbox_row, outbox_rows
+from .conftest import ScriptedHandler, enqueue, free_port, outbox_row, outbox_rows, start_server
 
 T0 = datetime(2025, 11, 5, 1, 0, tzinfo=UTC)
 BASE = timedelta(seconds=60)  # smtp_settings' first retry delay
@@ -91,19 +91,69 @@ def test_transient_failures_stop_at_the_attempt_limit_and_the_mail_fails(sample_
         assert session.exec(select(SuppressedAddress)).all() == []
 
 
-def test_a_421_closes_the_connection_and_the_rest_of_the_batch_goes_out_on_a_new_one(sample_world, smtp_settings,
-                                                                                     smtp_server):
+def test_a_421_to_rcpt_stops_the_batch_charges_no_attempt_and_the_rest_goes_out_after_the_relays_backoff(
+        sample_world, smtp_settings, smtp_server):
     handler, _ = smtp_server
     handler.rcpt_script.append("421 4.7.0 Too many connections, closing")
-    first, *others = [enqueue(sample_world, name, not_before=T0) for name in KINDS[:3]]
+    ids = [enqueue(sample_world, name, not_before=T0) for name in KINDS[:3]]
 
     report = deliver_due(sample_world, smtp_settings, now=T0)
 
-    assert (report.retrying, report.sent, report.connections) == (1, 2, 2)
-    assert outbox_row(sample_world, first).status == MailStatus.PENDING
-    assert deliver_due(sample_world, smtp_settings, now=T0 + BASE).sent == 1
+    assert (report.retrying, report.sent, report.deferred, report.relay_unavailable) == (0, 0, 3, 1)
+    assert [outbox_row(sample_world, i).attempts for i in ids] == [0, 0, 0]
+    assert outbox_row(sample_world, ids[0]).next_attempt_at == T0 + BASE  # the relay's backoff
+    assert deliver_due(sample_world, smtp_settings, now=T0 + BASE - timedelta(seconds=1)).sent == 0
+    assert deliver_due(sample_world, smtp_settings, now=T0 + BASE).sent == 3
     assert statuses(sample_world) == Counter({MailStatus.SENT: 3})
-    assert handler.connections == 3 and len(handler.received) == 3
+    assert [outbox_row(sample_world, i).attempts for i in ids] == [1, 1, 1]
+    assert handler.connections == 2 and len(handler.received) == 3
+    assert_each_sent_mail_arrived_exactly_once(sample_world, handler)
+
+
+def test_a_relay_answering_421_to_ehlo_for_half_an_hour_fails_no_mail_and_sends_each_once_when_it_recovers(
+        sample_world, smtp_settings, smtp_server):
+    handler, _ = smtp_server
+    handler.ehlo_reply = "421 4.3.2 Service shutting down"  # aiosmtplib reports it as MAIL: 421
+    ids = [enqueue(sample_world, KINDS[n % len(KINDS)], key=f"relay-down:{n}", not_before=T0) for n in range(30)]
+
+    now, end = T0, T0 + timedelta(hours=2)
+    while now < end:  # the sweeper hints a delivery every 30 s of this (simulated) morning
+        if now >= T0 + timedelta(minutes=30):
+            handler.ehlo_reply = None
+        deliver_due(sample_world, smtp_settings, now=now)
+        now += timedelta(seconds=30)
+
+    rows = [outbox_row(sample_world, i) for i in ids]
+    assert {row.status for row in rows} == {MailStatus.SENT}
+    assert {row.attempts for row in rows} == {1}  # waiting for the relay cost no attempt
+    assert_each_sent_mail_arrived_exactly_once(sample_world, handler)
+    # One probe per backoff (60 s, 120 s, … 1,920 s) while it was down, then one connection for all.
+    assert handler.connections <= 7
+
+
+def test_a_relay_refusing_connections_for_a_while_fails_no_mail_and_each_goes_out_once_when_it_is_back(
+        sample_world, smtp_settings):
+    port = free_port()  # nothing listens there yet: connections are refused
+    settings = smtp_settings.model_copy(update={"smtp_port": port, "mail_max_attempts": 2})
+    ids = [enqueue(sample_world, name, not_before=T0) for name in KINDS]
+
+    now = T0
+    for _ in range(20):  # twenty minutes down: far more tries than the mails' two attempts
+        report = deliver_due(sample_world, settings, now=now)
+        assert report.sent == report.failed == 0
+        now += timedelta(minutes=1)
+    assert [outbox_row(sample_world, i).attempts for i in ids] == [0] * len(ids)
+
+    handler = ScriptedHandler()
+    controller = start_server(handler, port=port)
+    try:
+        while now < T0 + timedelta(hours=2) and statuses(sample_world) != Counter({MailStatus.SENT: len(ids)}):
+            deliver_due(sample_world, settings, now=now)
+            now += timedelta(minutes=1)
+    finally:
+        controller.stop()
+    assert statuses(sample_world) == Counter({MailStatus.SENT: len(ids)})
+    assert handler.connections == 1
     assert_each_sent_mail_arrived_exactly_once(sample_world, handler)
 
 
@@ -205,8 +255,8 @@ def test_a_sender_refused_stops_the_batch_and_leaves_the_rest_waiting_untouched(
 
     report = deliver_due(sample_world, smtp_settings, now=T0)
 
-    assert (report.retrying, report.deferred, report.sent) == (1, 2, 0)
-    assert [outbox_row(sample_world, i).attempts for i in ids] == [1, 0, 0]
+    assert (report.retrying, report.deferred, report.sent) == (0, 3, 0)
+    assert [outbox_row(sample_world, i).attempts for i in ids] == [0, 0, 0]  # our sender's fault: uncharged
     with Session(sample_world) as session:  # our sender's problem, not the seekers' addresses
         assert session.exec(select(SuppressedAddress)).all() == []
     assert deliver_due(sample_world, smtp_settings, now=T0 + BASE).sent == 3
@@ -219,8 +269,9 @@ def test_no_server_listening_loses_nothing(sample_world, smtp_settings):
 
     report = deliver_due(sample_world, unreachable, now=T0)
 
-    assert (report.retrying, report.deferred, report.connections) == (1, 1, 0)
+    assert (report.retrying, report.deferred, report.connections, report.relay_unavailable) == (0, 2, 0, 1)
     assert statuses(sample_world) == Counter({MailStatus.PENDING: 2})
+    assert [outbox_row(sample_world, i).attempts for i in ids] == [0, 0]
     assert all(outbox_row(sample_world, i).recipient for i in ids)
 
 
@@ -265,3 +316,38 @@ def test_a_refused_withdrawal_mail_keeps_neither_the_address_nor_the_withdrawn_s
     row = outbox_row(sample_world, outbox_id)
     assert (row.status, row.recipient, row.context) == (MailStatus.FAILED, None, {})
     assert handler.received == []
+
+
+def test_a_retry_after_a_reply_quoting_the_address_logs_no_part_of_it_at_any_level(sample_world, smtp_settings,
+                                                                                   smtp_server, caplog):
+    handler, _ = smtp_server
+    handler.rcpt_script.append("450 4.2.1 <kenichi.sato@example.jp>: mailbox busy, try later")
+    outbox_id = enqueue(sample_world, "restricted", not_before=T0)  # to kenichi.sato@example.jp
+
+    with caplog.at_level("DEBUG"):
+        assert deliver_due(sample_world, smtp_settings, now=T0).retrying == 1
+
+    ours = [record for record in caplog.records if record.name.startswith(("worker", "aiosmtplib", "sqlalchemy"))]
+    assert any("retry at" in record.getMessage() for record in ours)  # the retry line was logged…
+    assert not [record.getMessage() for record in ours
+                if "kenichi" in record.getMessage() or "example.jp" in record.getMessage()]  # …without the address
+    assert outbox_row(sample_world, outbox_id).last_error == "RCPT: 450 4.2.1 <[address]>: mailbox busy, try later"
+
+
+def test_a_key_mail_that_expires_while_earlier_mails_of_its_round_are_sent_is_expired_not_sent(
+        sample_world, smtp_settings, smtp_server):
+    handler, _ = smtp_server
+    settings = smtp_settings.model_copy(update={"smtp_timeout_s": 3.0})
+    handler.data_script.extend(["slow", "slow", "slow"])  # the three mails ahead take ≥ 1.2 s
+    start = utcnow()
+    # (kinds the quiet hours do not hold: this test runs on the real clock)
+    ahead = [enqueue(sample_world, name, not_before=start - timedelta(seconds=10)) for name in KINDS[1:4]]
+    key_mail = enqueue(sample_world, "password-registration", key="password-registration:1",
+                       not_before=start - timedelta(seconds=5), expires_at=start + timedelta(seconds=0.9))
+
+    report = deliver_due(sample_world, settings, limit=10)  # one round: all four claimed together
+
+    assert report.not_claimed == 0 and report.sent == 3 and report.expired == 1
+    row = outbox_row(sample_world, key_mail)
+    assert (row.status, row.recipient, row.attempts) == (MailStatus.EXPIRED, None, 1)
+    assert len(handler.received) == 3 and all(outbox_row(sample_world, i).status == MailStatus.SENT for i in ahead)

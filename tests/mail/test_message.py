@@ -7,6 +7,7 @@ import email
 import re
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
+from email.message import EmailMessage
 from email.policy import compat32
 from email.policy import default as default_policy
 
@@ -14,8 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from worker.config import load_settings
 from worker.mail.message import UnsafeHeaderValue, build_message, check_header_value, message_id_for
-from worker.mail.render import RenderedMail
+from worker.mail.preview import preview_settings
+from worker.mail.registry import MAILS
+from worker.mail.render import RenderedMail, render_mail
+from worker.mail.samples import SAMPLE_MAILS, sample_rows
 
 SENDER = "system@mail.hellowork.mhlw.go.jp"
 SENDER_NAME = "ハローワークインターネットサービス"
@@ -92,3 +97,36 @@ def test_any_printable_subject_survives_encoding_and_parsing(subject):
     assert " ".join(parsed["Subject"].split()) == " ".join(subject.split())
     assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
     assert all(len(word) <= 75 for word in re.findall(rb"=\?utf-8\?b\?[^?]*\?=", raw))
+
+
+def generator_bytes(message) -> bytes:
+    """What the ``email`` package's own generator writes for ``message``."""
+    return EmailMessage.as_bytes(message)
+
+
+def test_every_declared_mail_writes_itself_byte_for_byte_as_the_email_package_would():
+    settings = preview_settings(load_settings())
+    for name in MAILS:
+        context = MAILS[name].context(sample_rows(settings), settings, SAMPLE_MAILS[name].outbox_context)
+        message = build_message(render_mail(name, context), to=SAMPLE_MAILS[name].recipient,
+                                mail_from=settings.mail_from, from_name=settings.mail_from_name,
+                                message_id=message_id_for(f"{name}:1", settings.mail_from),
+                                date=datetime(2025, 11, 5, 1, 0, tzinfo=UTC))
+        assert message.as_bytes() == generator_bytes(message), name
+
+
+@given(subject=st.text(alphabet=st.characters(min_codepoint=0x20, blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+                       min_size=1, max_size=200).filter(str.strip),
+       name=st.text(alphabet=st.characters(min_codepoint=0x20, blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+                    max_size=60),
+       body=st.text(max_size=300))
+def test_any_subject_sender_name_and_body_write_the_same_bytes_as_the_email_package(subject, name, body):
+    message = build(RenderedMail("x", subject.strip(), body, f"<p>{body}</p>"), from_name=name)
+    assert message.as_bytes() == generator_bytes(message)
+
+
+def test_a_message_changed_after_it_was_built_is_written_by_the_email_package():
+    message = build()
+    message["X-Campaign"] = "a header set the ordinary way"
+    assert message.as_bytes() == generator_bytes(message)
+    assert b"X-Campaign: a header set the ordinary way\r\n" in message.as_bytes()

@@ -23,7 +23,8 @@ def mail(engine, n: int, *, kind: str = "recommendations", status: str = "pendin
 
 
 def quiet_settings(tmp_path):
-    return load_settings(var_dir=tmp_path, secret_key="dashboard-test-secret-of-32-chars", quiet_hours_start=21, quiet_hours_end=8)
+    return load_settings(var_dir=tmp_path, secret_key="dashboard-test-secret-of-32-chars",
+                         quiet_hours_start=21, quiet_hours_end=8)
 
 
 def test_mails_are_counted_per_hour_over_48_hours_by_outcome(engine, tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from worker.db import session_scope
 from worker.domain.models import MailStatus, OutboxMail, SuppressedAddress
+from worker.outbox.enqueue import enqueue_mail
 from worker.pipeline.status import read_status
-from worker.services.outbox import enqueue_mail
 
 
 def test_it_counts_waiting_offers_mails_by_status_and_watched_accounts(world):

@@ -39,6 +39,7 @@ from worker.domain.models import (
     RegistrationStatus,
     Seeker,
 )
+from worker.outbox.enqueue import enqueue_mail
 from worker.services.accounts import (
     ACCEPTED,
     PRIVACY_POLICY_VERSION,
@@ -51,7 +52,6 @@ from worker.services.accounts import (
     request_password_registration,
     withdraw,
 )
-from worker.services.outbox import enqueue_mail
 from worker.services.passwords import verify_password
 from worker.services.restrictions import make_unusable
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.services.builders import mails, make_seeker, row
 from worker.domain.models import AccountState, Condition, ConditionKind, MailStatus, RegistrationStatus, Seeker
-from worker.services.outbox import enqueue_mail
+from worker.outbox.enqueue import enqueue_mail
 from worker.services.retention import delete_lapsed_my_pages, deletion_on, warn_before_deletion
 
 INVALID = RegistrationStatus.INVALID.value

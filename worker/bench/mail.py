@@ -27,7 +27,7 @@ from worker.mail.preview import preview_settings
 from worker.mail.registry import MAILS
 from worker.mail.render import render_mail
 from worker.mail.samples import SAMPLE_MAILS, sample_rows, store_sample_world
-from worker.services.outbox import enqueue_mail
+from worker.outbox.enqueue import enqueue_mail
 
 
 def run(*, renders: int = 5000, sends: int = 1000) -> dict:

@@ -208,7 +208,7 @@ class _Story:
                  f"employer): {items - before[0]:,} new inbox items (おすすめ求人) for {len(chosen.seekers):,} "
                  f"seekers; the digests wait {DIGEST_DELAY_S:.0f} s for more offers, then go out")
         time.sleep(DIGEST_DELAY_S)
-        sweep(self.engine, self.worker.dispatcher, grace=timedelta(0))  # what the scheduler does every minute
+        sweep(self.engine, self.worker.dispatcher, self.settings, grace=timedelta(0))  # what the scheduler does every minute
         self.worker.join()
 
     def show(self, seeker_id: int) -> None:

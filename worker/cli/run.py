@@ -37,7 +37,7 @@ def _run(args) -> int:
     if settings.prometheus_port:
         metrics.serve(settings.prometheus_port)
     # Work left from the last run (its hints died with it) goes out at once, not in a minute.
-    sweep(engine, worker.dispatcher, grace=timedelta(0))
+    sweep(engine, worker.dispatcher, settings, grace=timedelta(0))
     scheduler = Scheduler(settings, engine, worker.dispatcher).start()
     log.info("mypage-worker is running (%s broker, database %s); Ctrl-C stops it",
              "Redis" if settings.redis_url else "in-process", engine.url.render_as_string(hide_password=True))

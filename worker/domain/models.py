@@ -334,6 +334,10 @@ class OutboxMail(SQLModel, table=True):
     # Set when the server dropped the connection after DATA: the mail may have arrived. Kept
     # after the one retry, so a possible duplicate stays recognisable.
     uncertain_at: datetime | None = None
+    # Set, durably, just before this attempt hands the mail to the server and cleared by the next
+    # claim: a row whose lease ran out with this set and no outcome recorded may have been
+    # delivered, so the sweeper makes it uncertain rather than pending.
+    send_started_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None

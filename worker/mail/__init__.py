@@ -4,9 +4,9 @@
   ``templates/mail/<name>/`` and one function from the outbox row's ids to the facts shown;
   ``present`` formats those facts, ``render`` fills the templates, ``message`` builds the MIME
   message.
-- ``outbox`` claims, records and sweeps outbox rows with conditional updates; ``suppression``
-  keeps the addresses that answered 5xx (as hashes).
 - ``transport`` sends (SMTP with aiosmtplib, or ``.eml`` files) and says what a failure means;
-  ``delivery`` ties them together: ``deliver_due`` and ``deliver_mail``.
+  ``breaker`` backs off from a relay that is unavailable; ``rows`` reads the rows a mail shows;
+  ``delivery`` ties them to the outbox (``worker.outbox``: claim, record, sweep, suppression):
+  ``deliver_due`` and ``deliver_mail``.
 - ``samples`` and ``preview`` render any mail from realistic sample data without a database.
 """

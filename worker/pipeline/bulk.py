@@ -146,7 +146,7 @@ class _Row(tuple):
 
 
 def enqueue_mails(session: Session, rows: Iterable[dict[str, Any]]) -> set[str]:
-    """Insert outbox rows (from ``worker.services.outbox.outbox_row``); returns the dedupe keys actually inserted."""
+    """Insert outbox rows (from ``worker.outbox.enqueue.outbox_row``); returns the dedupe keys actually inserted."""
     inserted = insert_ignore_returning(session, OutboxMail, list(rows), conflict=["dedupe_key"],
                                        returning=["dedupe_key"])
     return {row.dedupe_key for row in inserted}

@@ -29,8 +29,8 @@ from sqlmodel import Session
 
 from worker.config import Settings
 from worker.domain.models import MailStatus, OutboxMail
+from worker.outbox.enqueue import outbox_row
 from worker.pipeline.bulk import among, chunks, enqueue_mails, is_postgres
-from worker.services.outbox import outbox_row
 from worker.services.quiet_hours import local_date, sending_time
 
 MAX_ROUNDS = 3  # insert-or-append rounds; each lost race moves an owner to the next round

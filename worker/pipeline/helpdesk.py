@@ -22,7 +22,7 @@ from worker.domain.models import (
     OutboxMail,
     Seeker,
 )
-from worker.mail.suppression import is_suppressed
+from worker.outbox.suppression import is_suppressed
 from worker.pipeline.values import condition_value, offer_value
 from worker.services.eligibility import is_recommendable
 from worker.services.inputs import normalize_email

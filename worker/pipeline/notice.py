@@ -17,7 +17,7 @@ from worker import metrics
 from worker.db import insert_ignore, session_scope
 from worker.domain.errors import InvalidInput
 from worker.domain.models import AccountState, InboxItem, InboxKind, Seeker, utcnow
-from worker.services.outbox import enqueue_mail
+from worker.outbox.enqueue import enqueue_mail
 
 SEEKERS_PER_TRANSACTION = 1_000
 MAX_TITLE = 200

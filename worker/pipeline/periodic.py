@@ -100,7 +100,7 @@ def run_tick(job: PeriodicJob, ctx: Context, *, owner: str) -> int | None:
 
 
 def _sweep(_session: Session | None, ctx: Context) -> int:
-    report = sweeper.sweep(ctx.engine, ctx.hints, now=ctx.now)
+    report = sweeper.sweep(ctx.engine, ctx.hints, ctx.settings, now=ctx.now)
     return report.offers_hinted + report.delivery_hints
 
 

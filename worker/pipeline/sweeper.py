@@ -16,8 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from worker.config import Settings
 from worker.domain.models import JobOffer, MatchingStatus, utcnow
-from worker.mail.outbox import due_mail_ids, expire_stale_mails, requeue_expired_leases
+from worker.outbox.claim import due_mail_ids
+from worker.outbox.sweep import expire_stale_mails, requeue_expired_leases
 from worker.pipeline.hints import Hints
 
 # An offer gets its own hint when it arrives; the sweeper only re-sends after this grace, so a
@@ -37,11 +39,11 @@ class SweepReport:
     delivery_hints: int = 0
 
 
-def sweep(engine: Engine, hints: Hints, *, now: datetime | None = None, grace: timedelta = MATCH_GRACE,
-          mails_per_delivery: int = MAILS_PER_DELIVERY) -> SweepReport:
+def sweep(engine: Engine, hints: Hints, settings: Settings, *, now: datetime | None = None,
+          grace: timedelta = MATCH_GRACE, mails_per_delivery: int = MAILS_PER_DELIVERY) -> SweepReport:
     now = now or utcnow()
     report = SweepReport()
-    report.leases_requeued = requeue_expired_leases(engine, now=now)
+    report.leases_requeued = requeue_expired_leases(engine, now=now, max_attempts=settings.mail_max_attempts)
     report.mails_expired = expire_stale_mails(engine, now=now)
     offer_ids = pending_offer_ids(engine, older_than=now - grace)
     if offer_ids:

@@ -38,11 +38,11 @@ from worker.domain.models import (
     RegistrationStatus,
     Seeker,
 )
+from worker.outbox.enqueue import enqueue_mail
 from worker.services.calendar import jst_today, require_aware
 from worker.services.erasure import erase_seeker
 from worker.services.guards import Action, get_seeker, require
 from worker.services.inputs import normalize_email, parse_birth_date
-from worker.services.outbox import enqueue_mail
 from worker.services.passwords import hash_password, validate_password
 
 TERMS_VERSION = "2024-04"  # 利用規約 currently in force

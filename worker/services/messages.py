@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 from worker.db import insert_ignore
 from worker.domain.errors import InvalidInput, NotPermitted
 from worker.domain.models import Application, InboxItem, InboxKind, JobOffer, Message
+from worker.outbox.enqueue import enqueue_mail
 from worker.services.calendar import JST, add_years, require_aware
 from worker.services.guards import Action, get_seeker, is_allowed, is_id, require
-from worker.services.outbox import enqueue_mail
 
 MAX_BODY = 2000
 RETENTION_YEARS = 1

@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 from worker.db import insert_ignore
 from worker.domain.errors import NotFound, NotPermitted
 from worker.domain.models import Application, InboxItem, InboxKind, JobOffer, Referral
+from worker.outbox.enqueue import enqueue_mail
 from worker.services.calendar import jst_today
 from worker.services.guards import Action, check, get_row, get_seeker, is_id, require
-from worker.services.outbox import enqueue_mail
 
 
 def was_recommended(session: Session, *, seeker_id: int, job_offer_id: int) -> bool:

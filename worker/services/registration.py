@@ -21,10 +21,10 @@ from sqlmodel import Session, select
 
 from worker.domain.errors import InvalidInput
 from worker.domain.models import AccountState, Condition, ConditionKind, RegistrationStatus, Seeker, utcnow
+from worker.outbox.enqueue import enqueue_mail
 from worker.services.calendar import end_of_month_after_next, jst_today, require_aware
 from worker.services.conditions import FIELDS, validate_condition
 from worker.services.guards import Action, require
-from worker.services.outbox import enqueue_mail
 
 MAX_WORK_HISTORY = 20
 MAX_QUALIFICATIONS = 30

@@ -23,9 +23,9 @@ from sqlmodel import Session, select
 from worker.db import insert_ignore
 from worker.domain.errors import NotFound, NotPermitted
 from worker.domain.models import AccountState, Application, NoShowReport, Seeker
+from worker.outbox.enqueue import enqueue_mail
 from worker.services.calendar import months_before, require_aware
 from worker.services.guards import get_row, get_seeker
-from worker.services.outbox import enqueue_mail
 
 NO_SHOW_LIMIT = 5
 NO_SHOW_WINDOW_MONTHS = 3

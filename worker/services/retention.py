@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, select
 
 from worker.domain.models import AccountState, RegistrationStatus, Seeker
+from worker.outbox.enqueue import enqueue_mail
 from worker.services.calendar import add_years, jst_today
 from worker.services.erasure import erase_seeker
 from worker.services.messages import delete_expired_messages
-from worker.services.outbox import enqueue_mail
 
 __all__ = ["RETENTION_YEARS", "deletion_on", "delete_expired_messages", "warn_before_deletion", "delete_lapsed_my_pages"]
 

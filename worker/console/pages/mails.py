@@ -16,7 +16,7 @@ from worker.db import session_scope
 from worker.domain.models import SuppressedAddress, utcnow
 from worker.mail.preview import render_sample
 from worker.mail.registry import MAILS, UnknownMail, declaration_of
-from worker.mail.suppression import lift
+from worker.outbox.suppression import lift
 from worker.services.audit import record
 
 

@@ -40,3 +40,10 @@ def lift(session: Session, suppression_id: int) -> bool:
         return False
     session.delete(row)
     return True
+def suppressed_among(session: Session, addresses: list[str]) -> set[str]:
+    """The hashes of those of ``addresses`` on the list: one query for a round of mails."""
+    hashes = {address_hash(address) for address in addresses}
+    if not hashes:
+        return set()
+    rows = session.execute(select(_TABLE.c.address_hash).where(_TABLE.c.address_hash.in_(sorted(hashes))))
+    return set(rows.scalars())

@@ -1,4 +1,4 @@
-"""Putting mails in the outbox. Sending them is ``worker.mail``'s business."""
+"""Putting mails in the outbox (producers, in their own transaction). Sending them is ``worker.mail``'s business."""
 
 from __future__ import annotations
 
