@@ -4,9 +4,11 @@ batch runner, login throttle)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -23,6 +25,7 @@ from worker.console.jobs import BatchRunner
 from worker.console.pages import audit, batches, dashboard, login, mails, notices, seekers, staff
 from worker.console.rendering import render
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 # Mail previews are shown in sandboxed iframes (srcdoc), which need inline styles; no page runs
 # inline script, and nothing is loaded from anywhere but the console itself.
@@ -59,6 +62,15 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     return render(request, "error.html", status_code=exc.status_code, message=exc.detail)
 
 
+async def _database_error(request: Request, exc: DBAPIError) -> Response:
+    """The database is down or refused the statement: one clear page, no traceback. Logged by
+    the driver's error class only, since the statement's message may quote what was looked up."""
+    log.error("console request %s %s failed in the database (%s)", request.method, request.url.path,
+              type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
+    return await _http_error(request, HTTPException(
+        503, "データベースに接続できないため、処理できませんでした。しばらくしてからもう一度お試しください。"))
+
+
 def create_app(settings: Settings, engine: Engine, *, dispatcher=None, https_only: bool = False) -> Starlette:
     routes = [route for module in (login, dashboard, batches, notices, seekers, mails, audit, staff)
               for route in module.routes]
@@ -72,7 +84,7 @@ def create_app(settings: Settings, engine: Engine, *, dispatcher=None, https_onl
             Middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,
                        max_age=IDLE_TIMEOUT_S, same_site="lax", https_only=https_only),
         ],
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, DBAPIError: _database_error},
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -91,6 +91,6 @@ routes = [
     Route("/batches", batches, methods=["GET"]),
     Route("/batches/dry-run", dry_run, methods=["POST"]),
     Route("/batches/run", run, methods=["POST"]),
-    Route("/batches/jobs/{job_id:int}", job_page, methods=["GET"]),
-    Route("/batches/jobs/{job_id:int}/progress", job_progress, methods=["GET"]),
+    Route("/batches/jobs/{job_id:id}", job_page, methods=["GET"]),
+    Route("/batches/jobs/{job_id:id}/progress", job_progress, methods=["GET"]),
 ]

@@ -144,6 +144,6 @@ async def send(request: Request, staff) -> Response:
 routes = [
     Route("/notices", notices, methods=["GET"]),
     Route("/notices", compose, methods=["POST"]),
-    Route("/notices/{draft_id:int}", draft_page, methods=["GET"]),
-    Route("/notices/{draft_id:int}/send", send, methods=["POST"]),
+    Route("/notices/{draft_id:id}", draft_page, methods=["GET"]),
+    Route("/notices/{draft_id:id}/send", send, methods=["POST"]),
 ]
