@@ -3,11 +3,15 @@ database, the database going away, and the other ways in that an attack review f
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+import httpx
 import pytest
+from starlette.testclient import TestClient
 
-from tests.console.conftest import csrf
+from tests.console.conftest import csrf, log_in, make_staff, token_of
+from worker.console.auth import LoginThrottle
 from worker.db import make_engine, session_scope
 from worker.domain.models import Seeker
 
@@ -59,3 +63,38 @@ def test_the_database_going_down_shows_one_clear_page_and_logs_no_address(app, a
     finally:
         app.state.engine.dispose()
     assert "hanako" not in caplog.text and "Traceback" not in caplog.text
+
+
+def test_a_session_cookie_kept_from_before_a_logout_is_worth_nothing(app, client, engine):
+    make_staff(engine, "alice", "viewer")
+    log_in(client, "alice")
+    kept = dict(client.cookies)
+    assert client.post("/logout", data={"csrf_token": csrf(client)}, follow_redirects=False).status_code == 303
+    with TestClient(app, base_url="http://console.test", cookies=kept) as thief:
+        assert thief.get("/audit", follow_redirects=False).headers.get("location") == "/login"
+    assert log_in(client, "alice").status_code == 303  # a login after the logout is a new session
+    assert client.get("/audit", follow_redirects=False).status_code == 200
+
+
+def test_guesses_sent_all_at_once_are_throttled_like_guesses_in_a_row(app, engine):
+    make_staff(engine, "alice", "admin")
+
+    async def attack() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as browser:
+            token = token_of((await browser.get("/login")).text)
+            guesses = [browser.post("/login", data={"username": "alice", "password": f"guess-{n:04d}-x",
+                                                    "csrf_token": token}) for n in range(20)]
+            return [answer.status_code for answer in await asyncio.gather(*guesses)]
+
+    codes = asyncio.run(attack())
+    assert codes.count(401) == 5 and codes.count(429) == 15  # only the free five reached the password check
+
+
+def test_a_successful_login_takes_back_its_attempt_from_the_client_only():
+    throttle = LoginThrottle(free=1, clock=lambda: 100.0)
+    throttle.failed("name:a", "client:1")
+    throttle.failed("name:b", "client:1")
+    throttle.succeeded("name:b", "client:1")
+    assert throttle.wait_s("name:b") == 0  # the name's failures are forgiven
+    assert throttle.wait_s("name:c", "client:1") == pytest.approx(2)  # the client's earlier failure stays

@@ -3,7 +3,8 @@
 The session is Starlette's signed cookie (itsdangerous), HttpOnly and SameSite=Lax, under a key
 derived from the worker's secret key; it holds the staff id, the CSRF token and the time of the
 last request — a session idle for longer than ``IDLE_TIMEOUT_S`` is over. Every request re-reads
-the account, so disabling it ends its sessions at once."""
+the account, so disabling it ends its sessions at once, and the account's last logout, so a
+cookie kept from before a logout (on this browser or another) is worth nothing."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from worker.config import Settings
+from worker.services.audit import last_logout
 from worker.services.staff import active_staff, role_allows
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,8 @@ class Staff:
 
 def log_in(request: Request, staff_id: int) -> None:
     request.session.clear()  # a new session: nothing chosen before the login survives it
-    request.session.update({"staff_id": staff_id, "seen": int(time.time()), "csrf": secrets.token_urlsafe(32)})
+    now = time.time()
+    request.session.update({"staff_id": staff_id, "since": now, "seen": int(now), "csrf": secrets.token_urlsafe(32)})
 
 
 def _current(request: Request) -> Staff | None:
@@ -77,7 +80,8 @@ def _current(request: Request) -> Staff | None:
         return None
     with Session(request.app.state.engine) as session:
         account = active_staff(session, staff_id)
-        if account is None:
+        logged_out = last_logout(session, staff_id) if account is not None else None
+        if account is None or (logged_out is not None and logged_out.timestamp() >= request.session.get("since", 0)):
             request.session.clear()
             return None
         staff = Staff(account.id, account.name, account.role)
@@ -136,8 +140,13 @@ class LoginThrottle:
         for key in keys:
             self._failures.setdefault(key, []).append(now)
 
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+    def succeeded(self, name: str, *others: str) -> None:
+        """The attempt counted by ``failed`` was a success: the name's failures are forgiven, and
+        the attempt is taken back from the other keys (the client's earlier failures stay)."""
+        self._failures.pop(name, None)
+        for key in others:
+            if self._failures.get(key):
+                self._failures[key].pop()
 
 
 def name_key(name: str) -> str:
