@@ -98,3 +98,21 @@ def test_a_successful_login_takes_back_its_attempt_from_the_client_only():
     throttle.succeeded("name:b", "client:1")
     assert throttle.wait_s("name:b") == 0  # the name's failures are forgiven
     assert throttle.wait_s("name:c", "client:1") == pytest.approx(2)  # the client's earlier failure stays
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client, as_role):
+    stuffed = b"&".join(b"f%d=" % n + b"a" * 500_000 for n in range(3))  # fields under the parser's own limit
+    answer = client.post("/login", content=stuffed, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413 and "大きすぎます" in answer.text
+
+    def chunks():  # no Content-Length: the size is counted as the body arrives
+        yield from (b"f=" + b"a" * 400_000 for _ in range(3))
+
+    operator = as_role("operator")
+    answer = operator.post("/notices", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded",
+                                                                  "accept": "text/html"})
+    assert answer.status_code == 413 and "大きすぎます" in answer.text
+    token = csrf(operator, "/notices")
+    answer = operator.post("/notices", data={"csrf_token": token, "title": "長いお知らせ", "body": "本" * 100_000},
+                           follow_redirects=False)
+    assert answer.status_code == 303  # a long notice still fits

@@ -56,6 +56,36 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+MAX_BODY_BYTES = 1024 * 1024  # a notice of some 100,000 Japanese characters, URL-encoded
+TOO_LARGE = "送信された内容が大きすぎます（上限 1 MiB）。"
+
+
+class BodyLimit:
+    """Refuses a request body over ``MAX_BODY_BYTES`` (413) before it is read into memory: the
+    form parser keeps every field, and the login form is open to anyone."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+            return await PlainTextResponse(TOO_LARGE, status_code=413)(scope, receive, send)
+        received = 0
+
+        async def counted() -> dict:  # a body sent in chunks, without a length, is counted as it comes
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                raise HTTPException(413, TOO_LARGE)
+            return message
+
+        await self.app(scope, counted, send)
+
+
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     if "text/html" not in request.headers.get("accept", "") or request.url.path.endswith("/progress"):
         return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
@@ -79,6 +109,7 @@ def create_app(settings: Settings, engine: Engine, *, dispatcher=None, https_onl
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(BodyLimit),
             # The cookie is re-signed on every response, so max_age is the idle timeout; the
             # session also carries its own last-seen time, checked on every request.
             Middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,
