@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from tests.console.conftest import csrf, log_in, make_staff, token_of
 from worker.console.auth import LoginThrottle
+from worker.console.pages import notices
 from worker.db import make_engine, session_scope
-from worker.domain.models import Seeker
+from worker.domain.models import AuditEntry, NoticeDraft, Seeker, utcnow
 
 HUGE = "9" * 23  # more than a 64-bit integer holds
 DEAD_DATABASE = "postgresql://postgres@127.0.0.1:1/console_down"  # nothing listens on port 1
@@ -116,3 +120,25 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(client, as_role):
     answer = operator.post("/notices", data={"csrf_token": token, "title": "長いお知らせ", "body": "本" * 100_000},
                            follow_redirects=False)
     assert answer.status_code == 303  # a long notice still fits
+
+
+def test_a_notice_sent_by_several_clicks_at_once_is_sent_once(engine, settings):
+    staff_id = make_staff(engine, "op", "operator")
+    with session_scope(engine) as session:
+        draft = NoticeDraft(title="臨時休館", body="本日は休館です。", prefectures=[], reach=0, created_by=staff_id,
+                            created_at=utcnow())
+        session.add(draft)
+        session.flush()
+        draft_id = draft.id
+    start = threading.Barrier(6)
+
+    def click() -> str | None:
+        start.wait()
+        return notices._send(engine, settings, draft_id, staff_id)
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: click(), range(6)))  # an exception here fails the test
+    assert answers.count(None) == 1 and answers.count("このお知らせは送信済みです。") == 5
+    with engine.connect() as conn:
+        sends = conn.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "notice.send"))
+        assert sends.scalar_one() == 1
