@@ -4,6 +4,7 @@ database, the database going away, and the other ways in that an attack review f
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -142,3 +143,13 @@ def test_a_notice_sent_by_several_clicks_at_once_is_sent_once(engine, settings):
     with engine.connect() as conn:
         sends = conn.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "notice.send"))
         assert sends.scalar_one() == 1
+
+
+def test_a_typed_name_in_the_log_cannot_be_found_by_hashing_guesses(client, caplog):
+    caplog.set_level(logging.WARNING, logger="worker.console")
+    token = csrf(client, "/login")
+    typed = "Correct-Horse-Battery"  # a password typed into the name field
+    client.post("/login", data={"username": typed, "password": "x", "csrf_token": token})
+    assert "console login failed (name:" in caplog.text
+    for guess in (typed, typed.lower()):
+        assert hashlib.sha256(guess.encode()).hexdigest()[:12] not in caplog.text

@@ -149,9 +149,12 @@ class LoginThrottle:
                 self._failures[key].pop()
 
 
-def name_key(name: str) -> str:
-    """How a typed name appears in the throttle and the log: a short hash, never the name."""
-    return "name:" + hashlib.sha256(name.strip().lower().encode()).hexdigest()[:12]
+def name_key(name: str, settings: Settings) -> str:
+    """How a typed name appears in the throttle, the log and the audit log: a short keyed hash,
+    never the name. Keyed, because staff names are few and guessable, and a password typed into
+    the name field by mistake must not be recoverable by hashing guesses."""
+    digest = hmac.new(session_secret(settings).encode(), name.strip().lower().encode(), hashlib.sha256)
+    return "name:" + digest.hexdigest()[:12]
 
 
 def client_key(request: Request) -> str:

@@ -30,7 +30,7 @@ async def login(request: Request) -> Response:
     form = await checked_form(request)
     name, password = str(form.get("username") or ""), str(form.get("password") or "")
     throttle = request.app.state.throttle
-    keys = (name_key(name), client_key(request))
+    keys = (name_key(name, request.app.state.settings), client_key(request))
     wait = throttle.wait_s(*keys)
     if wait > 0:
         log.warning("console login refused while slowed down (%s, %s, %.0f s to wait)", *keys, wait)
