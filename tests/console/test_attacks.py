@@ -153,3 +153,12 @@ def test_a_typed_name_in_the_log_cannot_be_found_by_hashing_guesses(client, capl
     assert "console login failed (name:" in caplog.text
     for guess in (typed, typed.lower()):
         assert hashlib.sha256(guess.encode()).hexdigest()[:12] not in caplog.text
+
+
+@pytest.mark.parametrize("since", ["0001-01-01", "9999-12-31"])
+def test_a_batch_since_a_date_out_of_range_is_refused_on_the_form(app, as_role, since):
+    operator = as_role("operator")
+    answer = operator.post("/batches/dry-run", data={"csrf_token": csrf(operator, "/batches"), "since": since},
+                           follow_redirects=False)
+    assert answer.status_code == 400 and "今日までの日付" in answer.text
+    assert not app.state.batches.jobs

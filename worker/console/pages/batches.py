@@ -19,6 +19,7 @@ from worker.console.rendering import render
 from worker.services.audit import recent
 
 PREFECTURE = re.compile(r"0[1-9]|[1-3][0-9]|4[0-7]")
+EARLIEST_SINCE = date(2000, 1, 1)
 
 
 def _past(engine) -> list:
@@ -33,6 +34,10 @@ def parse_batch_form(form) -> tuple[date | None, str | None, list[str]]:
         since = date.fromisoformat(str(form.get("since") or ""))
     except ValueError:
         errors.append("対象の受付日（YYYY-MM-DD）を入力してください。")
+    else:  # 0001-01-01 cannot become a time in JST; a date to come selects nothing
+        if not EARLIEST_SINCE <= since <= date.today():
+            errors.append(f"対象の受付日は {EARLIEST_SINCE} から今日までの日付で入力してください。")
+            since = None
     prefecture = str(form.get("prefecture") or "").strip() or None
     if prefecture and not PREFECTURE.fullmatch(prefecture):
         errors.append(f"「{prefecture}」は都道府県コード（01〜47）ではありません。")
