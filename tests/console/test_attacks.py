@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from tests.console.conftest import csrf, log_in, make_staff, token_of
+from worker.console import auth
 from worker.console.auth import LoginThrottle
 from worker.console.pages import notices
 from worker.db import make_engine, session_scope
@@ -162,3 +164,13 @@ def test_a_batch_since_a_date_out_of_range_is_refused_on_the_form(app, as_role, 
                            follow_redirects=False)
     assert answer.status_code == 400 and "今日までの日付" in answer.text
     assert not app.state.batches.jobs
+
+
+def test_the_dashboard_refreshing_itself_does_not_keep_an_idle_session_alive(client, engine, monkeypatch):
+    make_staff(engine, "alice", "viewer")
+    log_in(client, "alice")
+    started = time.time()
+    monkeypatch.setattr(time, "time", lambda: started + 20 * 60)
+    assert client.get("/dashboard/body", follow_redirects=False).status_code == 200
+    monkeypatch.setattr(time, "time", lambda: started + auth.IDLE_TIMEOUT_S + 60)
+    assert client.get("/dashboard/body", follow_redirects=False).headers.get("location") == "/login"

@@ -71,7 +71,7 @@ def log_in(request: Request, staff_id: int) -> None:
     request.session.update({"staff_id": staff_id, "since": now, "seen": int(now), "csrf": secrets.token_urlsafe(32)})
 
 
-def _current(request: Request) -> Staff | None:
+def _current(request: Request, activity: bool = True) -> Staff | None:
     staff_id, seen = request.session.get("staff_id"), request.session.get("seen", 0)
     if not staff_id:
         return None
@@ -85,17 +85,20 @@ def _current(request: Request) -> Staff | None:
             request.session.clear()
             return None
         staff = Staff(account.id, account.name, account.role)
-    request.session["seen"] = int(time.time())
+    if activity:
+        request.session["seen"] = int(time.time())
     return staff
 
 
-def page(role: str = "viewer") -> Callable:
-    """An endpoint that needs a login (else a redirect to /login) and ``role`` (else 403)."""
+def page(role: str = "viewer", *, activity: bool = True) -> Callable:
+    """An endpoint that needs a login (else a redirect to /login) and ``role`` (else 403).
+    ``activity=False`` for what the page's script fetches by itself (the dashboard's refresh, a
+    batch's progress): a console left open on a screen still ends after the idle timeout."""
 
     def decorate(endpoint: Callable[[Request, Staff], Awaitable[Response]]):
         @functools.wraps(endpoint)
         async def wrapper(request: Request) -> Response:
-            staff = await run_in_threadpool(_current, request)
+            staff = await run_in_threadpool(_current, request, activity)
             if staff is None:
                 return RedirectResponse("/login", status_code=303)
             if not staff.may(role):

@@ -85,7 +85,7 @@ async def job_page(request: Request, staff) -> Response:
     return render(request, "batch_job.html", job=_job(request))
 
 
-@page("viewer")
+@page("viewer", activity=False)
 async def job_progress(request: Request, staff) -> Response:
     job = _job(request)
     return JSONResponse({"phase": job.phase, "done": job.done, "total": job.total, "finished": job.finished,
