@@ -174,3 +174,30 @@ def test_the_dashboard_refreshing_itself_does_not_keep_an_idle_session_alive(cli
     assert client.get("/dashboard/body", follow_redirects=False).status_code == 200
     monkeypatch.setattr(time, "time", lambda: started + auth.IDLE_TIMEOUT_S + 60)
     assert client.get("/dashboard/body", follow_redirects=False).headers.get("location") == "/login"
+
+
+def _audit(engine, action: str) -> list[AuditEntry]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(AuditEntry).where(AuditEntry.action == action)).all())
+
+
+def test_posting_to_a_page_beyond_ones_role_is_refused_and_recorded(as_role, engine):
+    viewer = as_role("viewer")
+    answer = viewer.post("/staff/add", data={"csrf_token": csrf(viewer), "name": "evil", "role": "admin",
+                                             "password": "a-long-password"})
+    assert answer.status_code == 403
+    [entry] = _audit(engine, "denied")
+    assert entry.details == {"method": "POST", "path": "/staff/add", "role": "viewer", "needed": "admin"}
+
+
+def test_an_operator_approving_their_own_large_notice_is_refused_and_recorded(as_role, engine):
+    with session_scope(engine) as session:  # three seekers reached: above the threshold of two
+        session.add_all([Seeker(id=n, seeker_number=f"13010-0000000{n}", account_state="open") for n in (1, 2, 3)])
+    operator = as_role("operator")
+    answer = operator.post("/notices", data={"csrf_token": csrf(operator, "/notices"), "title": "停電",
+                                             "body": "停電のお知らせ"}, follow_redirects=False)
+    draft = answer.headers["location"]
+    answer = operator.post(f"{draft}/send", data={"csrf_token": csrf(operator)})
+    assert answer.status_code == 403 and "承認が必要" in answer.text
+    [entry] = _audit(engine, "notice.refused")
+    assert entry.details["seekers"] == 3 and not _audit(engine, "notice.send")

@@ -24,7 +24,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from worker.config import Settings
-from worker.services.audit import last_logout
+from worker.db import session_scope
+from worker.domain.models import utcnow
+from worker.services.audit import last_logout, record
 from worker.services.staff import active_staff, role_allows
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,8 @@ def page(role: str = "viewer", *, activity: bool = True) -> Callable:
             staff = await run_in_threadpool(_current, request, activity)
             if staff is None:
                 return RedirectResponse("/login", status_code=303)
-            if not staff.may(role):
+            if not staff.may(role):  # recorded: an insider trying pages beyond their role is worth knowing
+                await run_in_threadpool(_record_denied, request, staff, role)
                 raise HTTPException(403, "この操作を行う権限がありません。")
             request.state.staff = staff
             return await endpoint(request, staff)
@@ -109,6 +112,13 @@ def page(role: str = "viewer", *, activity: bool = True) -> Callable:
         return wrapper
 
     return decorate
+
+
+def _record_denied(request: Request, staff: Staff, needed: str) -> None:
+    with session_scope(request.app.state.engine) as session:
+        record(session, staff_id=staff.id, action="denied", summary=f"権限のない操作（{needed} が必要）",
+               details={"method": request.method, "path": request.url.path, "role": staff.role, "needed": needed},
+               now=utcnow())
 
 
 @dataclass

@@ -107,6 +107,9 @@ def _send(engine, settings, draft_id: int, staff_id: int) -> str | None:
     seekers = segment(engine, prefectures=prefectures)
     approval = needs_approval(len(seekers), settings.notice_approval_threshold)
     if approval and created_by == staff_id:
+        with session_scope(engine) as session:
+            record(session, staff_id=staff_id, action="notice.refused", summary="作成者自身による承認は不可",
+                   details={"draft_id": draft_id, "seekers": len(seekers)}, now=utcnow())
         return (f"{len(seekers):,}人に届くお知らせは、作成者とは別の運用担当者の承認が必要です"
                 f"（上限 {settings.notice_approval_threshold:,}人）。")
     # Claimed by one conditional update, the transaction's first statement: of two clicks or two
