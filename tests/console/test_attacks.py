@@ -201,3 +201,11 @@ def test_an_operator_approving_their_own_large_notice_is_refused_and_recorded(as
     assert answer.status_code == 403 and "承認が必要" in answer.text
     [entry] = _audit(engine, "notice.refused")
     assert entry.details["seekers"] == 3 and not _audit(engine, "notice.send")
+
+
+def test_an_admin_cannot_disable_their_own_account_from_the_console(as_role, engine):
+    admin = as_role("admin", name="root")
+    answer = admin.post("/staff/disable", data={"csrf_token": csrf(admin, "/staff"), "name": "root"})
+    assert answer.status_code == 400 and "自分のアカウント" in answer.text
+    assert admin.get("/staff", follow_redirects=False).status_code == 200
+    assert not _audit(engine, "staff.disable")
