@@ -24,7 +24,7 @@ EARLIEST_SINCE = date(2000, 1, 1)
 
 def _past(engine) -> list:
     with Session(engine) as session:
-        return [pair for pair in recent(session, limit=30, action_prefix="batch.")]
+        return recent(session, limit=30, action_prefix="batch.")
 
 
 def parse_batch_form(form) -> tuple[date | None, str | None, list[str]]:
