@@ -87,3 +87,12 @@ def _now():
     from worker.domain.models import utcnow
 
     return utcnow()
+
+
+def test_an_unreachable_database_is_one_line_on_stderr(cli_env, stdin, capsys):
+    cli_env.setenv("MYPAGE_DATABASE_URL", "postgresql://postgres:hunter2-secret@127.0.0.1:1/console_down")
+    stdin("a-long-password\n")
+    assert main(["staff", "add", "tanaka", "--role", "viewer"]) == 1
+    assert main(["console", "--port", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("に接続できません") == 2 and "Traceback" not in err and "hunter2" not in err

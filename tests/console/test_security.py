@@ -27,7 +27,7 @@ def every_route(app, method: str) -> list[str]:
         if isinstance(route, Route) and method in (route.methods or ()) and route.path not in OPEN_PATHS:
             path = route.path
             for key, value in PARAMS.items():
-                path = path.replace(f"{{{key}:int}}", value).replace(f"{{{key}:str}}", value)
+                path = path.replace(f"{{{key}:id}}", value).replace(f"{{{key}:str}}", value)
             paths.append(path)
     return paths
 

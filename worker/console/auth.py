@@ -3,7 +3,8 @@
 The session is Starlette's signed cookie (itsdangerous), HttpOnly and SameSite=Lax, under a key
 derived from the worker's secret key; it holds the staff id, the CSRF token and the time of the
 last request — a session idle for longer than ``IDLE_TIMEOUT_S`` is over. Every request re-reads
-the account, so disabling it ends its sessions at once."""
+the account, so disabling it ends its sessions at once, and the account's last logout, so a
+cookie kept from before a logout (on this browser or another) is worth nothing."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from worker.config import Settings
+from worker.db import session_scope
+from worker.domain.models import utcnow
+from worker.services.audit import last_logout, record
 from worker.services.staff import active_staff, role_allows
 
 log = logging.getLogger(__name__)
@@ -65,10 +69,11 @@ class Staff:
 
 def log_in(request: Request, staff_id: int) -> None:
     request.session.clear()  # a new session: nothing chosen before the login survives it
-    request.session.update({"staff_id": staff_id, "seen": int(time.time()), "csrf": secrets.token_urlsafe(32)})
+    now = time.time()
+    request.session.update({"staff_id": staff_id, "since": now, "seen": int(now), "csrf": secrets.token_urlsafe(32)})
 
 
-def _current(request: Request) -> Staff | None:
+def _current(request: Request, activity: bool = True) -> Staff | None:
     staff_id, seen = request.session.get("staff_id"), request.session.get("seen", 0)
     if not staff_id:
         return None
@@ -77,24 +82,29 @@ def _current(request: Request) -> Staff | None:
         return None
     with Session(request.app.state.engine) as session:
         account = active_staff(session, staff_id)
-        if account is None:
+        logged_out = last_logout(session, staff_id) if account is not None else None
+        if account is None or (logged_out is not None and logged_out.timestamp() >= request.session.get("since", 0)):
             request.session.clear()
             return None
         staff = Staff(account.id, account.name, account.role)
-    request.session["seen"] = int(time.time())
+    if activity:
+        request.session["seen"] = int(time.time())
     return staff
 
 
-def page(role: str = "viewer") -> Callable:
-    """An endpoint that needs a login (else a redirect to /login) and ``role`` (else 403)."""
+def page(role: str = "viewer", *, activity: bool = True) -> Callable:
+    """An endpoint that needs a login (else a redirect to /login) and ``role`` (else 403).
+    ``activity=False`` for what the page's script fetches by itself (the dashboard's refresh, a
+    batch's progress): a console left open on a screen still ends after the idle timeout."""
 
     def decorate(endpoint: Callable[[Request, Staff], Awaitable[Response]]):
         @functools.wraps(endpoint)
         async def wrapper(request: Request) -> Response:
-            staff = await run_in_threadpool(_current, request)
+            staff = await run_in_threadpool(_current, request, activity)
             if staff is None:
                 return RedirectResponse("/login", status_code=303)
-            if not staff.may(role):
+            if not staff.may(role):  # recorded: an insider trying pages beyond their role is worth knowing
+                await run_in_threadpool(_record_denied, request, staff, role)
                 raise HTTPException(403, "この操作を行う権限がありません。")
             request.state.staff = staff
             return await endpoint(request, staff)
@@ -102,6 +112,13 @@ def page(role: str = "viewer") -> Callable:
         return wrapper
 
     return decorate
+
+
+def _record_denied(request: Request, staff: Staff, needed: str) -> None:
+    with session_scope(request.app.state.engine) as session:
+        record(session, staff_id=staff.id, action="denied", summary=f"権限のない操作（{needed} が必要）",
+               details={"method": request.method, "path": request.url.path, "role": staff.role, "needed": needed},
+               now=utcnow())
 
 
 @dataclass
@@ -136,13 +153,21 @@ class LoginThrottle:
         for key in keys:
             self._failures.setdefault(key, []).append(now)
 
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+    def succeeded(self, name: str, *others: str) -> None:
+        """The attempt counted by ``failed`` was a success: the name's failures are forgiven, and
+        the attempt is taken back from the other keys (the client's earlier failures stay)."""
+        self._failures.pop(name, None)
+        for key in others:
+            if self._failures.get(key):
+                self._failures[key].pop()
 
 
-def name_key(name: str) -> str:
-    """How a typed name appears in the throttle and the log: a short hash, never the name."""
-    return "name:" + hashlib.sha256(name.strip().lower().encode()).hexdigest()[:12]
+def name_key(name: str, settings: Settings) -> str:
+    """How a typed name appears in the throttle, the log and the audit log: a short keyed hash,
+    never the name. Keyed, because staff names are few and guessable, and a password typed into
+    the name field by mistake must not be recoverable by hashing guesses."""
+    digest = hmac.new(session_secret(settings).encode(), name.strip().lower().encode(), hashlib.sha256)
+    return "name:" + digest.hexdigest()[:12]
 
 
 def client_key(request: Request) -> str:

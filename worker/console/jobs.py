@@ -58,7 +58,8 @@ class BatchRunner:
         self._lock = threading.Lock()
 
     def running(self) -> BatchJob | None:
-        return next((job for job in self.jobs.values() if not job.finished), None)
+        # A copy: the dashboard asks from another thread while ``start`` may be adding a job.
+        return next((job for job in list(self.jobs.values()) if not job.finished), None)
 
     def start(self, *, staff_id: int, since: date, prefecture: str | None, dry_run: bool) -> BatchJob | None:
         """The new job, or None while another batch is running (one at a time keeps the

@@ -8,6 +8,7 @@ seeker has an address and whether it is on the suppression list."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +28,7 @@ from worker.pipeline.values import condition_value, offer_value
 from worker.services.eligibility import is_recommendable
 from worker.services.inputs import normalize_email
 
+SEEKER_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits below 2**63: no out-of-range id reaches the database
 SEEKER_NUMBER = re.compile(r"[0-9]{5}-[0-9]{8}")
 JOB_NUMBER = re.compile(r"[0-9]{5}-[0-9]{8}")
 TIMELINE_LIMIT = 100
@@ -35,8 +37,12 @@ TIMELINE_LIMIT = 100
 def find_seeker(session: Session, query: str) -> int | None:
     """A seeker id from what staff typed: the id, the 求職番号, or the login e-mail address."""
     query = (query or "").strip()
-    if query.isdigit():
+    if "@" not in query:  # full-width digits and hyphens, as typed on a Japanese keyboard
+        query = unicodedata.normalize("NFKC", query)
+    if SEEKER_ID.fullmatch(query):
         return int(query) if session.get(Seeker, int(query)) is not None else None
+    if query.isdigit():  # too long for an id, or digits of another script
+        return None
     if SEEKER_NUMBER.fullmatch(query):
         return session.exec(select(Seeker.id).where(Seeker.seeker_number == query)).first()
     return session.exec(select(Seeker.id).where(Seeker.email_normalized == normalize_email(query))).first()

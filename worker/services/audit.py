@@ -3,10 +3,10 @@ counts, never e-mail addresses or passwords."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from worker.domain.models import AuditEntry, StaffAccount
 
@@ -27,3 +27,11 @@ def recent(session: Session, *, limit: int = 200, action_prefix: str | None = No
     if action_prefix:
         stmt = stmt.where(AuditEntry.action.startswith(action_prefix))
     return [(entry, name) for entry, name in session.exec(stmt).all()]
+
+
+def last_logout(session: Session, staff_id: int) -> datetime | None:
+    """When the account last logged out: a session opened before it is over, whatever its cookie
+    says (a signed cookie cannot be taken back, so its replay is refused here)."""
+    stmt = select(func.max(AuditEntry.created_at)).where(AuditEntry.staff_id == staff_id, AuditEntry.action == "logout")
+    moment = session.exec(stmt).one()
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

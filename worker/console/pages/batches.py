@@ -19,11 +19,12 @@ from worker.console.rendering import render
 from worker.services.audit import recent
 
 PREFECTURE = re.compile(r"0[1-9]|[1-3][0-9]|4[0-7]")
+EARLIEST_SINCE = date(2000, 1, 1)
 
 
 def _past(engine) -> list:
     with Session(engine) as session:
-        return [pair for pair in recent(session, limit=30, action_prefix="batch.")]
+        return recent(session, limit=30, action_prefix="batch.")
 
 
 def parse_batch_form(form) -> tuple[date | None, str | None, list[str]]:
@@ -33,6 +34,10 @@ def parse_batch_form(form) -> tuple[date | None, str | None, list[str]]:
         since = date.fromisoformat(str(form.get("since") or ""))
     except ValueError:
         errors.append("対象の受付日（YYYY-MM-DD）を入力してください。")
+    else:  # 0001-01-01 cannot become a time in JST; a date to come selects nothing
+        if not EARLIEST_SINCE <= since <= date.today():
+            errors.append(f"対象の受付日は {EARLIEST_SINCE} から今日までの日付で入力してください。")
+            since = None
     prefecture = str(form.get("prefecture") or "").strip() or None
     if prefecture and not PREFECTURE.fullmatch(prefecture):
         errors.append(f"「{prefecture}」は都道府県コード（01〜47）ではありません。")
@@ -80,7 +85,7 @@ async def job_page(request: Request, staff) -> Response:
     return render(request, "batch_job.html", job=_job(request))
 
 
-@page("viewer")
+@page("viewer", activity=False)
 async def job_progress(request: Request, staff) -> Response:
     job = _job(request)
     return JSONResponse({"phase": job.phase, "done": job.done, "total": job.total, "finished": job.finished,
@@ -91,6 +96,6 @@ routes = [
     Route("/batches", batches, methods=["GET"]),
     Route("/batches/dry-run", dry_run, methods=["POST"]),
     Route("/batches/run", run, methods=["POST"]),
-    Route("/batches/jobs/{job_id:int}", job_page, methods=["GET"]),
-    Route("/batches/jobs/{job_id:int}/progress", job_progress, methods=["GET"]),
+    Route("/batches/jobs/{job_id:id}", job_page, methods=["GET"]),
+    Route("/batches/jobs/{job_id:id}/progress", job_progress, methods=["GET"]),
 ]

@@ -30,7 +30,7 @@ async def dashboard(request: Request, staff) -> Response:
     return render(request, "dashboard.html", **await run_in_threadpool(_context, request))
 
 
-@page("viewer")
+@page("viewer", activity=False)
 async def dashboard_body(request: Request, staff) -> Response:
     return render(request, "dashboard_body.html", **await run_in_threadpool(_context, request))
 

@@ -30,19 +30,21 @@ async def login(request: Request) -> Response:
     form = await checked_form(request)
     name, password = str(form.get("username") or ""), str(form.get("password") or "")
     throttle = request.app.state.throttle
-    keys = (name_key(name), client_key(request))
+    keys = (name_key(name, request.app.state.settings), client_key(request))
     wait = throttle.wait_s(*keys)
     if wait > 0:
         log.warning("console login refused while slowed down (%s, %s, %.0f s to wait)", *keys, wait)
         return render(request, "login.html", status_code=429,
                       error=f"ログインの失敗が続いたため、{int(wait) + 1}秒後にもう一度お試しください。")
+    # Counted as a failure before the password is checked, with no await in between: guesses
+    # sent in parallel see each other instead of all passing the check above at once.
+    throttle.failed(*keys)
     staff = await run_in_threadpool(_authenticate, request.app.state.engine, name, password, keys)
     if staff is None:
-        throttle.failed(*keys)
         log.warning("console login failed (%s, %s)", *keys)
         await asyncio.sleep(0.2)  # a floor under every failure, whatever made it fail
         return render(request, "login.html", status_code=401, error=FAILED)
-    throttle.succeeded(keys[0])
+    throttle.succeeded(*keys)
     log_in(request, staff)
     return RedirectResponse("/", status_code=303)
 

@@ -67,5 +67,5 @@ async def lift_suppression(request: Request, staff) -> Response:
 routes = [
     Route("/mails", mails, methods=["GET"]),
     Route("/mails/{name:str}", preview, methods=["GET"]),
-    Route("/mails/suppressions/{suppression_id:int}/lift", lift_suppression, methods=["POST"]),
+    Route("/mails/suppressions/{suppression_id:id}/lift", lift_suppression, methods=["POST"]),
 ]

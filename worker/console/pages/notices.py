@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -98,22 +99,27 @@ async def draft_page(request: Request, staff, error: str | None = None, status_c
 
 def _send(engine, settings, draft_id: int, staff_id: int) -> str | None:
     """Send the draft; returns why it may not be sent by this operator, or None when sent."""
-    with session_scope(engine) as session:
-        draft = session.get(NoticeDraft, draft_id, with_for_update=engine.dialect.name == "postgresql")
+    with Session(engine) as session:
+        draft = session.get(NoticeDraft, draft_id)
         if draft is None:
             raise HTTPException(404, "このお知らせは見つかりません。")
-        if draft.sent_at is not None:
-            return "このお知らせは送信済みです。"
-        seekers = segment(engine, prefectures=draft.prefectures)
-        approval = needs_approval(len(seekers), settings.notice_approval_threshold)
-        if approval and draft.created_by == staff_id:
-            return (f"{len(seekers):,}人に届くお知らせは、作成者とは別の運用担当者の承認が必要です"
-                    f"（上限 {settings.notice_approval_threshold:,}人）。")
-        # Claimed in this transaction first: a second click or a second approver finds it sent.
-        draft.sent_at, draft.reach = utcnow(), len(seekers)
-        draft.approved_by = staff_id if approval else None
-        session.add(draft)
-        title, body = draft.title, draft.body
+        title, body, prefectures, created_by = draft.title, draft.body, draft.prefectures, draft.created_by
+    seekers = segment(engine, prefectures=prefectures)
+    approval = needs_approval(len(seekers), settings.notice_approval_threshold)
+    if approval and created_by == staff_id:
+        with session_scope(engine) as session:
+            record(session, staff_id=staff_id, action="notice.refused", summary="作成者自身による承認は不可",
+                   details={"draft_id": draft_id, "seekers": len(seekers)}, now=utcnow())
+        return (f"{len(seekers):,}人に届くお知らせは、作成者とは別の運用担当者の承認が必要です"
+                f"（上限 {settings.notice_approval_threshold:,}人）。")
+    # Claimed by one conditional update, the transaction's first statement: of two clicks or two
+    # approvers at once, on any database, exactly one finds the draft unsent and sends it.
+    with session_scope(engine) as session:
+        claimed = session.execute(
+            update(NoticeDraft).where(NoticeDraft.id == draft_id, NoticeDraft.sent_at.is_(None))
+            .values(sent_at=utcnow(), reach=len(seekers), approved_by=staff_id if approval else None)).rowcount
+    if not claimed:
+        return "このお知らせは送信済みです。"
     report = send_notice(engine, title=title, body=body, seeker_ids=seekers)
     now = utcnow()
     with session_scope(engine) as session:
@@ -144,6 +150,6 @@ async def send(request: Request, staff) -> Response:
 routes = [
     Route("/notices", notices, methods=["GET"]),
     Route("/notices", compose, methods=["POST"]),
-    Route("/notices/{draft_id:int}", draft_page, methods=["GET"]),
-    Route("/notices/{draft_id:int}/send", send, methods=["POST"]),
+    Route("/notices/{draft_id:id}", draft_page, methods=["GET"]),
+    Route("/notices/{draft_id:id}/send", send, methods=["POST"]),
 ]

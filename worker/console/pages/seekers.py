@@ -77,5 +77,5 @@ async def seeker(request: Request, staff) -> Response:
 routes = [
     Route("/seekers", search, methods=["GET"]),
     Route("/seekers/lookup", lookup, methods=["POST"]),
-    Route("/seekers/{seeker_id:int}", seeker, methods=["GET"]),
+    Route("/seekers/{seeker_id:id}", seeker, methods=["GET"]),
 ]

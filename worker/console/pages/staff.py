@@ -11,7 +11,7 @@ from starlette.routing import Route
 from worker.console.auth import checked_form, page
 from worker.console.rendering import render
 from worker.db import session_scope
-from worker.domain.errors import MyPageError
+from worker.domain.errors import InvalidInput, MyPageError
 from worker.domain.models import utcnow
 from worker.services.audit import record
 from worker.services.staff import ROLES, add_staff, disable_staff, list_staff
@@ -40,6 +40,9 @@ def _disable(engine, admin_id: int, name: str) -> None:
     now = utcnow()
     with session_scope(engine) as session:
         account = disable_staff(session, name=name, now=now)
+        if account.id == admin_id:  # rolled back: an admin locked out of the console by one click
+            raise InvalidInput("自分のアカウントは無効にできません（別の管理者か `mypage-worker staff disable` で）。",
+                               field="name")
         record(session, staff_id=admin_id, action="staff.disable", summary=f"職員 {account.name} を無効化",
                details={"staff_id": account.id}, now=now)
 
