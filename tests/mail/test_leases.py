@@ -32,7 +32,8 @@ def slow_relay(request):
 
 def relay_settings(tmp_path, port, *, timeout_s):
     minimum = load_settings(smtp_timeout_s=timeout_s).min_mail_lease_s
-    return load_settings(var_dir=tmp_path, secret_key="test-secret", database_url=None, smtp_host="127.0.0.1",
+    return load_settings(var_dir=tmp_path, secret_key="test-secret-of-32-characters-256", database_url=None,
+                         smtp_host="127.0.0.1",
                          smtp_port=port, smtp_tls="none", smtp_user="mypage", smtp_password="relay-password",
                          smtp_timeout_s=timeout_s, mail_lease_s=minimum, quiet_hours_start=0, quiet_hours_end=0,
                          mail_retry_base_s=0.5, mail_retry_cap_s=1)

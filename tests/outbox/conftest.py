@@ -14,7 +14,7 @@ from worker.outbox.enqueue import enqueue_mail
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return load_settings(var_dir=tmp_path, secret_key="test-secret", database_url=None, smtp_host=None)
+    return load_settings(var_dir=tmp_path, secret_key="test-secret-of-32-characters-256", database_url=None, smtp_host=None)
 
 
 @pytest.fixture
