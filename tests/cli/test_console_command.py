@@ -31,7 +31,7 @@ def start_console(engine, tmp_path):
     def start(*options: str) -> str:
         port = _free_port()
         env = {**os.environ, "MYPAGE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-               "MYPAGE_VAR_DIR": str(tmp_path / "var"), "MYPAGE_SECRET_KEY": "console-command-secret"}
+               "MYPAGE_VAR_DIR": str(tmp_path / "var"), "MYPAGE_SECRET_KEY": "console-command-secret-of-32-characters"}
         for name in ("MYPAGE_REDIS_URL", "MYPAGE_SMTP_HOST"):
             env.pop(name, None)
         command = [sys.executable, "-c", "import sys; from worker.cli import main; sys.exit(main())",
