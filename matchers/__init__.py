@@ -34,7 +34,9 @@ them is contained in any of those fields (exact, never fuzzy).
    only if the offer has no Latin letter or digit right before it (or right after it,
    respectively). A keyword made only of Latin letters and digits therefore matches whole
    tokens only: SE finds 社内SE and SE（システムエンジニア）, never SEIKO or "house"; Java finds
-   Java経験者, never JavaScript; 2級 is not in 12級.
+   Java経験者, never JavaScript; 2級 is not in 12級. A "++" or "#" right after a token makes it
+   another name (C++, C#, F#), so C finds C言語 and C/C++ but never C++ or C# alone; a single
+   "+" still ends a token (Excel+Word).
 3. Synonyms — the package ships a job-word dictionary of synonym groups
    (``matchers/data/job_synonyms.tsv``: curated from the Sudachi synonym dictionary's people
    and job-title groups and the MHLW job tag titles and aliases, sources and licences in its
@@ -46,10 +48,12 @@ them is contained in any of those fields (exact, never fuzzy).
 4. Readings — a keyword written only in kana that is the reading of a dictionary term
    written with kanji (readings computed with SudachiPy when the dictionary is built, three
    kana or more) matches that term and its groups: かんごし and カンゴシ find 看護師 and ナース.
+   A reading that is first of all another everyday word is not kept (サンバ is a dance, not
+   産婆; しかい is 司会, not 歯科医; ``HOMOPHONES`` in the build script).
    Only dictionary terms have readings; offer text is never converted.
 5. Quoted keywords — a keyword in double quotes ("…", ＂…＂, “…”) or in 「…」 or 『…』 is
    matched exactly: no synonyms, no readings, no close spelling (normalisation and rule 2
-   still apply). A lone quote is part of the keyword.
+   still apply). A lone quote is part of the keyword; empty quotes ("" or 「」) are no keyword.
 
 Which way a keyword was found decides its reason: itself exactly, else (the first, in the
 dictionary's order, of) its synonyms or the word it reads exactly, else itself as a close
