@@ -14,7 +14,10 @@ ignored.
 1. Long vowels — a ー is dropped only where it ends a katakana run (before anything that is
    not katakana, or at the end); inside a word it is a letter of the word. So サーバ, サーバー,
    ｻｰﾊﾞｰ and さーばー are one word and コンピュータ finds コンピューター, but ナース never
-   finds ボーナス (ナース is not ナス) and スーパー is not スパ.
+   finds ボーナス (ナース is not ナス) and スーパー is not スパ. Only a word of three kana or more
+   before the mark loses it (as 外来語の表記 and JIS Z 8301 allow): カー, キー and カバー keep
+   theirs, so カー is not a one-letter keyword found in every カフェ and カバー is not カバ. (In a
+   compound the whole katakana run counts: マイカー is マイカ.)
 
 Keywords — each keyword is looked for in the offer's 職種 (title), 仕事内容 (description),
 事業所名 (employer name) and each 免許・資格 (license); a keyword with spaces in it is a

@@ -22,8 +22,11 @@ _DASH_AFTER_KATAKANA = re.compile(
 )
 # The mark is dropped only where it ends a katakana run (サーバー and サーバ are written both
 # ways); inside a word it is a letter of the word: ナース is not ナス, so it never meets ボーナス,
-# and スーパー (スーパ) is not スパ.
-_RUN_FINAL_LONG_VOWELS = re.compile(f"{_LONG_VOWEL}+(?![{_KATAKANA}])")
+# and スーパー (スーパ) is not スパ. As in 外来語の表記 and JIS Z 8301, only a word of three kana or
+# more may lose its final mark: カー, キー and カバー are never written カ, キ, カバ, and dropping
+# their mark would make カー a one-letter keyword found in every カフェ.
+_KATAKANA_RUN = re.compile(f"[{_KATAKANA}]+")
+_SHORT_WORD = 3  # kana before the final mark below which the mark is kept
 _SPACES = re.compile(r"\s+")
 
 
@@ -37,13 +40,18 @@ def display_form(text: str) -> str:
 def normalise(text: str) -> str:
     """The comparison form: NFKC (full-width Latin/digits to half-width, half-width katakana to
     full-width, U+3000 to a space), case-folded, hiragana folded to katakana, a dash after
-    katakana read as ー, the long-vowel marks ending a katakana run removed, runs of whitespace
+    katakana read as ー, the long-vowel marks ending a katakana run of three kana or more removed, runs of whitespace
     collapsed to one space and trimmed."""
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_HIRAGANA_TO_KATAKANA)
     folded = _DASH_AFTER_KATAKANA.sub(_as_long_vowels, folded)
-    folded = _RUN_FINAL_LONG_VOWELS.sub("", folded)
+    folded = _KATAKANA_RUN.sub(_without_final_mark, folded)
     return _SPACES.sub(" ", folded).strip()
 
 
 def _as_long_vowels(dashes: re.Match) -> str:
     return _LONG_VOWEL * len(dashes.group())  # サーバ-- is サーバーー: each dash a mark
+
+
+def _without_final_mark(run: re.Match) -> str:
+    word = run.group().rstrip(_LONG_VOWEL)
+    return word if len(word) >= _SHORT_WORD or not word else run.group()  # a lone ー is nothing

@@ -28,6 +28,13 @@ from matchers.normalise import display_form
     ("サーバ－", "サーバ"),  # the full-width hyphen too
     ("ナ-ス", "ナース"),  # and inside a word it is the mark too
     ("ー", ""),
+    ("カー", "カー"),  # a word of one or two kana keeps its final mark: カー is not カ
+    ("キー", "キー"),
+    ("カバー", "カバー"),  # cover is not カバ
+    ("ツアー", "ツアー"),
+    ("カー用品", "カー用品"),
+    ("シャワー", "シャワ"),  # three kana before the mark: dropped, as in サーバー
+    ("ｶｰ", "カー"),
     ("B-1グランプリ", "b-1グランプリ"),  # a hyphen after Latin text stays
     ("03-1234-5678", "03-1234-5678"),
     ("  介護\u3000\u3000職員\n\t募集 ", "介護 職員 募集"),  # whitespace collapsed and trimmed

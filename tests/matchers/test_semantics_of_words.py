@@ -38,6 +38,24 @@ def test_a_long_vowel_mark_inside_a_word_is_a_letter_of_it(matcher, keyword, tit
     assert not matched(matcher, offer(title=title, description=title), condition(keywords=(keyword,)))
 
 
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("カー", "カフェスタッフ"), ("キー", "キッチンスタッフ"), ("カバー", "カバの飼育員"), ("ツアー", "ツアコン"),
+    ("コピー", "コピペ作業"), ("ｷｰ", "キャスト募集"),
+])
+def test_a_word_of_one_or_two_kana_keeps_its_final_mark(matcher, keyword, title):
+    # 外来語の表記 (JIS Z 8301): only words of three kana or more drop a final ー (サーバ, コンピュータ);
+    # カー, キー and カバー are always written with it, and without it are other words or none.
+    assert not matched(matcher, offer(title=title, description=title), condition(keywords=(keyword,)))
+
+
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("カー", "カー用品の販売"), ("カー", "カーディーラー"), ("キー", "キーパンチャー"), ("ｶｰ", "カー用品"),
+    ("カバー", "カバー工事"), ("ツアー", "ツアーガイド"), ("シャワー", "シャワ室清掃"), ("コピー", "コピー機の営業"),
+])
+def test_a_short_word_with_its_mark_still_finds_itself(matcher, keyword, title):
+    assert matched(matcher, offer(title=title), condition(keywords=(keyword,)))
+
+
 def test_an_excluded_keyword_follows_the_long_vowel_rule_too(matcher):
     assert matched(matcher, offer(title="事務", description="ボーナスあり"), condition(exclude_keywords=("ナース",)))
 
