@@ -7,12 +7,13 @@ returns the same answers fast):
 
 Normalisation — before any comparison, on both sides (``normalise``): NFKC (full-width Latin
 and digits to half-width, half-width katakana to full-width, U+3000 to a space), case-fold,
-hiragana to katakana, a dash or hyphen right after katakana read as the long-vowel mark ー,
-runs of whitespace collapsed to one space and trimmed. A keyword that normalises to nothing is
+a dash or hyphen right after kana read as the long-vowel mark ー, rule 1 below, hiragana to
+katakana, runs of whitespace collapsed to one space and trimmed. A keyword that normalises to nothing is
 ignored.
 
 1. Long vowels — a ー is dropped only where it ends a katakana run (before anything that is
-   not katakana, or at the end); inside a word it is a letter of the word. So サーバ, サーバー,
+   not katakana — hiragana too: サーバーの is サーバ + の —, or at the end; a word written in
+   hiragana, さーばー, is a run of its own); inside a word it is a letter of the word. So サーバ, サーバー,
    ｻｰﾊﾞｰ and さーばー are one word and コンピュータ finds コンピューター, but ナース never
    finds ボーナス (ナース is not ナス) and スーパー is not スパ. Only a word of three kana or more
    before the mark loses it (as 外来語の表記 and JIS Z 8301 allow): カー, キー and カバー keep

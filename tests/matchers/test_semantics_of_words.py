@@ -56,6 +56,14 @@ def test_a_short_word_with_its_mark_still_finds_itself(matcher, keyword, title):
     assert matched(matcher, offer(title=title), condition(keywords=(keyword,)))
 
 
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("カバー", "車のカバー交換"), ("データの入力", "データーの入力作業"), ("コンピュータの修理", "コンピューターの修理"),
+    ("サーバーを管理", "サーバを管理する仕事"),
+])
+def test_a_katakana_word_ends_where_hiragana_starts(matcher, keyword, title):
+    assert matched(matcher, offer(title=title), condition(keywords=(keyword,)))
+
+
 def test_an_excluded_keyword_follows_the_long_vowel_rule_too(matcher):
     assert matched(matcher, offer(title="事務", description="ボーナスあり"), condition(exclude_keywords=("ナース",)))
 
