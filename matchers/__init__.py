@@ -47,7 +47,9 @@ them is contained in any of those fields (exact, never fuzzy).
    header; ``matchers.synonyms``). A keyword equal (in normalised form) to a term of a group
    also matches every other term of that group — of every group it is a term of — by exact
    containment (rules 1–2 apply; no close spelling of the other terms): ナース finds 看護師.
-   Only a keyword equal to a term expands (看護 does not). Excluded keywords expand the same
+   Only a keyword equal to a term expands (看護 does not). A word found mostly inside other
+   words is not a term (ダイバー is in every ダイバーシティ, コーダー in レコーダー), since its
+   synonyms would find those. Excluded keywords expand the same
    way: excluding ガードマン also excludes 警備員.
 4. Readings — a keyword written only in kana that is the reading of a dictionary term
    written with kanji (readings computed with SudachiPy when the dictionary is built, three

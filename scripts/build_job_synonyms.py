@@ -64,7 +64,9 @@ DROP_TERMS = {
     "013448": {"セーラー", "sailor", "水夫", "船乗り"},
     "014642": {"GM"},
     "016907": {"銀行家", "バンカー", "banker", "職員"},  # a bank's employee, not its owner; 職員 is anyone
+    "016549": {"ダイバー"},  # in every ダイバーシティ (diversity) of a company's description
     "017750": set(),
+    "018958": {"コーダー"},  # in レコーダー, エンコーダー, デコーダー
     "021434": {"公僕", "官僚"},
     "021495": {"先生"},  # doctors and lawyers are 先生 too
     "000426": {"セールスマン", "salesman"},

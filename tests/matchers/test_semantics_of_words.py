@@ -143,6 +143,14 @@ def test_synonyms_never_join_different_jobs(matcher, keyword, title):
     assert not matched(matcher, offer(title=title), condition(keywords=(keyword,)))
 
 
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("潜水士", "ダイバーシティ推進企業の事務"), ("diver", "ダイバーシティ推進"), ("coder", "ドライブレコーダーの取付"),
+])
+def test_a_synonym_that_is_mostly_part_of_other_words_is_not_in_the_dictionary(matcher, keyword, title):
+    # ダイバー is in every ダイバーシティ, コーダー in レコーダー and エンコーダー
+    assert not matched(matcher, offer(title=title), condition(keywords=(keyword,)))
+
+
 def test_synonyms_are_found_only_by_exact_containment(matcher):
     # システムエンジニヤ is a close spelling of the keyword's own synonym, not of the keyword.
     assert not matched(matcher, offer(title="システムエンジニヤ"), condition(keywords=("SE",)))
