@@ -49,8 +49,8 @@ them is contained in any of those fields (exact, never fuzzy).
    containment (rules 1–2 apply; no close spelling of the other terms): ナース finds 看護師.
    Only a keyword equal to a term expands (看護 does not). A word found mostly inside other
    words is not a term (ダイバー is in every ダイバーシティ, コーダー in レコーダー), since its
-   synonyms would find those. Excluded keywords expand the same
-   way: excluding ガードマン also excludes 警備員.
+   synonyms would find those. Excluded keywords expand the same way: excluding ガードマン
+   also excludes 警備員.
 4. Readings — a keyword written only in kana that is the reading of a dictionary term
    written with kanji (readings computed with SudachiPy when the dictionary is built, three
    kana or more) matches that term and its groups: かんごし and カンゴシ find 看護師 and ナース.
