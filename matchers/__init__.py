@@ -7,14 +7,18 @@ returns the same answers fast):
 
 Normalisation — before any comparison, on both sides (``normalise``): NFKC (full-width Latin
 and digits to half-width, half-width katakana to full-width, U+3000 to a space), case-fold,
-hiragana to katakana, a dash or hyphen right after katakana read as the long-vowel mark ー,
-runs of whitespace collapsed to one space and trimmed. A keyword that normalises to nothing is
+a dash or hyphen right after kana read as the long-vowel mark ー, rule 1 below, hiragana to
+katakana, runs of whitespace collapsed to one space and trimmed. A keyword that normalises to nothing is
 ignored.
 
 1. Long vowels — a ー is dropped only where it ends a katakana run (before anything that is
-   not katakana, or at the end); inside a word it is a letter of the word. So サーバ, サーバー,
+   not katakana — hiragana too: サーバーの is サーバ + の —, or at the end; a word written in
+   hiragana, さーばー, is a run of its own); inside a word it is a letter of the word. So サーバ, サーバー,
    ｻｰﾊﾞｰ and さーばー are one word and コンピュータ finds コンピューター, but ナース never
-   finds ボーナス (ナース is not ナス) and スーパー is not スパ.
+   finds ボーナス (ナース is not ナス) and スーパー is not スパ. Only a word of three kana or more
+   before the mark loses it (as 外来語の表記 and JIS Z 8301 allow): カー, キー and カバー keep
+   theirs, so カー is not a one-letter keyword found in every カフェ and カバー is not カバ. (In a
+   compound the whole katakana run counts: マイカー is マイカ.)
 
 Keywords — each keyword is looked for in the offer's 職種 (title), 仕事内容 (description),
 事業所名 (employer name) and each 免許・資格 (license); a keyword with spaces in it is a
@@ -34,22 +38,28 @@ them is contained in any of those fields (exact, never fuzzy).
    only if the offer has no Latin letter or digit right before it (or right after it,
    respectively). A keyword made only of Latin letters and digits therefore matches whole
    tokens only: SE finds 社内SE and SE（システムエンジニア）, never SEIKO or "house"; Java finds
-   Java経験者, never JavaScript; 2級 is not in 12級.
+   Java経験者, never JavaScript; 2級 is not in 12級. A "++" or "#" right after a token makes it
+   another name (C++, C#, F#), so C finds C言語 and C/C++ but never C++ or C# alone; a single
+   "+" still ends a token (Excel+Word).
 3. Synonyms — the package ships a job-word dictionary of synonym groups
    (``matchers/data/job_synonyms.tsv``: curated from the Sudachi synonym dictionary's people
    and job-title groups and the MHLW job tag titles and aliases, sources and licences in its
    header; ``matchers.synonyms``). A keyword equal (in normalised form) to a term of a group
    also matches every other term of that group — of every group it is a term of — by exact
    containment (rules 1–2 apply; no close spelling of the other terms): ナース finds 看護師.
-   Only a keyword equal to a term expands (看護 does not). Excluded keywords expand the same
-   way: excluding ガードマン also excludes 警備員.
+   Only a keyword equal to a term expands (看護 does not). A word found mostly inside other
+   words is not a term (ダイバー is in every ダイバーシティ, コーダー in レコーダー), since its
+   synonyms would find those. Excluded keywords expand the same way: excluding ガードマン
+   also excludes 警備員.
 4. Readings — a keyword written only in kana that is the reading of a dictionary term
    written with kanji (readings computed with SudachiPy when the dictionary is built, three
    kana or more) matches that term and its groups: かんごし and カンゴシ find 看護師 and ナース.
+   A reading that is first of all another everyday word is not kept (サンバ is a dance, not
+   産婆; しかい is 司会, not 歯科医; ``HOMOPHONES`` in the build script).
    Only dictionary terms have readings; offer text is never converted.
 5. Quoted keywords — a keyword in double quotes ("…", ＂…＂, “…”) or in 「…」 or 『…』 is
    matched exactly: no synonyms, no readings, no close spelling (normalisation and rule 2
-   still apply). A lone quote is part of the keyword.
+   still apply). A lone quote is part of the keyword; empty quotes ("" or 「」) are no keyword.
 
 Which way a keyword was found decides its reason: itself exactly, else (the first, in the
 dictionary's order, of) its synonyms or the word it reads exactly, else itself as a close

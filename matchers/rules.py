@@ -126,7 +126,7 @@ _QUOTES = {'"': '"', "\u201c": "\u201d", "\u201d": "\u201d", "\u300c": "\u300d",
 
 def unquote(text: str) -> tuple[str, bool]:
     """The keyword without its enclosing quotes, and whether it had them."""
-    if len(text) > 2 and _QUOTES.get(text[0]) == text[-1]:
+    if len(text) >= 2 and _QUOTES.get(text[0]) == text[-1]:  # "" and 「」 quote nothing: no keyword
         return text[1:-1].strip(), True
     return text, False
 
@@ -240,7 +240,12 @@ def _edges(norm: str) -> tuple[bool, bool]:
 
 def _bounded(text: str, start: int, end: int, left: bool, right: bool) -> bool:
     return (not left or start == 0 or not _is_word_character(text[start - 1])) and (
-        not right or end == len(text) or not _is_word_character(text[end]))
+        not right or end == len(text) or not (_is_word_character(text[end]) or _LANGUAGE_SUFFIX.match(text, end)))
+
+
+# "++" or "#" right after a token makes another name (C++, C#, F#): C is not in them. A single
+# "+" still ends a token (Excel+Word).
+_LANGUAGE_SUFFIX = re.compile(r"\+\+|#")
 
 
 def _contains_token(norm: str, text: str, left: bool, right: bool) -> bool:

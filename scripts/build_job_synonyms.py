@@ -23,7 +23,9 @@ other words they would match far too much (アナ in アナリスト).
 
 Readings (rule 4 of the matching semantics): every term written with kanji gets its reading from
 SudachiPy (sudachidict-core, split mode C), in katakana; readings shorter than three kana are
-not kept (ほぼ, いし are everyday words, not searches for 保母 or 医師)."""
+not kept (ほぼ, いし are everyday words, not searches for 保母 or 医師), nor are the readings in
+``HOMOPHONES``: readings that are first of all another everyday word or job (サンバ is a dance
+before it is 産婆, しかい is 司会 before 歯科医), which a seeker typing them does not mean."""
 
 from __future__ import annotations
 
@@ -62,7 +64,9 @@ DROP_TERMS = {
     "013448": {"セーラー", "sailor", "水夫", "船乗り"},
     "014642": {"GM"},
     "016907": {"銀行家", "バンカー", "banker", "職員"},  # a bank's employee, not its owner; 職員 is anyone
+    "016549": {"ダイバー"},  # in every ダイバーシティ (diversity) of a company's description
     "017750": set(),
+    "018958": {"コーダー"},  # in レコーダー, エンコーダー, デコーダー
     "021434": {"公僕", "官僚"},
     "021495": {"先生"},  # doctors and lawyers are 先生 too
     "000426": {"セールスマン", "salesman"},
@@ -196,6 +200,19 @@ def check_apart(groups: list[tuple[str, list[str]]]) -> None:
                 raise SystemExit(f"group {group} joins {one} and {other}: {'|'.join(terms)}")
 
 
+# Readings that are also a more common word (reviewed by hand over every computed reading): a kana
+# keyword equal to one of them means that word, not the dictionary term.
+HOMOPHONES = {
+    "サンバ": "サンバ (a dance), not 産婆",
+    "シカイ": "司会, not 歯科医",
+    "カイイン": "会員, not 海員",
+    "コウイン": "工員, not 行員",
+    "カンリ": "管理, not 官吏",
+    "サンカイ": "散会・山海, not 産科医",
+    "サンイ": "三位, not 産医",
+}
+
+
 def read_all(terms: set[str]) -> dict[str, str]:
     from sudachipy import dictionary, tokenizer
 
@@ -204,7 +221,7 @@ def read_all(terms: set[str]) -> dict[str, str]:
     readings = {}
     for term in sorted(terms):
         reading = "".join(morpheme.reading_form() for morpheme in sudachi.tokenize(term, mode))
-        if _KANA.match(reading) and len(reading) >= 3:
+        if _KANA.match(reading) and len(reading) >= 3 and reading not in HOMOPHONES:
             readings[term] = reading
     return readings
 

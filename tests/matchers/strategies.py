@@ -24,11 +24,16 @@ WORDS = [
     "ナース", "ボーナス", "ナス", "スーパー", "スパ", "ｽｰﾊﾟｰ", "サーバーエンジニア",
     # Latin tokens and their neighbours
     "SE", "se", "SEIKO", "社内SE", "Java", "JavaScript", "java経験", "house", "nurse", "2級", "12級",
+    "C", "C++", "C#", "C/C++", "Excel+Word",
+    # words of one or two kana keep their final mark (カー is not カ)
+    "カー", "カフェ", "マイカー", "キー", "キッチン", "カバー", "カバ", "ｶｰ",
     # synonyms and readings (matchers/data/job_synonyms.tsv)
     "看護師", "看護婦", "准看護師", "かんごし", "カンゴシ", "けいびいん", "警備員", "ガードマン", "守衛", "介護士",
     "介護スタッフ", "ケアワーカー", "保育士", "ほいくし", "コック", "シェフ", "運転手", "ドライバー", "driver",
     # quoted: exact only
-    '"ナース"', "「看護師」", "“SE”", "＂かんごし＂", '"システムエンジニヤ"',
+    '"ナース"', "「看護師」", "“SE”", "＂かんごし＂", '"システムエンジニヤ"', '""', "「」",
+    # readings that are everyday words are not expanded (サンバ is not 産婆)
+    "サンバ", "産婆", "助産師", "しかい", "歯科医",
 ]
 SPACES = [" ", "\u3000", "\n", ""]
 # A small alphabet produces near-misses (one character off) that exercise the fuzzy rule.

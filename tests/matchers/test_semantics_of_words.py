@@ -38,6 +38,32 @@ def test_a_long_vowel_mark_inside_a_word_is_a_letter_of_it(matcher, keyword, tit
     assert not matched(matcher, offer(title=title, description=title), condition(keywords=(keyword,)))
 
 
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("カー", "カフェスタッフ"), ("キー", "キッチンスタッフ"), ("カバー", "カバの飼育員"), ("ツアー", "ツアコン"),
+    ("コピー", "コピペ作業"), ("ｷｰ", "キャスト募集"),
+])
+def test_a_word_of_one_or_two_kana_keeps_its_final_mark(matcher, keyword, title):
+    # 外来語の表記 (JIS Z 8301): only words of three kana or more drop a final ー (サーバ, コンピュータ);
+    # カー, キー and カバー are always written with it, and without it are other words or none.
+    assert not matched(matcher, offer(title=title, description=title), condition(keywords=(keyword,)))
+
+
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("カー", "カー用品の販売"), ("カー", "カーディーラー"), ("キー", "キーパンチャー"), ("ｶｰ", "カー用品"),
+    ("カバー", "カバー工事"), ("ツアー", "ツアーガイド"), ("シャワー", "シャワ室清掃"), ("コピー", "コピー機の営業"),
+])
+def test_a_short_word_with_its_mark_still_finds_itself(matcher, keyword, title):
+    assert matched(matcher, offer(title=title), condition(keywords=(keyword,)))
+
+
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("カバー", "車のカバー交換"), ("データの入力", "データーの入力作業"), ("コンピュータの修理", "コンピューターの修理"),
+    ("サーバーを管理", "サーバを管理する仕事"),
+])
+def test_a_katakana_word_ends_where_hiragana_starts(matcher, keyword, title):
+    assert matched(matcher, offer(title=title), condition(keywords=(keyword,)))
+
+
 def test_an_excluded_keyword_follows_the_long_vowel_rule_too(matcher):
     assert matched(matcher, offer(title="事務", description="ボーナスあり"), condition(exclude_keywords=("ナース",)))
 
@@ -72,6 +98,19 @@ def test_a_latin_edge_of_a_mixed_keyword_meets_a_boundary(matcher):
     assert not matched(matcher, offer(title="社員SEIKO"), condition(keywords=("社員SE",)))
 
 
+@pytest.mark.parametrize("title", ["C++開発", "C#でのアプリ開発", "F#"])
+def test_a_language_named_with_plus_plus_or_sharp_is_another_token(matcher, title):
+    keyword = title[0]  # C is not C++ or C#, F is not F#
+    assert not matched(matcher, offer(title=title, description=title), condition(keywords=(keyword,)))
+
+
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("C", "C言語"), ("C", "C/C++"), ("C++", "C++開発"), ("C#", "C#開発"), ("Excel", "Excel+Word"),
+])
+def test_a_single_plus_or_a_language_name_still_ends_a_token(matcher, keyword, title):
+    assert matched(matcher, offer(title=title), condition(keywords=(keyword,)))
+
+
 def test_excluded_latin_keywords_are_whole_tokens(matcher):
     job = offer(title="JavaScriptエンジニア")
     assert matched(matcher, job, condition(exclude_keywords=("Java",)))
@@ -101,6 +140,14 @@ def test_a_keyword_finds_its_synonyms(matcher, keyword, title):
     ("看護", "ナース"),  # only a keyword equal to a term expands
 ])
 def test_synonyms_never_join_different_jobs(matcher, keyword, title):
+    assert not matched(matcher, offer(title=title), condition(keywords=(keyword,)))
+
+
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("潜水士", "ダイバーシティ推進企業の事務"), ("diver", "ダイバーシティ推進"), ("coder", "ドライブレコーダーの取付"),
+])
+def test_a_synonym_that_is_mostly_part_of_other_words_is_not_in_the_dictionary(matcher, keyword, title):
+    # ダイバー is in every ダイバーシティ, コーダー in レコーダー and エンコーダー
     assert not matched(matcher, offer(title=title), condition(keywords=(keyword,)))
 
 
@@ -149,6 +196,14 @@ def test_an_excluded_kana_keyword_excludes_the_word_it_reads(matcher):
     assert not matched(matcher, offer(title="警備員"), condition(exclude_keywords=("けいびいん",)))
 
 
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("サンバ", "助産師"), ("しかい", "歯科医師"), ("かいいん", "船員"), ("こういん", "銀行員"), ("かんり", "公務員"),
+])
+def test_a_reading_that_is_also_an_everyday_word_is_not_expanded(matcher, keyword, title):
+    # サンバ is a dance before it is 産婆, しかい is 司会, かいいん 会員, こういん 工員, かんり 管理
+    assert not matched(matcher, offer(title=title), condition(keywords=(keyword,)))
+
+
 def test_readings_are_not_close_spellings(matcher):
     assert not matched(matcher, offer(title="看護師"), condition(keywords=("かんごしい",)))
 
@@ -179,6 +234,12 @@ def test_a_quoted_exclusion_excludes_only_itself(matcher):
 def test_the_reason_shows_a_quoted_keyword_without_its_quotes(matcher):
     [match] = matches(matcher, offer(title="ナース"), condition(keywords=("「ナース」",)))
     assert "キーワード『ナース』が職種にあります" in match.reasons
+
+
+@pytest.mark.parametrize("empty", ['""', "「」", "『』", "＂＂", "“”"])
+def test_empty_quotes_are_no_keyword(matcher, empty):
+    assert matched(matcher, offer(title="一般事務"), condition(keywords=(empty,)))
+    assert matched(matcher, offer(title="一般事務"), condition(keywords=(empty, "事務")))
 
 
 def test_a_lone_quote_is_part_of_the_keyword(matcher):
