@@ -117,6 +117,45 @@ def test_a_database_url_that_is_no_url_is_one_line_without_the_value(fresh_direc
     assert err.count("\n") == 1 and "MYPAGE_DATABASE_URL: not a database URL" in err and "pw-1234" not in err
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg2://u:pw-1234@127.0.0.1/db",  # a driver that is not installed
+    "mysql://u:pw-1234@127.0.0.1/db",  # a database this worker does not use
+    "postgresql://u:pw-1234@127.0.0.1:port/db",  # a port that is no number
+    "postgresql://u:pw-1234@[::1/db",  # an address cut short
+])
+def test_a_database_url_this_worker_cannot_use_is_one_line_without_the_value(fresh_directory, monkeypatch, capsys,
+                                                                            url):
+    monkeypatch.setenv("MYPAGE_DATABASE_URL", url)
+    for command in (["status"], ["db", "upgrade"]):
+        assert main(command) == 2, (url, command)
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "MYPAGE_DATABASE_URL: " in err, err
+        assert "pw-1234" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("url", ["redis://:pw-1234@127.0.0.1:port/0", "http://pw-1234@127.0.0.1/"])
+def test_a_broker_url_this_worker_cannot_use_is_one_line_without_the_value(fresh_directory, monkeypatch, capsys,
+                                                                          url):
+    monkeypatch.setenv("MYPAGE_REDIS_URL", url)
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "MYPAGE_REDIS_URL: " in err, err
+    assert "pw-1234" not in err and "Traceback" not in err
+
+
+def test_a_password_given_as_a_url_parameter_is_not_shown_either(fresh_directory, monkeypatch, capsys):
+    # libpq and redis-py both take ?password=…; hiding only the user:password@ part printed it.
+    monkeypatch.setenv("MYPAGE_DATABASE_URL", "postgresql://staff@127.0.0.1:1/mypage?password=pw-1234")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert "does not answer" in err and "127.0.0.1:1/mypage" in err and "pw-1234" not in err
+    monkeypatch.delenv("MYPAGE_DATABASE_URL")
+    monkeypatch.setenv("MYPAGE_REDIS_URL", "redis://127.0.0.1:1/0?password=pw-1234")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert "the broker redis://127.0.0.1:1/0" in err and "does not answer" in err and "pw-1234" not in err
+
+
 @pytest.mark.postgres
 def test_a_database_without_the_schema_says_what_to_run(postgres_url, fresh_directory, monkeypatch, capsys):
     name = f"mypage_empty_{uuid.uuid4().hex[:8]}"

@@ -87,10 +87,10 @@ def _one_line(exc: Exception):
     if isinstance(exc, DBAPIError) and exc.connection_invalidated or _is_connection_error(exc):
         return database_error(load_settings().effective_database_url, exc)
     if _is_redis_connection_error(exc):
-        from sqlalchemy.engine.url import make_url
+        from worker.cli.database import shown_url
 
         # Redis URLs parse like database URLs; shown, as those, without the password.
-        shown = make_url(load_settings().redis_url).render_as_string(hide_password=True)
+        shown = shown_url(load_settings().redis_url)
         reason = str(exc).strip().strip("'\"").splitlines()[0] if str(exc).strip() else type(exc).__name__
         return CommandError(f"the broker {shown} does not answer: {reason}")
     return None
