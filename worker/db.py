@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,12 +55,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _owner_only_file(path: Path) -> None:
     """The SQLite file holds addresses and names: its directory and the file itself (SQLite
-    gives its -wal and -shm files the same mode) are the owner's only, from the first byte."""
+    gives its -wal and -shm files the same mode) are the owner's only, from the first byte.
+    A file made before this rule, or copied in by hand, is tightened along with its -wal and
+    -shm files; the mode is changed on the opened file, never by following a name again."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
-        pass
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            _tighten(name)
+
+
+def _tighten(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return  # not there (or not ours to open): SQLite reports what it cannot open itself
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077 and st.st_uid == os.geteuid():
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 # Identifiers the server names in double quotes; any other quoted text in a message is a value.
