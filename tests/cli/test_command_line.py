@@ -156,6 +156,22 @@ def test_a_password_given_as_a_url_parameter_is_not_shown_either(fresh_directory
     assert "the broker redis://127.0.0.1:1/0" in err and "does not answer" in err and "pw-1234" not in err
 
 
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda d: (d / "var").write_text("x"), id="var is a file"),
+    pytest.param(lambda d: ((d / "var").mkdir(), (d / "var" / "mypage.db").write_text("not a database\n" * 10)),
+                 id="the SQLite file is no database"),
+    pytest.param(lambda d: os.environ.__setitem__("MYPAGE_VAR_DIR", "/proc/mypage-var"), id="var cannot be made"),
+])
+def test_a_var_directory_that_cannot_be_used_is_one_line(fresh_directory, monkeypatch, capsys, make):
+    monkeypatch.setenv("MYPAGE_VAR_DIR", "var")
+    make(fresh_directory)
+    for command in (["status"], ["recommend", "--since", "2000-01-01", "--dry-run"], ["db", "upgrade"]):
+        assert main(command) == 2, command
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert "var" in err
+
+
 @pytest.mark.postgres
 def test_a_database_without_the_schema_says_what_to_run(postgres_url, fresh_directory, monkeypatch, capsys):
     name = f"mypage_empty_{uuid.uuid4().hex[:8]}"
