@@ -77,8 +77,8 @@ class Settings(BaseSettings):
     def _a_database_this_worker_uses(cls, value: str | None) -> str | None:
         # Checked here, once, so that no command gets as far as a driver's traceback (a port that
         # is no number, a driver that is not installed). The message never holds the URL: it may
-        # hold a password.
-        if value is None:
+        # hold a password. Set but empty means unset, as it always has (embedded SQLite).
+        if not value:
             return value
         from sqlalchemy.engine.url import make_url
         from sqlalchemy.exc import ArgumentError
@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _a_redis_url(cls, value: str | None) -> str | None:
-        if value is None:
+        if not value:  # set but empty: the in-process broker, as when unset
             return value
         from redis.connection import parse_url
 
