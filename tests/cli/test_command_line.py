@@ -305,3 +305,14 @@ def test_a_file_that_is_not_there_is_one_line_from_the_shared_argument_types(fre
         err = capsys.readouterr().err
         assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("mypage-worker "), err
     assert not (fresh_directory / "var").exists()  # refused before anything was made
+
+
+def test_a_directory_or_a_pipe_given_as_the_file_is_named_for_what_it_is(fresh_directory, capsys):
+    (fresh_directory / "jobs").mkdir()
+    os.mkfifo(fresh_directory / "jobs.fifo")
+    for path, reason in (("jobs", "ディレクトリです"), ("jobs.fifo", "通常のファイルではありません")):
+        with pytest.raises(SystemExit) as refused:
+            main(["import-jobs", path])
+        assert refused.value.code == 2
+        err = capsys.readouterr().err
+        assert f"{path}: {reason}" in err and "ファイルがありません" not in err, err
