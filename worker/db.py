@@ -80,22 +80,31 @@ def _tighten(path: Path) -> None:
 
 
 # Identifiers the server names in double quotes; any other quoted text in a message is a value.
-_IDENTIFIER = re.compile(r'(constraint|relation|column|table|index|schema|database|role|user|type|encoding|'
-                         r'function|sequence|operator|extension|trigger|view|portal|cursor|savepoint|server at) "[^"]*"$')
+_IDENTIFIER_CONTEXT = re.compile(r'(constraint|relation|column|table|index|schema|database|role|user|type|encoding|'
+                                 r'function|sequence|operator|extension|trigger|view|portal|cursor|savepoint|'
+                                 r'server at) $')
+# Our names are ASCII: tables, constraints, types, hosts. An address or a Japanese name is not one.
+_IDENTIFIER_TEXT = re.compile(r"[A-Za-z0-9_.$:\-]+")
 
 
 def scrub_database_message(message: str) -> str:
     """The database's error message without the values it quotes: only its first line (the
     DETAIL, CONTEXT and HINT lines of PostgreSQL carry keys and whole rows — ``Key (email)=(…)``,
-    ``Failing row contains (…)``), and any double-quoted text that is not the name of a
-    constraint, table, column or type replaced by ``"…"``."""
+    ``Failing row contains (…)``), and from the first quoted text that is not the name of a
+    constraint, table, column or type to the line's last quote replaced by ``"…"``: the server
+    does not escape quotes inside a value, so a value may hold ``" column "…`` and nothing after
+    its opening quote can be told from the value, up to the quote that closes it."""
     first = message.split("\n", 1)[0]
-    out, last = [], 0
-    for quoted in re.finditer(r'"[^"]*"', first):
-        out.append(first[last:quoted.start()])
-        out.append(quoted.group() if _IDENTIFIER.search(first[:quoted.end()]) else '"…"')
-        last = quoted.end()
-    return "".join(out) + first[last:]
+    at = 0
+    while (opening := first.find('"', at)) >= 0:
+        closing = first.find('"', opening + 1)
+        quoted = first[opening + 1:closing] if closing >= 0 else ""
+        if closing >= 0 and _IDENTIFIER_CONTEXT.search(first[:opening]) and _IDENTIFIER_TEXT.fullmatch(quoted):
+            at = closing + 1
+            continue
+        last = first.rfind('"')
+        return first[:opening] + '"…"' + (first[last + 1:] if last > opening else "")
+    return first
 
 
 def _scrub_error(context) -> None:
