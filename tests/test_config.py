@@ -30,3 +30,9 @@ def test_a_bad_setting_is_one_line_naming_the_variable(monkeypatch):
         load_settings()
     message = str(refused.value)
     assert message.startswith("MYPAGE_SMTP_PORT: ") and "\n" not in message and "not-a-port" not in message
+
+
+def test_an_empty_database_or_broker_url_means_the_embedded_defaults_as_unset_does(tmp_path):
+    settings = load_settings(database_url="", redis_url="", var_dir=tmp_path)
+    assert settings.effective_database_url == f"sqlite:///{tmp_path / 'mypage.db'}"
+    assert not settings.redis_url

@@ -96,6 +96,25 @@ def test_the_database_message_loses_the_values_it_quotes_and_keeps_the_names():
 
 
 @on_postgresql
+@pytest.mark.parametrize("value", ['a" column "taro@example.jp', 'x" relation "山田 太郎', '{"a" type "hanako@ex.jp"}',
+                                   'x" is fine and "taro@example.jp', '" column "taro@example.jp'])
+def test_a_value_holding_quotes_cannot_pass_itself_off_as_a_name(engine, value):
+    # The value is quoted by the server without escaping its own quotes: text after one of
+    # them looked like `column "…"` and was kept as a name.
+    from sqlalchemy.exc import StatementError
+
+    for cast in ("integer", "integer[]", "date"):
+        with pytest.raises(StatementError) as caught:
+            with engine.connect() as connection:
+                connection.execute(text(f"SELECT CAST(:v AS {cast})"), {"v": value})
+        told = "".join(traceback.format_exception(caught.value))
+        for secret in ("taro", "山田", "太郎", "hanako"):
+            assert secret not in told, told.splitlines()[-4:]
+    assert scrub_database_message(f'value "{value}" is out of range for type integer') == \
+        'value "…" is out of range for type integer'
+
+
+@on_postgresql
 def test_a_unique_violation_from_postgresql_names_the_constraint_not_the_address(engine):
     def seeker(number: str) -> Seeker:
         return Seeker(seeker_number=number, email="dup@example.jp", email_normalized="dup@example.jp",
@@ -108,3 +127,26 @@ def test_a_unique_violation_from_postgresql_names_the_constraint_not_the_address
             session.add(seeker("13010-00000002"))
     told = "".join(traceback.format_exception(caught.value))
     assert "unique constraint" in told and "dup@example.jp" not in told
+
+
+def test_a_sqlite_file_left_readable_by_others_is_made_the_owners_only_with_its_wal(tmp_path):
+    # A file made before the rule (or copied in by hand) kept 0644, and SQLite gave its -wal and
+    # -shm files the same mode: every address and name readable by any user of the machine.
+    import os
+    import stat
+
+    from worker.db import make_engine
+
+    path = tmp_path / "data" / "mypage.db"
+    path.parent.mkdir(mode=0o755)
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (x TEXT)"))
+            connection.execute(text("INSERT INTO t VALUES ('x')"))
+            modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in path.parent.iterdir()}
+    finally:
+        engine.dispose()
+    assert modes == {"mypage.db": 0o600, "mypage.db-wal": 0o600, "mypage.db-shm": 0o600}

@@ -106,3 +106,71 @@ def test_the_command_line_says_in_one_line_that_the_key_is_short(tmp_path, monke
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "MYPAGE_SECRET_KEY: must be at least 32 characters" in err
     assert "too-short" not in err and "Traceback" not in err
+
+
+def test_a_key_file_that_links_to_a_device_is_refused_and_the_device_left_as_it_was(tmp_path):
+    # Following the link to chmod it made /dev/null 0600 for the whole machine.
+    path = tmp_path / "secret_key"
+    path.symlink_to("/dev/null")
+    before = mode("/dev/null")
+    try:
+        with pytest.raises(SecretKeyError) as refused:
+            read_or_create_secret_key(path)
+    finally:
+        after = mode("/dev/null")
+        if after != before:
+            os.chmod("/dev/null", before)
+    assert after == before
+    assert str(path) in str(refused.value) and "not a regular file" in str(refused.value)
+
+
+def test_a_key_file_that_is_a_fifo_is_refused_rather_than_waited_on(tmp_path):
+    path = tmp_path / "secret_key"
+    os.mkfifo(path, 0o644)
+    outcome = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                              "from worker.secret_key import read_or_create_secret_key as r; r(Path(sys.argv[1]))",
+                              str(path)], capture_output=True, text=True, timeout=20)
+    assert "SecretKeyError" in outcome.stderr and "not a regular file" in outcome.stderr
+    assert mode(path) == 0o644
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda path: path.symlink_to(path.parent / "nowhere"), id="a link to nothing"),
+    pytest.param(lambda path: path.symlink_to(path), id="a link to itself"),
+    pytest.param(lambda path: path.mkdir(), id="a directory"),
+])
+def test_a_key_path_that_cannot_hold_a_key_is_one_line_naming_it(tmp_path, make):
+    path = tmp_path / "secret_key"
+    make(path)
+    with pytest.raises(SecretKeyError) as refused:
+        read_or_create_secret_key(path)
+    assert str(refused.value).startswith(f"{path}: ") and "\n" not in str(refused.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]  # no temporary file left behind
+
+
+def test_a_key_file_that_is_not_text_is_still_made_the_owners_only(tmp_path):
+    path = tmp_path / "secret_key"
+    path.write_bytes(b"\xff\xfe" * 40)
+    path.chmod(0o644)
+    with pytest.raises(SecretKeyError):
+        read_or_create_secret_key(path)
+    assert mode(path) == 0o600
+
+
+def test_a_huge_key_file_is_refused_without_reading_it_all(tmp_path):
+    path = tmp_path / "secret_key"
+    with path.open("wb") as file:
+        file.truncate(1 << 30)  # a sparse gigabyte of NULs: reading it whole would cost a gigabyte
+    with pytest.raises(SecretKeyError) as refused:
+        read_or_create_secret_key(path)
+    assert "too long" in str(refused.value)
+
+
+def test_the_command_line_says_in_one_line_that_the_key_file_cannot_be_used(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("MYPAGE_SECRET_KEY", raising=False)
+    monkeypatch.setenv("MYPAGE_VAR_DIR", str(tmp_path / "var"))
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "secret_key").symlink_to(tmp_path / "var" / "nowhere")
+    assert main(["console", "--port", "0"]) == 2  # the console signs its sessions with a key derived from it
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "secret_key" in err and "Traceback" not in err

@@ -18,6 +18,7 @@ from worker.domain import clock
 from worker.secret_key import MIN_SECRET_KEY_LENGTH, read_or_create_secret_key
 
 DEFAULT_SENDER = "system@mail.hellowork.mhlw.go.jp"
+USABLE_DATABASE_DRIVERS = {"postgresql", "postgresql+psycopg", "sqlite", "sqlite+pysqlite"}
 
 # The replies one send may wait on when it opens its connection, each bounded by
 # MYPAGE_SMTP_TIMEOUT_S (aiosmtplib 5): TCP connect 1, banner 1, EHLO and its HELO fallback 2,
@@ -84,6 +85,39 @@ class Settings(BaseSettings):
         if value is not None and len(value.strip()) < MIN_SECRET_KEY_LENGTH:
             raise ValueError(f"must be at least {MIN_SECRET_KEY_LENGTH} characters (a short key makes every "
                              "認証キー guessable from a copy of the database)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_this_worker_uses(cls, value: str | None) -> str | None:
+        # Checked here, once, so that no command gets as far as a driver's traceback (a port that
+        # is no number, a driver that is not installed). The message never holds the URL: it may
+        # hold a password. Set but empty means unset, as it always has (embedded SQLite).
+        if not value:
+            return value
+        from sqlalchemy.engine.url import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            drivername = make_url(value).drivername
+        except (ArgumentError, ValueError):
+            drivername = None
+        if drivername not in USABLE_DATABASE_DRIVERS:
+            raise ValueError("not a database URL this worker can use (PostgreSQL with psycopg: "
+                             "postgresql://user@host/db; SQLite: sqlite:///var/mypage.db)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _a_redis_url(cls, value: str | None) -> str | None:
+        if not value:  # set but empty: the in-process broker, as when unset
+            return value
+        from redis.connection import parse_url
+
+        try:
+            parse_url(value)
+        except ValueError:
+            raise ValueError("not a Redis URL (redis://host:6379/0, rediss://… or unix:///path)") from None
         return value
 
     @field_validator("timezone")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,31 +55,56 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _owner_only_file(path: Path) -> None:
     """The SQLite file holds addresses and names: its directory and the file itself (SQLite
-    gives its -wal and -shm files the same mode) are the owner's only, from the first byte."""
+    gives its -wal and -shm files the same mode) are the owner's only, from the first byte.
+    A file made before this rule, or copied in by hand, is tightened along with its -wal and
+    -shm files; the mode is changed on the opened file, never by following a name again."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
-        pass
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            _tighten(name)
+
+
+def _tighten(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return  # not there (or not ours to open): SQLite reports what it cannot open itself
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077 and st.st_uid == os.geteuid():
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 # Identifiers the server names in double quotes; any other quoted text in a message is a value.
-_IDENTIFIER = re.compile(r'(constraint|relation|column|table|index|schema|database|role|user|type|encoding|'
-                         r'function|sequence|operator|extension|trigger|view|portal|cursor|savepoint|server at) "[^"]*"$')
+_IDENTIFIER_CONTEXT = re.compile(r'(constraint|relation|column|table|index|schema|database|role|user|type|encoding|'
+                                 r'function|sequence|operator|extension|trigger|view|portal|cursor|savepoint|'
+                                 r'server at) $')
+# Our names are ASCII: tables, constraints, types, hosts. An address or a Japanese name is not one.
+_IDENTIFIER_TEXT = re.compile(r"[A-Za-z0-9_.$:\-]+")
 
 
 def scrub_database_message(message: str) -> str:
     """The database's error message without the values it quotes: only its first line (the
     DETAIL, CONTEXT and HINT lines of PostgreSQL carry keys and whole rows — ``Key (email)=(…)``,
-    ``Failing row contains (…)``), and any double-quoted text that is not the name of a
-    constraint, table, column or type replaced by ``"…"``."""
+    ``Failing row contains (…)``), and from the first quoted text that is not the name of a
+    constraint, table, column or type to the line's last quote replaced by ``"…"``: the server
+    does not escape quotes inside a value, so a value may hold ``" column "…`` and nothing after
+    its opening quote can be told from the value, up to the quote that closes it."""
     first = message.split("\n", 1)[0]
-    out, last = [], 0
-    for quoted in re.finditer(r'"[^"]*"', first):
-        out.append(first[last:quoted.start()])
-        out.append(quoted.group() if _IDENTIFIER.search(first[:quoted.end()]) else '"…"')
-        last = quoted.end()
-    return "".join(out) + first[last:]
+    at = 0
+    while (opening := first.find('"', at)) >= 0:
+        closing = first.find('"', opening + 1)
+        quoted = first[opening + 1:closing] if closing >= 0 else ""
+        if closing >= 0 and _IDENTIFIER_CONTEXT.search(first[:opening]) and _IDENTIFIER_TEXT.fullmatch(quoted):
+            at = closing + 1
+            continue
+        last = first.rfind('"')
+        return first[:opening] + '"…"' + (first[last + 1:] if last > opening else "")
+    return first
 
 
 def _scrub_error(context) -> None:

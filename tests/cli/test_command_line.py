@@ -117,6 +117,61 @@ def test_a_database_url_that_is_no_url_is_one_line_without_the_value(fresh_direc
     assert err.count("\n") == 1 and "MYPAGE_DATABASE_URL: not a database URL" in err and "pw-1234" not in err
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg2://u:pw-1234@127.0.0.1/db",  # a driver that is not installed
+    "mysql://u:pw-1234@127.0.0.1/db",  # a database this worker does not use
+    "postgresql://u:pw-1234@127.0.0.1:port/db",  # a port that is no number
+    "postgresql://u:pw-1234@[::1/db",  # an address cut short
+])
+def test_a_database_url_this_worker_cannot_use_is_one_line_without_the_value(fresh_directory, monkeypatch, capsys,
+                                                                            url):
+    monkeypatch.setenv("MYPAGE_DATABASE_URL", url)
+    for command in (["status"], ["db", "upgrade"]):
+        assert main(command) == 2, (url, command)
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "MYPAGE_DATABASE_URL: " in err, err
+        assert "pw-1234" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("url", ["redis://:pw-1234@127.0.0.1:port/0", "http://pw-1234@127.0.0.1/"])
+def test_a_broker_url_this_worker_cannot_use_is_one_line_without_the_value(fresh_directory, monkeypatch, capsys,
+                                                                          url):
+    monkeypatch.setenv("MYPAGE_REDIS_URL", url)
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "MYPAGE_REDIS_URL: " in err, err
+    assert "pw-1234" not in err and "Traceback" not in err
+
+
+def test_a_password_given_as_a_url_parameter_is_not_shown_either(fresh_directory, monkeypatch, capsys):
+    # libpq and redis-py both take ?password=…; hiding only the user:password@ part printed it.
+    monkeypatch.setenv("MYPAGE_DATABASE_URL", "postgresql://staff@127.0.0.1:1/mypage?password=pw-1234")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert "does not answer" in err and "127.0.0.1:1/mypage" in err and "pw-1234" not in err
+    monkeypatch.delenv("MYPAGE_DATABASE_URL")
+    monkeypatch.setenv("MYPAGE_REDIS_URL", "redis://127.0.0.1:1/0?password=pw-1234")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert "the broker redis://127.0.0.1:1/0" in err and "does not answer" in err and "pw-1234" not in err
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda d: (d / "var").write_text("x"), id="var is a file"),
+    pytest.param(lambda d: ((d / "var").mkdir(), (d / "var" / "mypage.db").write_text("not a database\n" * 10)),
+                 id="the SQLite file is no database"),
+    pytest.param(lambda d: os.environ.__setitem__("MYPAGE_VAR_DIR", "/proc/mypage-var"), id="var cannot be made"),
+])
+def test_a_var_directory_that_cannot_be_used_is_one_line(fresh_directory, monkeypatch, capsys, make):
+    monkeypatch.setenv("MYPAGE_VAR_DIR", "var")
+    make(fresh_directory)
+    for command in (["status"], ["recommend", "--since", "2000-01-01", "--dry-run"], ["db", "upgrade"]):
+        assert main(command) == 2, command
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert "var" in err
+
+
 @pytest.mark.postgres
 def test_a_database_without_the_schema_says_what_to_run(postgres_url, fresh_directory, monkeypatch, capsys):
     name = f"mypage_empty_{uuid.uuid4().hex[:8]}"
@@ -250,3 +305,14 @@ def test_a_file_that_is_not_there_is_one_line_from_the_shared_argument_types(fre
         err = capsys.readouterr().err
         assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("mypage-worker "), err
     assert not (fresh_directory / "var").exists()  # refused before anything was made
+
+
+def test_a_directory_or_a_pipe_given_as_the_file_is_named_for_what_it_is(fresh_directory, capsys):
+    (fresh_directory / "jobs").mkdir()
+    os.mkfifo(fresh_directory / "jobs.fifo")
+    for path, reason in (("jobs", "ディレクトリです"), ("jobs.fifo", "通常のファイルではありません")):
+        with pytest.raises(SystemExit) as refused:
+            main(["import-jobs", path])
+        assert refused.value.code == 2
+        err = capsys.readouterr().err
+        assert f"{path}: {reason}" in err and "ファイルがありません" not in err, err

@@ -136,6 +136,22 @@ def test_the_demo_tells_the_story_in_an_empty_directory_and_runs_again(tmp_path)
 
 
 @pytest.mark.slow
+def test_two_demos_started_together_on_a_fresh_directory_both_tell_the_story(tmp_path):
+    """The second seeded the same numbers, or completed its seeker with the other's key, and
+    ended in a traceback; now it waits for the first one's turn to end."""
+    env = clean_env()
+    procs = [subprocess.Popen([*CLI, "demo"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outcomes = [proc.communicate(timeout=240) for proc in procs]
+    for proc, (out, err) in zip(procs, outcomes):
+        assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+        assert "the My Page is open" in out
+    subjects = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Subject"]
+                for path in (tmp_path / "var" / "outbox").glob("*.eml")]
+    assert sum("パスワード登録" in s for s in subjects) == 2
+
+
+@pytest.mark.slow
 def test_two_runs_started_together_on_a_fresh_directory_both_start_quietly_and_stop(tmp_path):
     """Both migrate the same new SQLite file (one waits for the other's lock); a normal start
     says it is running and nothing from Alembic or APScheduler at INFO."""

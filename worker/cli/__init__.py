@@ -86,11 +86,15 @@ def _one_line(exc: Exception):
                             "(e.g. postgresql://user@host/db or sqlite:///var/mypage.db)")
     if isinstance(exc, DBAPIError) and exc.connection_invalidated or _is_connection_error(exc):
         return database_error(load_settings().effective_database_url, exc)
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        # A file or directory of the set-up (var/, the SQLite file's directory) that cannot be
+        # made or opened: its name and why, which the person who set it up can act on.
+        return CommandError(f"{exc.filename}: {exc.strerror}")
     if _is_redis_connection_error(exc):
-        from sqlalchemy.engine.url import make_url
+        from worker.cli.database import shown_url
 
         # Redis URLs parse like database URLs; shown, as those, without the password.
-        shown = make_url(load_settings().redis_url).render_as_string(hide_password=True)
+        shown = shown_url(load_settings().redis_url)
         reason = str(exc).strip().strip("'\"").splitlines()[0] if str(exc).strip() else type(exc).__name__
         return CommandError(f"the broker {shown} does not answer: {reason}")
     return None
@@ -109,8 +113,10 @@ def _is_connection_error(exc: Exception) -> bool:
     """A database that is down, refuses us, or cut the connection — not a failed statement."""
     import sqlite3
 
-    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
 
+    if isinstance(exc, DatabaseError) and type(exc.orig) is sqlite3.DatabaseError:
+        return "file is not a database" in str(exc.orig)  # a file in its place that SQLite cannot read
     if not isinstance(exc, (OperationalError, InterfaceError)):
         return False
     if isinstance(exc.orig, sqlite3.Error):  # SQLite's OperationalError also means "no such table"

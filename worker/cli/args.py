@@ -55,7 +55,13 @@ def prefecture(text: str) -> str:
 
 
 def existing_file(text: str) -> Path:
+    """A regular file: the commands read it twice (to count its lines, then to import them),
+    which a pipe or FIFO cannot give; a directory is named as one rather than as missing."""
     path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: ディレクトリです（ファイルを指定してください）")
+    if path.exists() and not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: 通常のファイルではありません（パイプやデバイスは読めません）")
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"{text}: ファイルがありません")
     return path

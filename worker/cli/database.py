@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
@@ -26,8 +28,15 @@ class CommandError(Exception):
         self.status = status
 
 
+# Query parameters that carry a secret: libpq takes ?password= and ?sslpassword=, redis-py ?password=.
+_SECRET_PARAMETER = re.compile(r"pass|secret|token|key", re.IGNORECASE)
+
+
 def shown_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+    """``url`` as a person may see it: the password hidden, in the user part and in the query."""
+    parsed = make_url(url)
+    hidden = {name: "***" for name in parsed.query if _SECRET_PARAMETER.search(name)}
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 def database_error(url: str, error: DBAPIError) -> CommandError:

@@ -21,8 +21,13 @@ offers.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 from worker.config import load_settings
 
@@ -51,13 +56,31 @@ def _demo(args) -> int:
     settings = load_settings(quiet_hours_start=0, quiet_hours_end=0, digest_delay_s=DIGEST_DELAY_S)
     console = Console()
     started = time.monotonic()
-    story = _Story(settings, console, args.seed)
-    try:
-        story.run()
-    finally:
-        story.close()
+    with _one_demo_at_a_time(settings.make_var_dir(), console):
+        story = _Story(settings, console, args.seed)
+        try:
+            story.run()
+        finally:
+            story.close()
     console.print(f"\n[dim]demo finished in {time.monotonic() - started:.1f} s[/dim]")
     return 0
+
+
+@contextmanager
+def _one_demo_at_a_time(var_dir: Path, console) -> Iterator[None]:
+    """Two demos in one directory at once would seed the same seeker numbers and complete each
+    other's My Page with the wrong 認証キー: the second waits for the first (an ``flock`` on a
+    file in ``var/``, released by the kernel if the first one dies)."""
+    fd = os.open(var_dir / "demo.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            console.print(f"[dim]another demo is running in {var_dir}: waiting for it to finish…[/dim]")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the file releases the lock
 
 
 class _Story:
