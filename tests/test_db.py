@@ -4,8 +4,6 @@ errors carry no personal data."""
 from __future__ import annotations
 
 import logging
-import threading
-import time
 import traceback
 
 import pytest
@@ -13,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
+from tests.postgres_faults import terminate_while_inserting
 from worker.db import insert_ignore, scrub_database_message, session_scope
 from worker.domain.models import OutboxMail, Seeker, utcnow
 from worker.pipeline.notice import send_notice
@@ -60,23 +59,7 @@ def test_a_statement_cut_off_by_a_terminated_backend_leaks_no_address(engine, ca
         except BaseException as exc:  # noqa: BLE001 - the test inspects whatever came out
             failure.append(exc)
 
-    with engine.connect() as blocker:
-        blocker.execute(text("LOCK TABLE outbox_mail IN ACCESS EXCLUSIVE MODE"))  # the INSERT waits here
-        thread = threading.Thread(target=notice)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while True:
-            blocker.execute(text("SELECT pg_stat_clear_snapshot()"))  # else one snapshot per transaction
-            waiting = blocker.execute(text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO outbox_mail%'")).scalars().all()
-            if waiting or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        assert waiting, "the notice never reached its INSERT of mails"
-        blocker.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting[0]})
-        blocker.rollback()
-    thread.join(30)
+    terminate_while_inserting(engine, "outbox_mail", notice, wait_s=30)
 
     [error] = failure
     told = "".join(traceback.format_exception(error)) + caplog.text

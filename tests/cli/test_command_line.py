@@ -11,7 +11,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 import time
 import traceback
 import uuid
@@ -20,6 +19,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from tests.postgres_faults import terminate_while_inserting
 from worker.cli import build_parser, main
 from worker.db import make_engine
 from worker.domain import clock
@@ -263,23 +263,7 @@ def test_notice_cut_off_by_a_terminated_backend_tells_no_address(engine, cli_env
         except Exception as exc:  # -v lets the error through, as a developer wants it
             outcome.append(exc)
 
-    with engine.connect() as blocker:
-        blocker.execute(text("LOCK TABLE outbox_mail IN ACCESS EXCLUSIVE MODE"))
-        thread = threading.Thread(target=notice)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while True:
-            blocker.execute(text("SELECT pg_stat_clear_snapshot()"))
-            waiting = blocker.execute(text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO outbox_mail%'")).scalars().all()
-            if waiting or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        assert waiting, "the notice never reached its INSERT of mails"
-        blocker.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting[0]})
-        blocker.rollback()
-    thread.join(60)
+    terminate_while_inserting(engine, "outbox_mail", notice)
 
     [result] = outcome
     captured = capsys.readouterr()

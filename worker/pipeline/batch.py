@@ -48,31 +48,40 @@ def recommendation_batch(engine: Engine, settings: Settings, offer_ids: list[int
     if cache is None:  # an empty cache is falsy: test for None
         cache = IndexCache(engine)
     total = RecommendReport()
-    with Session(engine, expire_on_commit=False) as dry:
-        for start in range(0, len(offer_ids), OFFERS_PER_TRANSACTION):
-            chunk = offer_ids[start:start + OFFERS_PER_TRANSACTION]
-            if dry_run:
-                report = recommend_offers(dry, settings, _load(dry, chunk), cache.match_many, now=now, claim=False,
-                                          samples=samples)
-            else:
-                with session_scope(engine) as session:
-                    report = recommend_offers(session, settings, _load(session, chunk), cache.match_many, now=now,
-                                              claim=False, samples=samples)
-                count(report)
-            total.add(report, samples=samples)
-            if progress:
-                progress(len(chunk))
-        if dry_run:
-            chosen = rounds.run_round(dry, settings, now=now)
-            dry.rollback()
-        else:
-            chosen = rounds.round_now(engine, settings, now=now)
+    chunks = [offer_ids[start:start + OFFERS_PER_TRANSACTION]
+              for start in range(0, len(offer_ids), OFFERS_PER_TRANSACTION)]
+    if dry_run:
+        with Session(engine, expire_on_commit=False) as dry:
+            try:
+                for chunk in chunks:
+                    report = recommend_offers(dry, settings, _load(dry, chunk), cache.match_many, now=now, claim=False,
+                                              samples=samples)
+                    _progress(total, report, samples, progress, len(chunk))
+                chosen = rounds.run_round(dry, settings, now=now)
+            finally:
+                dry.rollback()
+    else:
+        for chunk in chunks:
+            with session_scope(engine) as session:
+                report = recommend_offers(session, settings, _load(session, chunk), cache.match_many, now=now,
+                                          claim=False, samples=samples)
+            count(report)
+            _progress(total, report, samples, progress, len(chunk))
+        chosen = rounds.round_now(engine, settings, now=now)
     total.inbox_items = chosen.inbox_items
     total.seekers = chosen.seekers
     total.mails_queued = chosen.mails_queued
     total.digests_extended = chosen.digests_extended
     total.mails_due_now = total.mails_due_now or chosen.mails_due_now
     return total
+
+
+def _progress(total: RecommendReport, report: RecommendReport, samples: int,
+              progress: Callable[[int], None] | None, offers: int) -> None:
+    total.add(report, samples=samples)
+    if progress:
+        progress(offers)
+
 
 def _load(session: Session, ids: list[int]) -> list[JobOffer]:
     return list(session.execute(select(JobOffer).where(JobOffer.id.in_(ids)).order_by(JobOffer.id)).scalars())
