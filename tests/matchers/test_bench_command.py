@@ -56,3 +56,38 @@ def test_the_benchmark_runs_the_realistic_data_by_default_and_the_dense_on_reque
     assert code == 0 and dense["identical"] is True
     assert (realistic["profile"], dense["profile"]) == ("realistic", "dense")
     assert dense["matches_per_job"] > realistic["matches_per_job"]
+
+
+def test_the_keywords_only_benchmark_keeps_every_number_and_agrees_with_the_reference(capsys):
+    code, result = bench(capsys, "--keywords-only")
+    assert code == 0
+    assert KEYS <= set(result)
+    assert result["keywords_only"] is True and result["profile"] == "keywords-only"
+    assert result["identical"] is True
+    assert result["matches_per_job"] > 0  # the shipped job words do hit the offers' texts
+
+
+def test_keywords_only_conditions_hold_one_to_three_words_and_nothing_else():
+    from matchers import parse_condition
+    from worker.seed import keyword_only
+
+    conditions = [parse_condition(record) for record in keyword_only.condition_records(300, seed=1)]
+    assert all(1 <= len(c.keywords) <= 3 for c in conditions)
+    assert {len(c.keywords) for c in conditions} == {1, 2, 3}
+    assert all(not (c.exclude_keywords or c.prefecture_codes or c.municipality_codes or c.occupation_codes
+                    or c.employment_forms or c.wage_type or c.wage_min) for c in conditions)
+    assert set().union(*(c.keywords for c in conditions)) <= set(keyword_only.vocabulary())
+
+
+def test_keywords_only_offers_have_descriptions_of_40_to_60_words():
+    from worker.seed import keyword_only
+
+    counts = [len(keyword_only.words(o["description"])) for o in keyword_only.job_offer_records(200, seed=1)]
+    assert min(counts) >= 40 and max(counts) <= 60 and len(set(counts)) > 10
+
+
+def test_a_word_of_a_japanese_description_is_a_run_of_one_script():
+    from worker.seed.keyword_only import words
+
+    assert words("オフィスビルや商業ビル、電力設備の管理を行う。CAD") == [
+        "オフィスビル", "や", "商業", "ビル", "電力設備", "の", "管理", "を", "行", "う", "CAD"]

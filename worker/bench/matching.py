@@ -3,7 +3,9 @@ reference loop and against the PostgreSQL baseline a Python team would build fir
 
 Data comes from ``worker.seed.generate`` (skewed like the real thing: Tokyo and the big cities,
 common occupations, about half the conditions with keywords): the ``realistic`` profile by
-default, ``dense`` for the earlier broad conditions where each offer matches many."""
+default, ``dense`` for the earlier broad conditions where each offer matches many. With
+``keywords_only`` the data is :mod:`worker.seed.keyword_only` instead: saved searches of one to
+three job words and nothing else, offers with 40–60-word descriptions (issue 9)."""
 
 from __future__ import annotations
 
@@ -21,18 +23,30 @@ import rapidfuzz
 
 from matchers import Condition, ConditionIndex, JobOffer, ReferenceMatcher, parse_condition, parse_job
 from matchers.rules import OfferView, evaluate, prepare
+from worker.seed import keyword_only
 from worker.seed.generate import DEFAULT_PROFILE, condition_records, job_offer_records
 
 
 def run(*, conditions: int, jobs: int, reference_sample: int, postgres_url: str | None = None,
-        postgres_jobs: int = 200, seed: int = 1, profile: str = DEFAULT_PROFILE) -> dict:
+        postgres_jobs: int = 200, seed: int = 1, profile: str = DEFAULT_PROFILE, keywords_only: bool = False) -> dict:
+    if keywords_only:
+        profile = "keywords-only"
+        condition_source = keyword_only.condition_records
+        offer_source = keyword_only.job_offer_records
+    else:
+        def condition_source(n, *, seed):
+            return condition_records(n, seed=seed, profile=profile)
+
+        def offer_source(n, *, seed):
+            return job_offer_records(n, seed=seed, profile=profile)
+
     # Conditions are streamed into the index and generated again later for the baselines, so
     # the memory measured is the index's, not a list of a million Condition objects beside it.
     def generated_conditions():
-        return (parse_condition(record) for record in condition_records(conditions, seed=seed, profile=profile))
+        return (parse_condition(record) for record in condition_source(conditions, seed=seed))
 
     started = time.perf_counter()
-    offers = [parse_job(record) for record in job_offer_records(jobs, seed=seed, profile=profile)]
+    offers = [parse_job(record) for record in offer_source(jobs, seed=seed)]
     generate_s = time.perf_counter() - started
     rss_before_mb = _current_rss_mb()
 
@@ -62,6 +76,7 @@ def run(*, conditions: int, jobs: int, reference_sample: int, postgres_url: str 
     index_sample_s = sum(latencies[: len(sample)])
     result = {
         "profile": profile,
+        "keywords_only": keywords_only,
         "n_conditions": conditions,
         "n_distinct_condition_bodies": index.distinct_bodies,
         "n_jobs": jobs,

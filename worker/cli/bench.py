@@ -17,6 +17,9 @@ def register(sub) -> None:
     parser.add_argument("--seed", type=int, default=1, help="random seed of the generated data")
     parser.add_argument("--profile", choices=("realistic", "dense"), default="realistic",
                         help="generated data: realistic 求職票-shaped conditions (default) or the earlier dense ones")
+    parser.add_argument("--keywords-only", action="store_true",
+                        help="conditions of one to three job words and nothing else, offers with 40–60-word "
+                             "descriptions (replaces --profile)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (default: a readable table)")
     parser.set_defaults(func=_run)
 
@@ -26,7 +29,7 @@ def _run(args) -> int:
 
     result = run(conditions=args.conditions, jobs=args.jobs, reference_sample=args.reference_sample,
                  postgres_url=args.postgres, postgres_jobs=args.postgres_jobs, seed=args.seed,
-                 profile=args.profile)
+                 profile=args.profile, keywords_only=args.keywords_only)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
