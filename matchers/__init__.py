@@ -107,6 +107,7 @@ the condition asked for scores, so narrower conditions that still match rank hig
 Matches are returned sorted by condition_id (integers before strings).
 """
 
+from matchers.columns import Columns
 from matchers.index import ConditionIndex
 from matchers.normalise import normalise
 from matchers.parsing import InvalidRecord, parse_condition, parse_job
@@ -114,6 +115,6 @@ from matchers.records import Condition, JobOffer, Match
 from matchers.reference import ReferenceMatcher
 
 __all__ = [
-    "Condition", "ConditionIndex", "InvalidRecord", "JobOffer", "Match", "ReferenceMatcher",
+    "Columns", "Condition", "ConditionIndex", "InvalidRecord", "JobOffer", "Match", "ReferenceMatcher",
     "normalise", "parse_condition", "parse_job",
 ]

@@ -41,6 +41,7 @@ from itertools import repeat
 
 import numpy as np
 
+from matchers.columns import Columns
 from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, condition_order
 from matchers.rules import (
     FUZZY_MIN_LENGTH,
@@ -139,6 +140,36 @@ class ConditionIndex:
     def match(self, offer: JobOffer) -> list[Match]:
         """Every condition the offer satisfies, sorted by condition_id."""
         view = OfferView(offer)
+        rows, groups, outcomes = self._matching_rows(view)
+        return self._fan_out(offer.job_number, rows, groups, outcomes)
+
+    def match_many(self, offers: Iterable[JobOffer]) -> list[list[Match]]:
+        return [self.match(offer) for offer in offers]
+
+    def match_columns(self, offers: Iterable[JobOffer]) -> Columns:
+        """What ``match_many`` finds, as columns: no Python object per match. Within an offer
+        the matches are ordered by condition_id, as ``match`` orders them. Every matching
+        condition and seeker id must be an int64 (a ``TypeError`` otherwise): the pipeline's are.
+        A row's conditions share its group's score, so they are fanned out with one
+        ``np.repeat`` of that score rather than one object each."""
+        parts = []
+        for position, offer in enumerate(offers):
+            rows, groups, outcomes = self._matching_rows(OfferView(offer))
+            if not len(rows):
+                continue
+            ids, seekers, group_of = self._fan_out_ids(rows, groups)
+            if ids is None:
+                raise TypeError("match_columns needs int64 condition and seeker ids")
+            order = np.argsort(ids, kind="stable")
+            scores = np.fromiter((outcome[0] for outcome in outcomes), dtype=np.int32, count=len(outcomes))
+            parts.append((np.full(len(ids), position, dtype=np.int32), ids[order], seekers[order],
+                          scores.take(group_of[order])))
+        if not parts:
+            return Columns.empty()
+        return Columns(*(np.concatenate(column) for column in zip(*parts)))
+
+    def _matching_rows(self, view: OfferView):
+        """The rows the offer satisfies, each with its group, and each group's (score, reasons)."""
         rows, pairs = self._candidates(view)
         if len(rows):
             keep = self._structural_filter(view, rows)
@@ -150,10 +181,7 @@ class ConditionIndex:
                 keep[wordy] = self._keyword_filter(view, rows[wordy])
                 rows, pairs = rows[keep], pairs[keep]
         groups, outcomes = self._explained_groups(view, rows, pairs)
-        return self._fan_out(offer.job_number, rows, groups, outcomes)
-
-    def match_many(self, offers: Iterable[JobOffer]) -> list[list[Match]]:
-        return [self.match(offer) for offer in offers]
+        return rows, groups, outcomes
 
     def _candidates(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
         """Rows satisfying place and occupation, each with the number (1–16) of the first
@@ -259,6 +287,25 @@ class ConditionIndex:
             place_rank, occupation_rank = divmod(pair - 1, 4)
             outcomes.append(explain(view, bodies[row], _PLACES[place_rank], occupations[occupation_rank]))
         return groups, outcomes
+
+    def _fan_out_ids(self, rows: np.ndarray, groups: np.ndarray):
+        """Condition ids, seeker ids and group of every condition of the rows, as int64 arrays
+        (unsorted); None when a row holds an id that is not an int64."""
+        simple = self._col("simple").take(rows)
+        simple_rows = rows[simple]
+        ids = [self._col("condition_id").take(simple_rows)]
+        seekers = [self._col("seeker_id").take(simple_rows)]
+        group_parts = [groups[simple].astype(np.int64)]
+        shared_groups, sizes = [], []
+        for row, group in zip(rows[~simple].tolist(), groups[~simple].tolist()):
+            arrays = self._member_arrays.get(row) or self._cache_member_arrays(row)
+            if arrays is _NOT_NUMERIC:
+                return None, None, None
+            ids.append(arrays[0]), seekers.append(arrays[1])
+            shared_groups.append(group), sizes.append(len(arrays[0]))
+        if sizes:
+            group_parts.append(np.repeat(np.array(shared_groups, dtype=np.int64), sizes))
+        return np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts)
 
     def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
         """One Match per condition of each row, sorted by condition_id. Rows holding a single

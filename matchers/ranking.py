@@ -38,12 +38,17 @@ FRESHNESS_PER_DAY = 5
 _MONTHLY_FACTOR = {"monthly": 1, "daily": 20, "hourly": 160}
 
 
+def monthly_amount(amount: int, wage_type: str | None) -> int:
+    """A wage of the given type (monthly when None) as a monthly amount."""
+    return amount * _MONTHLY_FACTOR.get(wage_type or "monthly", 1)
+
+
 def monthly_upper_wage(offer: JobOffer) -> int | None:
     """The offer's upper wage as a monthly amount, or None when it states no wage."""
     amount = offer.wage_max if offer.wage_max is not None else offer.wage_min
     if amount is None:
         return None
-    return amount * _MONTHLY_FACTOR.get(offer.wage_type or "monthly", 1)
+    return monthly_amount(amount, offer.wage_type)
 
 
 def wage_margin_points(offer: JobOffer, wage_min: int | None, wage_type: str | None) -> int:
@@ -52,7 +57,7 @@ def wage_margin_points(offer: JobOffer, wage_min: int | None, wage_type: str | N
     upper = monthly_upper_wage(offer)
     if upper is None:
         return 0
-    floor = wage_min * _MONTHLY_FACTOR.get(wage_type or "monthly", 1)
+    floor = monthly_amount(wage_min, wage_type)
     percent_above = (upper - floor) * 100 // floor
     return max(0, min(WAGE_MARGIN_CAP, percent_above // WAGE_MARGIN_PERCENT_PER_POINT))
 

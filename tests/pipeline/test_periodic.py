@@ -76,7 +76,7 @@ def test_recommendation_rounds_run_hourly_in_the_daytime_and_once_per_hour():
 def test_the_scheduled_round_puts_the_collected_candidates_in_the_inbox_once(world, settings):
     seeker = world.seeker()
     world.condition(seeker)
-    match_pending_offers(world.engine, settings, IndexCache(world.engine).match_many, [world.offer()], now=DAYTIME)
+    match_pending_offers(world.engine, settings, IndexCache(world.engine), [world.offer()], now=DAYTIME)
     [job] = [job for job in periodic.jobs(settings) if job.name == "recommendation-round"]
 
     results = [periodic.run_tick(job, ctx(world, settings, DAYTIME + timedelta(minutes=m)), owner=f"s{m}")
@@ -90,12 +90,12 @@ def test_leftover_items_join_the_next_days_digest_before_eight(world, settings):
     seeker = world.seeker()
     world.condition(seeker)
     cache = IndexCache(world.engine)
-    match_pending_offers(world.engine, settings, cache.match_many, [world.offer()], now=DAYTIME)
+    match_pending_offers(world.engine, settings, cache, [world.offer()], now=DAYTIME)
     with session_scope(world.engine) as session:
         run_round(session, settings, now=DAYTIME)
     [first] = world.outbox()
     world.update(OutboxMail, first.id, status=MailStatus.SENT.value)
-    match_pending_offers(world.engine, settings, cache.match_many, [world.offer()], now=DAYTIME + timedelta(hours=2))
+    match_pending_offers(world.engine, settings, cache, [world.offer()], now=DAYTIME + timedelta(hours=2))
     with session_scope(world.engine) as session:
         run_round(session, settings, now=DAYTIME + timedelta(hours=2))
     left = world.inbox(seeker)[-1]

@@ -19,7 +19,7 @@ def recommend(world, settings, offer_ids, *, cache=None, now=DAYTIME):
     scheduler does; the report has the candidates and the round's inbox items and mails."""
     if cache is None:  # not `cache or …`: an empty IndexCache is falsy, and the stale one is the point
         cache = IndexCache(world.engine)
-    report = match_pending_offers(world.engine, settings, cache.match_many, offer_ids, now=now)
+    report = match_pending_offers(world.engine, settings, cache, offer_ids, now=now)
     with session_scope(world.engine) as session:
         chosen = run_round(session, settings, now=now)
     report.inbox_items, report.mails_queued = chosen.inbox_items, chosen.mails_queued

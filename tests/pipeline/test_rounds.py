@@ -18,7 +18,7 @@ from .conftest import DAYTIME
 
 
 def collect(world, settings, offer_ids, *, now=DAYTIME):
-    return match_pending_offers(world.engine, settings, IndexCache(world.engine).match_many, offer_ids, now=now)
+    return match_pending_offers(world.engine, settings, IndexCache(world.engine), offer_ids, now=now)
 
 
 def round_at(world, settings, now=DAYTIME, **kwargs):

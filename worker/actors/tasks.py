@@ -24,7 +24,7 @@ MINUTE = 60 * SECOND
 def match_job_offers(offer_ids: list[int]) -> None:
     """Match these job offers (those still pending) into inbox items and mails."""
     runtime = current()
-    report = recommend.match_pending_offers(runtime.engine, runtime.settings, runtime.cache.match_many, offer_ids)
+    report = recommend.match_pending_offers(runtime.engine, runtime.settings, runtime.cache, offer_ids)
     log.info("matched %d offers: %d inbox items for %d seekers, %d mails queued, %d digests extended",
              report.offers, report.inbox_items, len(report.seekers), report.mails_queued + report.saved_search_mails,
              report.digests_extended)

@@ -54,7 +54,7 @@ def recommendation_batch(engine: Engine, settings: Settings, offer_ids: list[int
         with Session(engine, expire_on_commit=False) as dry:
             try:
                 for chunk in chunks:
-                    report = recommend_offers(dry, settings, _load(dry, chunk), cache.match_many, now=now, claim=False,
+                    report = recommend_offers(dry, settings, _load(dry, chunk), cache, now=now, claim=False,
                                               samples=samples)
                     _progress(total, report, samples, progress, len(chunk))
                 chosen = rounds.run_round(dry, settings, now=now)
@@ -63,7 +63,7 @@ def recommendation_batch(engine: Engine, settings: Settings, offer_ids: list[int
     else:
         for chunk in chunks:
             with session_scope(engine) as session:
-                report = recommend_offers(session, settings, _load(session, chunk), cache.match_many, now=now,
+                report = recommend_offers(session, settings, _load(session, chunk), cache, now=now,
                                           claim=False, samples=samples)
             count(report)
             _progress(total, report, samples, progress, len(chunk))

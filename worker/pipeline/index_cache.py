@@ -87,6 +87,13 @@ class IndexCache:
             assert self._index is not None
             return self._index.match_many(list(offers))
 
+    def match_columns(self, offers: Sequence[matchers.JobOffer]) -> matchers.Columns:
+        """``match_many`` as columns (``ConditionIndex.match_columns``): no object per match."""
+        self._ensure_current()
+        with self._lock:
+            assert self._index is not None
+            return self._index.match_columns(list(offers))
+
     # ------------------------------------------------------------------ building
 
     def build(self) -> None:

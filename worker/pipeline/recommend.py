@@ -16,10 +16,13 @@ the offer matched and the keys taken.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
+from typing import Protocol
 
+import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -47,7 +50,15 @@ from worker.services.quiet_hours import local_date
 
 OFFERS_PER_MESSAGE = 50  # offers matched in one message and one transaction
 
-Matcher = Callable[[Sequence[matchers.JobOffer]], list[list[matchers.Match]]]
+
+
+class ColumnMatcher(Protocol):
+    """What the pipeline matches with (an ``IndexCache``): columns for the candidates, and
+    ``Match`` objects with reasons only for the few offers shown as samples."""
+
+    def match_columns(self, offers: Sequence[matchers.JobOffer]) -> matchers.Columns: ...
+
+    def match_many(self, offers: Sequence[matchers.JobOffer]) -> list[list[matchers.Match]]: ...
 
 
 @dataclass
@@ -91,7 +102,7 @@ class _LiveCondition:
     wage_type: str | None
 
 
-def match_pending_offers(engine: Engine, settings: Settings, match: Matcher, offer_ids: Sequence[int], *,
+def match_pending_offers(engine: Engine, settings: Settings, match: ColumnMatcher, offer_ids: Sequence[int], *,
                          now: datetime | None = None) -> RecommendReport:
     """The matching actor's work: the offers among ``offer_ids`` still pending, in one transaction.
     Safe to run twice: a matched offer is skipped."""
@@ -120,7 +131,7 @@ def offer_ids_for(engine: Engine, job_numbers: Sequence[str]) -> list[int]:
         return list(conn.execute(select(JobOffer.id).where(JobOffer.job_number.in_(list(job_numbers)))).scalars())
 
 
-def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobOffer], match: Matcher, *,
+def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobOffer], match: ColumnMatcher, *,
                      now: datetime, claim: bool = True, samples: int = 0) -> RecommendReport:
     """Collect the candidates of ``offers`` inside the caller's transaction.
 
@@ -129,41 +140,46 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     exactly-once). A dry run is this in a transaction that is rolled back
     (``worker.pipeline.batch``)."""
     report = RecommendReport()
-    results = match([offer_value(o) for o in offers])
-    by_number = {o.job_number: o for o in offers}
+    values = [offer_value(o) for o in offers]
+    found = match.match_columns(values)
     claimed = _mark_matched(session, [o.id for o in offers], now)
-    if claim:
-        by_number = {n: o for n, o in by_number.items() if o.id in claimed}
-    report.offers = len(by_number)
-    pairs = [(by_number[m.job_number], m) for found in results for m in found if m.job_number in by_number]
-    if not pairs:
+    taken = np.array([not claim or o.id in claimed for o in offers], dtype=bool)
+    report.offers = int(taken.sum())
+    keep = taken.take(found.offer)
+    if not keep.any():
         return report
+    positions, condition_ids = found.offer[keep], found.condition_id[keep]
+    seeker_ids, scores = found.seeker_id[keep], found.score[keep]
 
-    live = _live(session, {m.seeker_id for _, m in pairs}, {m.condition_id for _, m in pairs})
-    pairs = [(o, m) for o, m in pairs if m.seeker_id in live.recipients and m.condition_id in live.conditions]
-    report.matches = len(pairs)
-    today = local_date(now, settings)
-    values = {o.id: offer_value(o) for o in offers}
-    best: dict[tuple[int, int], tuple[tuple, JobOffer, matchers.Match, int]] = {}
-    for offer, m in pairs:
-        key = (m.seeker_id, offer.id)
-        condition = live.conditions[m.condition_id]
-        rank = ranking.rank_score(m.score, values[offer.id], wage_min=condition.wage_min,
-                                  wage_type=condition.wage_type, today=today)
-        order = (rank, condition.kind == ConditionKind.REGISTERED, -m.condition_id)
-        if key not in best or order > best[key][0]:
-            best[key] = (order, offer, m, rank)
-    rows = [(seeker_id, offer_id, m.condition_id, rank, now)
-            for (seeker_id, offer_id), (_, _, m, rank) in sorted(best.items())]
-    report.samples = [{"job_number": o.job_number, "seeker_id": m.seeker_id, "score": rank,
-                       "reasons": list(m.reasons)} for _, o, m, rank in list(best.values())[:samples]]
+    live = _live(session, set(np.unique(seeker_ids).tolist()), set(np.unique(condition_ids).tolist()))
+    known = _LiveColumns(live)
+    alive = np.isin(seeker_ids, known.recipients) & np.isin(condition_ids, known.condition_ids)
+    positions, condition_ids, seeker_ids, scores = (
+        positions[alive], condition_ids[alive], seeker_ids[alive], scores[alive])
+    report.matches = len(positions)
+    if not report.matches:
+        return report
+    at = np.searchsorted(known.condition_ids, condition_ids)  # each match's condition in ``known``
+    ranks = _ranks(values, positions, scores, known.wage_floor.take(at), local_date(now, settings))
+    offer_ids = np.array([o.id for o in offers], dtype=np.int64).take(positions)
+    # The best of a seeker's matching conditions for an offer: the highest rank, then a
+    # registered condition over a saved search, then the lowest condition id.
+    order = np.lexsort((condition_ids, ~known.registered.take(at), -ranks, offer_ids, seeker_ids))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (np.diff(seeker_ids.take(order)) != 0) | (np.diff(offer_ids.take(order)) != 0)
+    best = order[first]  # sorted by seeker, then offer
+    rows = list(zip(seeker_ids.take(best).tolist(), offer_ids.take(best).tolist(),
+                    condition_ids.take(best).tolist(), ranks.take(best).tolist(), repeat(now)))
+    if samples:
+        report.samples = _samples(match, values, best[np.lexsort((condition_ids.take(best), positions.take(best)))]
+                                  [:samples], positions, condition_ids, ranks)
 
     # Saved searches the seeker asked mail for still hear of each new offer at once: that mail
     # is the search's own, not a recommendation, and has no daily budget but one mail a day.
     # Only then are the inserted pairs read back; otherwise a count is all that is needed.
-    notifying = [(offer, m) for offer, m in pairs if m.seeker_id in live.saved_search_mails
-                 and live.conditions[m.condition_id].kind == ConditionKind.SAVED
-                 and live.conditions[m.condition_id].notify]
+    notifying = np.flatnonzero(known.notify.take(at) & np.isin(seeker_ids, known.saved_search_mails))
+    notifying = list(zip(seeker_ids.take(notifying).tolist(), offer_ids.take(notifying).tolist(),
+                         condition_ids.take(notifying).tolist()))
     columns = ["seeker_id", "job_offer_id", "condition_id", "score", "created_at"]
     types = ["int4", "int4", "int4", "int4", "timestamptz"]
     conflict = ["seeker_id", "job_offer_id"]
@@ -173,9 +189,9 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
                                         returning=["seeker_id", "job_offer_id"])
         new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
         report.candidates = len(new_pairs)
-        for offer, m in notifying:
-            if (m.seeker_id, offer.id) in new_pairs:
-                saved.setdefault(m.condition_id, (m.seeker_id, []))[1].append(offer.id)
+        for seeker_id, offer_id, condition_id in notifying:
+            if (seeker_id, offer_id) in new_pairs:
+                saved.setdefault(condition_id, (seeker_id, []))[1].append(offer_id)
     else:
         report.candidates = insert_ignore_tuples(session, RecommendationCandidate, columns, types, rows,
                                                  conflict=conflict)
@@ -184,6 +200,56 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     report.saved_search_mails = searches.queued
     report.mails_due_now = searches.earliest is not None and searches.earliest <= now
     return report
+
+
+class _LiveColumns:
+    """``_Live`` as sorted numpy columns, so each match's condition is found by a binary search."""
+
+    def __init__(self, live: _Live) -> None:
+        self.recipients = np.fromiter(live.recipients, dtype=np.int64, count=len(live.recipients))
+        self.saved_search_mails = np.fromiter(live.saved_search_mails, dtype=np.int64,
+                                              count=len(live.saved_search_mails))
+        ids = sorted(live.conditions)
+        conditions = [live.conditions[i] for i in ids]
+        self.condition_ids = np.array(ids, dtype=np.int64)
+        self.registered = np.array([c.kind == ConditionKind.REGISTERED for c in conditions], dtype=bool)
+        self.notify = np.array([c.kind == ConditionKind.SAVED and c.notify for c in conditions], dtype=bool)
+        # The minimum wage as a monthly amount, 0 when none is asked (no wage margin then).
+        self.wage_floor = np.array([_monthly_floor(c) for c in conditions], dtype=np.int64)
+
+
+def _monthly_floor(condition: _LiveCondition) -> int:
+    if condition.wage_min is None or condition.wage_min <= 0:
+        return 0
+    return ranking.monthly_amount(condition.wage_min, condition.wage_type)
+
+
+def _ranks(values: list[matchers.JobOffer], positions: np.ndarray, scores: np.ndarray, floors: np.ndarray,
+           today) -> np.ndarray:
+    """``ranking.rank_score`` of every match at once: the offer's parts (upper wage, freshness)
+    are computed once per offer, the wage margin with numpy per match."""
+    uppers = np.array([ranking.monthly_upper_wage(v) or -1 for v in values], dtype=np.int64).take(positions)
+    fresh = np.array([ranking.freshness_points(v.received_on, today) for v in values], dtype=np.int64)
+    margin = np.zeros(len(positions), dtype=np.int64)
+    asked = (floors > 0) & (uppers >= 0)  # ``wage_margin_points`` is 0 without a floor or an offer wage
+    percent = (uppers[asked] - floors[asked]) * 100 // floors[asked]  # floor division, as in Python
+    margin[asked] = np.clip(percent // ranking.WAGE_MARGIN_PERCENT_PER_POINT, 0, ranking.WAGE_MARGIN_CAP)
+    return ranking.MATCH_WEIGHT * scores.astype(np.int64) + margin + fresh.take(positions)
+
+
+def _samples(match: "ColumnMatcher", values: list[matchers.JobOffer], chosen: np.ndarray, positions: np.ndarray,
+             condition_ids: np.ndarray, ranks: np.ndarray) -> list[dict]:
+    """A few candidates with their reasons: only these offers are matched again with ``Match``
+    objects (the reasons are made for what is shown, never for every candidate)."""
+    wanted = sorted(set(positions.take(chosen).tolist()))
+    explained = dict(zip(wanted, match.match_many([values[p] for p in wanted])))
+    samples = []
+    for i in chosen.tolist():
+        position, condition_id = int(positions[i]), int(condition_ids[i])
+        m = next(m for m in explained[position] if m.condition_id == condition_id)
+        samples.append({"job_number": m.job_number, "seeker_id": m.seeker_id, "score": int(ranks[i]),
+                        "reasons": list(m.reasons)})
+    return samples
 
 
 def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[int]:

@@ -1,0 +1,84 @@
+"""The index's columns (offer, condition, seeker, score) are the reference's matches, pair for
+pair and score for score, on any offers and conditions and after any incremental changes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matchers import Condition, ConditionIndex, JobOffer, ReferenceMatcher
+from tests.matchers.strategies import condition_lists, job_offers
+from tests.matchers.test_index_agrees_with_reference import changes
+
+SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+_STRING_IDS = {"a": 41, "b": 42, "c-1": 43}  # the strategies' string ids, made integers (columns are int64)
+
+
+def _int_id(condition_id) -> int:
+    return condition_id if isinstance(condition_id, int) else _STRING_IDS[condition_id]
+
+
+def _numeric(condition: Condition) -> Condition:
+    return replace(condition, condition_id=_int_id(condition.condition_id))
+
+
+def _reference_rows(reference: ReferenceMatcher, offers) -> list[tuple]:
+    return [(position, m.condition_id, m.seeker_id, m.score)
+            for position, offer in enumerate(offers) for m in reference.match(offer)]
+
+
+def _column_rows(index: ConditionIndex, offers) -> list[tuple]:
+    columns = index.match_columns(offers)
+    for array, dtype in ((columns.offer, np.int32), (columns.condition_id, np.int64),
+                         (columns.seeker_id, np.int64), (columns.score, np.int32)):
+        assert array.dtype == dtype
+    return list(zip(columns.offer.tolist(), columns.condition_id.tolist(), columns.seeker_id.tolist(),
+                    columns.score.tolist()))
+
+
+@SETTINGS
+@given(condition_lists(), st.lists(job_offers(), min_size=1, max_size=5))
+def test_the_columns_are_the_reference_matches_and_scores(conditions_, offers):
+    conditions_ = [_numeric(c) for c in conditions_]
+    reference, index = ReferenceMatcher(conditions_), ConditionIndex(conditions_)
+    assert _column_rows(index, offers) == _reference_rows(reference, offers)
+
+
+@SETTINGS
+@given(condition_lists(), changes(), st.lists(job_offers(), min_size=1, max_size=4))
+def test_the_columns_still_agree_after_additions_replacements_and_removals(initial, steps, offers):
+    initial = [_numeric(c) for c in initial]
+    reference, index = ReferenceMatcher(initial), ConditionIndex(initial)
+    index.match_columns(offers)  # postings merged, so later changes land in the pending buffers
+    for action, value in steps:
+        value = _numeric(value) if action == "add" else _int_id(value)
+        getattr(reference, action)(value)
+        getattr(index, action)(value)
+    assert _column_rows(index, offers) == _reference_rows(reference, offers)
+
+
+def test_conditions_sharing_a_body_each_get_a_row_with_the_groups_score():
+    shared = [Condition(condition_id=n, seeker_id=100 + n, keywords=("介護",)) for n in (5, 3, 9)]
+    index = ConditionIndex(shared + [Condition(condition_id=4, seeker_id=7, prefecture_codes=("13",))])
+    offer = JobOffer(job_number="13010-00001211", title="介護職員", prefecture_code="13")
+    columns = index.match_columns([JobOffer(job_number="01000-00000000", title="事務"), offer])
+    assert columns.offer.tolist() == [1, 1, 1, 1]
+    assert columns.condition_id.tolist() == [3, 4, 5, 9]
+    assert columns.seeker_id.tolist() == [103, 7, 105, 109]
+    assert columns.score.tolist() == [m.score for m in index.match(offer)]
+
+
+def test_an_index_with_no_matches_gives_empty_columns():
+    columns = ConditionIndex([Condition(condition_id=1, seeker_id=1, keywords=("介護",))]).match_columns(
+        [JobOffer(job_number="13010-00001211", title="事務")])
+    assert len(columns) == 0 and columns.condition_id.dtype == np.int64
+
+
+def test_a_matching_condition_with_a_string_id_is_refused_not_dropped():
+    index = ConditionIndex([Condition(condition_id="a", seeker_id=1)])
+    with pytest.raises(TypeError):
+        index.match_columns([JobOffer(job_number="13010-00001211", title="事務")])
