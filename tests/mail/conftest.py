@@ -15,13 +15,11 @@ from email.policy import default as default_policy
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
-from sqlmodel import Session, select
 
+from tests.outbox.rows import enqueue, outbox_row, outbox_rows  # noqa: F401 - shared with the tests here
 from worker.config import Settings, load_settings
-from worker.domain.models import OutboxMail
 from worker.mail.breaker import forget_relays
-from worker.mail.samples import SAMPLE_MAILS, store_sample_world
-from worker.outbox.enqueue import enqueue_mail
+from worker.mail.samples import store_sample_world
 
 STALL_S = 1.5  # how long a "slow" server waits; the tests' SMTP timeout is a third of it
 TIMEOUT_S = 0.5
@@ -47,27 +45,6 @@ def sample_world(engine, settings):
     """The preview's sample world (seekers, offers, inbox items…) stored in the database."""
     store_sample_world(engine, settings)
     return engine
-
-
-def enqueue(engine, name: str, *, key: str | None = None, recipient: str | None = None, **row) -> int:
-    """Queue the sample mail ``name`` (as its producer would) and return the outbox id."""
-    sample = SAMPLE_MAILS[name]
-    dedupe_key = key or f"test:{name}"
-    with Session(engine) as session:
-        enqueue_mail(session, kind=name, dedupe_key=dedupe_key, recipient=recipient or sample.recipient,
-                     context=sample.outbox_context, **row)
-        session.commit()
-        return session.exec(select(OutboxMail.id).where(OutboxMail.dedupe_key == dedupe_key)).one()
-
-
-def outbox_rows(engine) -> list[OutboxMail]:
-    with Session(engine) as session:
-        return list(session.exec(select(OutboxMail).order_by(OutboxMail.id)))
-
-
-def outbox_row(engine, outbox_id: int) -> OutboxMail:
-    with Session(engine) as session:
-        return session.get(OutboxMail, outbox_id)
 
 
 # ------------------------------------------------------------------------------ the SMTP server
