@@ -8,14 +8,13 @@ import pytest
 
 from worker.config import SettingsError, load_settings
 from worker.domain import clock
-from worker.services import calendar, quiet_hours
+from worker.services import calendar
 
 
 def test_services_pipeline_and_mails_read_one_clock():
     assert load_settings().tz is clock.JST and calendar.JST is clock.JST
     late_evening_utc = datetime(2025, 6, 10, 15, 30, tzinfo=UTC)  # 00:30 on the 11th in Japan
-    assert calendar.jst_today(late_evening_utc) == quiet_hours.local_date(late_evening_utc, load_settings()) \
-        == clock.local_date(late_evening_utc) == datetime(2025, 6, 11).date()
+    assert calendar.jst_today(late_evening_utc) == clock.local_date(late_evening_utc) == datetime(2025, 6, 11).date()
 
 
 def test_another_time_zone_is_refused_rather_than_splitting_a_day_in_two():

@@ -28,10 +28,11 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from worker.config import Settings
+from worker.domain import clock
 from worker.domain.models import MailStatus, OutboxMail
 from worker.outbox.enqueue import outbox_row
 from worker.pipeline.bulk import among, chunks, enqueue_mails, is_postgres
-from worker.services.quiet_hours import local_date, sending_time
+from worker.services.quiet_hours import sending_time
 
 MAX_ROUNDS = 3  # insert-or-append rounds; each lost race moves an owner to the next round
 
@@ -69,7 +70,7 @@ def queue_recommendation_digests(session: Session, settings: Settings, items: Ma
     if limit <= 0 or not items:
         return MailOutcome()
     send_at = digest_send_time(now, settings)
-    day = local_date(send_at, settings)
+    day = clock.local_date(send_at)
 
     def new(seeker_id: int, key: str) -> dict:
         return outbox_row(kind="recommendations", dedupe_key=key, recipient=recipients.get(seeker_id),
@@ -99,7 +100,7 @@ def queue_saved_search_mails(session: Session, settings: Settings, offers: Mappi
     if not offers:
         return MailOutcome()
     send_at = digest_send_time(now, settings)
-    day = local_date(send_at, settings)
+    day = clock.local_date(send_at)
 
     def new(condition_id: int, key: str) -> dict:
         seeker_id, offer_ids = offers[condition_id]

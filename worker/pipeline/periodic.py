@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from worker.config import Settings
 from worker.db import insert_ignore, session_scope
+from worker.domain import clock
 from worker.domain.models import (
     InboxItem,
     InboxKind,
@@ -34,7 +35,6 @@ from worker.pipeline import digest, rounds, sweeper
 from worker.pipeline.hints import Hints
 from worker.services import accounts, registration, restrictions, retention
 from worker.services.eligibility import recommendable_clause
-from worker.services.quiet_hours import local_date
 
 LEFTOVER_DAYS = 7  # recommendation items not mailed for this long are left to the inbox alone
 TICK_RETENTION = timedelta(days=35)
@@ -74,7 +74,7 @@ def hour_slot(now: datetime, settings: Settings) -> str:
 
 
 def day_slot(now: datetime, settings: Settings) -> str:
-    return local_date(now, settings).isoformat()
+    return clock.local_date(now).isoformat()
 
 
 def claim_tick(session: Session, job: str, slot: str, *, owner: str, now: datetime | None = None) -> bool:
@@ -122,7 +122,7 @@ def _no_show_restrictions(session: Session, ctx: Context) -> int:
 
 
 def _registrations(session: Session, ctx: Context) -> int:
-    today = local_date(ctx.now, ctx.settings)
+    today = clock.local_date(ctx.now)
     expired = registration.expire_registrations(session, today=today)
     return expired + registration.notify_expiring_registrations(session, today=today)
 
@@ -156,7 +156,7 @@ def prune_recommendations(engine: Engine, settings: Settings, *, now: datetime, 
     offer closed (withdrawn, 紹介期限日 passed) or that are older than ``inbox_days``, and the
     candidates older than ``candidate_days`` or whose offer closed. A candidate chosen today
     stays until tomorrow: today's budget is counted from it."""
-    today = local_date(now, settings)
+    today = clock.local_date(now)
     closed = (select(JobOffer.id).where(or_(JobOffer.matching_status == MatchingStatus.WITHDRAWN.value,
                                             JobOffer.referral_deadline < today)))
     stale_items = (select(InboxItem.id).where(

@@ -32,6 +32,7 @@ from matchers import ranking
 from worker import metrics
 from worker.config import Settings
 from worker.db import session_scope
+from worker.domain import clock
 from worker.domain.models import (
     Condition,
     ConditionKind,
@@ -46,7 +47,6 @@ from worker.pipeline import digest
 from worker.pipeline.bulk import among, chunks, insert_ignore_tuples
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
-from worker.services.quiet_hours import local_date
 
 OFFERS_PER_MESSAGE = 50  # offers matched in one message and one transaction
 
@@ -160,7 +160,7 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     if not report.matches:
         return report
     at = np.searchsorted(known.condition_ids, condition_ids)  # each match's condition in ``known``
-    ranks = _ranks(values, positions, scores, known.wage_floor.take(at), local_date(now, settings))
+    ranks = _ranks(values, positions, scores, known.wage_floor.take(at), clock.local_date(now))
     offer_ids = np.array([o.id for o in offers], dtype=np.int64).take(positions)
     # The best of a seeker's matching conditions for an offer: the highest rank, then a
     # registered condition over a saved search, then the lowest condition id.

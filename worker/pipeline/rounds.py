@@ -38,6 +38,7 @@ from matchers import explain
 from worker import metrics
 from worker.config import Settings
 from worker.db import session_scope
+from worker.domain import clock
 from worker.domain.models import (
     Condition,
     InboxItem,
@@ -53,7 +54,6 @@ from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_post
 from worker.pipeline.index_cache import COLUMNS
 from worker.pipeline.values import condition_value, offer_value
 from worker.services.eligibility import recommendable_clause
-from worker.services.quiet_hours import local_date
 
 ROUND_LOCK = 0x6D79_7265  # pg_advisory_xact_lock key of the rounds ("myre")
 
@@ -71,7 +71,7 @@ class RoundReport:
 
 def day_start(now: datetime, settings: Settings) -> datetime:
     """JST midnight of ``now``'s JST day, as an aware datetime."""
-    return datetime.combine(local_date(now, settings), time.min, tzinfo=settings.tz)
+    return datetime.combine(clock.local_date(now), time.min, tzinfo=settings.tz)
 
 
 def wage_order():
@@ -87,7 +87,7 @@ def choice(settings: Settings, *, now: datetime, postgres: bool = False):
     grouping), several times cheaper than the database's locale on millions of rows."""
     c = RecommendationCandidate.__table__.c
     since = day_start(now, settings)
-    today = local_date(now, settings)
+    today = clock.local_date(now)
     employer = func.coalesce(JobOffer.employer_name, "")
     job_number = JobOffer.job_number
     if postgres:

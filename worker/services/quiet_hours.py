@@ -4,7 +4,7 @@ the night waits in the outbox with ``not_before`` at the end of the quiet hours.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from worker.config import Settings
 from worker.domain import clock
@@ -32,8 +32,3 @@ def sending_time(moment: datetime, settings: Settings) -> datetime:
     if release <= local:
         release += timedelta(days=1)
     return release.astimezone(UTC)
-
-
-def local_date(moment: datetime, settings: Settings) -> date:
-    """The date in Japan (the one clock): daily limits and dedupe keys count by it."""
-    return clock.local_date(moment)
