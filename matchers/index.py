@@ -46,15 +46,26 @@ from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, 
 from matchers.rules import (
     FUZZY_MIN_LENGTH,
     FUZZY_THRESHOLD,
+    SCORE_BASE,
+    SCORE_FORM,
+    SCORE_KEYWORD_CAP,
+    SCORE_OCCUPATION,
+    SCORE_WAGE,
     ConditionBody,
     Keyword,
     OfferView,
     explain,
+    keyword_points,
     keywords_satisfied,
+    place_points,
     prepare,
 )
 
 _PLACES = ("municipality", "city", "prefecture", "anywhere")  # by rank in ``_candidates``
+_OCCUPATION_LEVELS = ("small", "middle", "major", None)  # by rank in ``_candidates``
+# What ``explain`` adds for the place × occupation pair numbered 1–16 in ``_candidates`` (0 unused).
+_PAIR_POINTS = np.array([0] + [place_points(place) + SCORE_OCCUPATION.get(level, 0)
+                               for place in _PLACES for level in _OCCUPATION_LEVELS], dtype=np.int32)
 FREEZE_FROM_ROWS = 50_000  # below this, full collections are cheap and freezing is not worth it
 TERM_SLOTS = 4  # keywords (and exclusions) kept in a row's columns; a row with more spills to Python
 # (4 one-byte flags make one 32-bit word in ``_keyword_filter``: change both together)
@@ -140,7 +151,8 @@ class ConditionIndex:
     def match(self, offer: JobOffer) -> list[Match]:
         """Every condition the offer satisfies, sorted by condition_id."""
         view = OfferView(offer)
-        rows, groups, outcomes = self._matching_rows(view)
+        rows, pairs = self._matching_rows(view)
+        groups, outcomes = self._explained_groups(view, rows, pairs)
         return self._fan_out(offer.job_number, rows, groups, outcomes)
 
     def match_many(self, offers: Iterable[JobOffer]) -> list[list[Match]]:
@@ -150,26 +162,26 @@ class ConditionIndex:
         """What ``match_many`` finds, as columns: no Python object per match. Within an offer
         the matches are ordered by condition_id, as ``match`` orders them. Every matching
         condition and seeker id must be an int64 (a ``TypeError`` otherwise): the pipeline's are.
-        A row's conditions share its group's score, so they are fanned out with one
-        ``np.repeat`` of that score rather than one object each."""
+        Scores are added up in numpy (``_scores``) and no reason is written: a row's conditions
+        share its score, so they are fanned out with one ``np.repeat`` of it."""
         parts = []
         for position, offer in enumerate(offers):
-            rows, groups, outcomes = self._matching_rows(OfferView(offer))
+            view = OfferView(offer)
+            rows, pairs = self._matching_rows(view)
             if not len(rows):
                 continue
-            ids, seekers, group_of = self._fan_out_ids(rows, groups)
+            ids, seekers, row_of = self._fan_out_ids(rows, np.arange(len(rows)))
             if ids is None:
                 raise TypeError("match_columns needs int64 condition and seeker ids")
             order = np.argsort(ids, kind="stable")
-            scores = np.fromiter((outcome[0] for outcome in outcomes), dtype=np.int32, count=len(outcomes))
             parts.append((np.full(len(ids), position, dtype=np.int32), ids[order], seekers[order],
-                          scores.take(group_of[order])))
+                          self._scores(view, rows, pairs).take(row_of[order])))
         if not parts:
             return Columns.empty()
         return Columns(*(np.concatenate(column) for column in zip(*parts)))
 
-    def _matching_rows(self, view: OfferView):
-        """The rows the offer satisfies, each with its group, and each group's (score, reasons)."""
+    def _matching_rows(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
+        """The rows the offer satisfies, each with the number of its place × occupation pair."""
         rows, pairs = self._candidates(view)
         if len(rows):
             keep = self._structural_filter(view, rows)
@@ -180,8 +192,7 @@ class ConditionIndex:
                 keep = np.ones(len(rows), dtype=bool)
                 keep[wordy] = self._keyword_filter(view, rows[wordy])
                 rows, pairs = rows[keep], pairs[keep]
-        groups, outcomes = self._explained_groups(view, rows, pairs)
-        return rows, groups, outcomes
+        return rows, pairs
 
     def _candidates(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
         """Rows satisfying place and occupation, each with the number (1–16) of the first
@@ -269,6 +280,31 @@ class ConditionIndex:
         possible = np.zeros(len(self._terms), dtype=bool)
         possible[terms[possible_probes.take(probes)]] = True
         return possible
+
+    def _scores(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+        """Each row's score as ``explain`` adds it up, without its reasons: the base, the points
+        of its place × occupation pair, of asking forms and a wage, and of its keywords — each
+        distinct term's points worked out once per offer, summed over the row's term slots (an
+        empty slot reads the extra last entry, 0) and capped."""
+        scores = _PAIR_POINTS.take(pairs) + np.int32(SCORE_BASE)
+        scores += SCORE_FORM * (self._col("forms").take(rows) > 0).astype(np.int32)
+        scores += SCORE_WAGE * (self._col("wage").take(rows) >= 0).astype(np.int32)
+        keyworded = np.flatnonzero(self._col("keywords_id").take(rows) > 0)
+        if not len(keyworded):
+            return scores
+        keyword_rows = rows.take(keyworded)
+        slots = self._col("keyword_terms").take(keyword_rows, axis=0)
+        points = np.zeros(len(self._terms) + 1, dtype=np.int32)
+        terms = self._terms
+        for term in np.unique(slots).tolist():
+            if term >= 0:
+                points[term] = keyword_points(view.keyword_hit(terms[term]))
+        found = np.minimum(points.take(slots).sum(axis=1, dtype=np.int32), SCORE_KEYWORD_CAP)
+        for position in np.flatnonzero(self._col("spill").take(keyword_rows)).tolist():  # beyond the slots
+            keywords = self._bodies[int(keyword_rows[position])].keywords
+            found[position] = min(sum(keyword_points(view.keyword_hit(k)) for k in keywords), SCORE_KEYWORD_CAP)
+        scores[keyworded] += found
+        return scores
 
     def _explained_groups(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray):
         """For each row the number of its group, and each group's (score, reasons): rows whose

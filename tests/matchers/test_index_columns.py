@@ -82,3 +82,13 @@ def test_a_matching_condition_with_a_string_id_is_refused_not_dropped():
     index = ConditionIndex([Condition(condition_id="a", seeker_id=1)])
     with pytest.raises(TypeError):
         index.match_columns([JobOffer(job_number="13010-00001211", title="事務")])
+
+
+def test_keyword_points_in_the_columns_are_capped_as_in_the_reasons():
+    keywords = ("介護", "看護", "事務", "営業")  # four keywords in the title: 4 × 10 points, capped at 30
+    conditions = [Condition(condition_id=1, seeker_id=1, keywords=keywords),
+                  Condition(condition_id=2, seeker_id=2, keywords=keywords + ("受付",))]  # beyond the slots
+    offer = JobOffer(job_number="13010-00001211", title="介護 看護 事務 営業 受付")
+    columns = ConditionIndex(conditions).match_columns([offer])
+    expected = [m.score for m in ReferenceMatcher(conditions).match(offer)]
+    assert columns.score.tolist() == expected == [40, 40]  # base 10 + keywords 30
