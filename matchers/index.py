@@ -38,6 +38,7 @@ from array import array
 from collections import deque
 from collections.abc import Iterable
 from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 
@@ -67,6 +68,7 @@ _OCCUPATION_LEVELS = ("small", "middle", "major", None)  # by rank in ``_candida
 _PAIR_POINTS = np.array([0] + [place_points(place) + SCORE_OCCUPATION.get(level, 0)
                                for place in _PLACES for level in _OCCUPATION_LEVELS], dtype=np.int32)
 FREEZE_FROM_ROWS = 50_000  # below this, full collections are cheap and freezing is not worth it
+SNAPSHOT_SLACK = 1024  # shared rows changed before the members snapshot is taken again (or an eighth of them)
 TERM_SLOTS = 4  # keywords (and exclusions) kept in a row's columns; a row with more spills to Python
 # (4 one-byte flags make one 32-bit word in ``_keyword_filter``: change both together)
 _WAGE_CEILING = 2 ** 62  # monthly yen beyond int64 (only from unvalidated values) are capped here
@@ -99,6 +101,7 @@ class ConditionIndex:
             for condition in conditions:
                 self.add(condition)
             self._unstage()
+            self._shared_snapshot()  # taken now, so the first offer matched does not pay for it
         finally:
             if collecting:
                 gc.enable()
@@ -170,8 +173,8 @@ class ConditionIndex:
             rows, pairs = self._matching_rows(view)
             if not len(rows):
                 continue
-            ids, seekers, row_of = self._fan_out_ids(rows, np.arange(len(rows)))
-            if ids is None:
+            ids, seekers, row_of, others = self._fan_out_ids(rows, np.arange(len(rows)))
+            if others:
                 raise TypeError("match_columns needs int64 condition and seeker ids")
             order = np.argsort(ids, kind="stable")
             parts.append((np.full(len(ids), position, dtype=np.int32), ids[order], seekers[order],
@@ -325,43 +328,38 @@ class ConditionIndex:
         return groups, outcomes
 
     def _fan_out_ids(self, rows: np.ndarray, groups: np.ndarray):
-        """Condition ids, seeker ids and group of every condition of the rows, as int64 arrays
-        (unsorted); None when a row holds an id that is not an int64."""
+        """Condition ids, seeker ids and group of every condition of the rows with int64 ids, as
+        arrays (unsorted), and the (condition id, seeker id, group) of the others. Rows holding
+        one condition read the row's columns; rows shared by several, the members snapshot
+        (``_SharedMembers``); rows changed since the snapshot was taken, their own arrays."""
         simple = self._col("simple").take(rows)
         simple_rows = rows[simple]
         ids = [self._col("condition_id").take(simple_rows)]
         seekers = [self._col("seeker_id").take(simple_rows)]
         group_parts = [groups[simple].astype(np.int64)]
-        shared_groups, sizes = [], []
-        for row, group in zip(rows[~simple].tolist(), groups[~simple].tolist()):
-            arrays = self._member_arrays.get(row) or self._cache_member_arrays(row)
-            if arrays is _NOT_NUMERIC:
-                return None, None, None
-            ids.append(arrays[0]), seekers.append(arrays[1])
-            shared_groups.append(group), sizes.append(len(arrays[0]))
-        if sizes:
-            group_parts.append(np.repeat(np.array(shared_groups, dtype=np.int64), sizes))
-        return np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts)
-
-    def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
-        """One Match per condition of each row, sorted by condition_id. Rows holding a single
-        condition whose ids are integers (nearly all) are fanned out and sorted by numpy."""
-        simple = self._col("simple").take(rows)
-        simple_rows = rows[simple]
-        ids = [self._col("condition_id").take(simple_rows)]
-        seekers = [self._col("seeker_id").take(simple_rows)]
-        group_parts = [groups[simple]]
-        shared_groups, sizes, others = [], [], []
-        for row, group in zip(rows[~simple].tolist(), groups[~simple].tolist()):
+        shared_rows, shared_groups = rows[~simple], groups[~simple].astype(np.int64)
+        if len(shared_rows):
+            snapshot = self._shared_snapshot()
+            taken = snapshot.gather(shared_rows)
+            ids.append(snapshot.ids.take(taken.positions)), seekers.append(snapshot.seekers.take(taken.positions))
+            group_parts.append(np.repeat(shared_groups[taken.found], taken.counts))
+            shared_rows, shared_groups = shared_rows[~taken.found], shared_groups[~taken.found]
+        others, extra_groups, sizes = [], [], []
+        for row, group in zip(shared_rows.tolist(), shared_groups.tolist()):
             arrays = self._member_arrays.get(row) or self._cache_member_arrays(row)
             if arrays is _NOT_NUMERIC:
                 others += [(condition_id, seeker_id, group) for condition_id, seeker_id in self._members[row]]
             else:
                 ids.append(arrays[0]), seekers.append(arrays[1])
-                shared_groups.append(group), sizes.append(len(arrays[0]))
+                extra_groups.append(group), sizes.append(len(arrays[0]))
         if sizes:
-            group_parts.append(np.repeat(np.array(shared_groups, dtype=np.int64), sizes))
-        ids, seekers, group_of = np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts)
+            group_parts.append(np.repeat(np.array(extra_groups, dtype=np.int64), sizes))
+        return np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts), others
+
+    def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
+        """One Match per condition of each row, sorted by condition_id. Rows whose ids are
+        integers (nearly all) are fanned out and sorted by numpy."""
+        ids, seekers, group_of, others = self._fan_out_ids(rows, groups)
         order = np.argsort(ids, kind="stable")
         scores = [outcome[0] for outcome in outcomes]
         reasons = [outcome[1] for outcome in outcomes]
@@ -389,6 +387,7 @@ class ConditionIndex:
         self._bodies: list[ConditionBody | None] = []
         self._members: list[list[tuple[ConditionId, SeekerId]]] = []
         self._member_arrays: dict[int, tuple[np.ndarray, np.ndarray] | str] = {}
+        self._shared: _SharedMembers | None = None
         self._dead = 0
         self._postings = _Postings()
         self._columns = {name: _Column(*dtype) if isinstance(dtype, tuple) else _Column(dtype)
@@ -461,8 +460,19 @@ class ConditionIndex:
         self._member_arrays[row] = arrays
         return arrays
 
+    def _shared_snapshot(self) -> "_SharedMembers":
+        """The members of the rows shared by several conditions, taken once and kept while few
+        of those rows change: a changed row leaves the snapshot and is read from its own arrays
+        until there are enough of them to take it again."""
+        snapshot = self._shared
+        if snapshot is None or snapshot.left > max(SNAPSHOT_SLACK, snapshot.rows // 8):
+            snapshot = self._shared = _SharedMembers(self)
+        return snapshot
+
     def _refresh_fan_out(self, row: int) -> None:
         self._member_arrays.pop(row, None)
+        if self._shared is not None:
+            self._shared.leave(row, shared=len(self._members[row]) > 1)
         members = self._members[row]
         condition_id, seeker_id = members[0] if len(members) == 1 else (None, None)
         simple = _is_int64(condition_id) and _is_int64(seeker_id)
@@ -615,6 +625,57 @@ class _Column:
             grown = np.zeros((max(size, 2 * len(self.data)),) + self.data.shape[1:], dtype=self.data.dtype)
             grown[: len(self.data)] = self.data
             self.data = grown
+
+
+class _Gathered(NamedTuple):
+    found: np.ndarray  # per row asked for: whether the snapshot holds it
+    counts: np.ndarray  # per row found: its number of conditions
+    positions: np.ndarray  # where their ids are in the snapshot's flat arrays, row after row
+
+
+class _SharedMembers:
+    """A snapshot of the condition and seeker ids of every row shared by several conditions
+    (all int64), in compressed-row form: one flat array of each, and per row where its ids
+    start (-1: not in the snapshot) and how many there are. Fanning out a few hundred shared
+    rows is then a handful of numpy calls instead of a Python loop over them."""
+
+    __slots__ = ("start", "count", "ids", "seekers", "rows", "left")
+
+    def __init__(self, index: "ConditionIndex") -> None:
+        members = index._members
+        self.start = np.full(len(members), -1, dtype=np.int64)
+        self.count = np.zeros(len(members), dtype=np.int64)
+        ids, seekers, position = [], [], 0
+        for row, row_members in enumerate(members):
+            if len(row_members) > 1 and all(_is_int64(c) and _is_int64(s) for c, s in row_members):
+                self.start[row], self.count[row] = position, len(row_members)
+                ids += [member[0] for member in row_members]
+                seekers += [member[1] for member in row_members]
+                position += len(row_members)
+        self.ids, self.seekers = np.array(ids, dtype=np.int64), np.array(seekers, dtype=np.int64)
+        self.rows = int((self.start >= 0).sum())
+        self.left = 0  # rows changed since: read from their own arrays
+
+    def leave(self, row: int, *, shared: bool) -> None:
+        """The row's members changed: it leaves the snapshot. A row the snapshot never held counts
+        as left too once it is shared (it is read the slow way until the next snapshot)."""
+        if row < len(self.start) and self.start[row] >= 0:
+            self.start[row] = -1
+            self.left += 1
+        elif shared:
+            self.left += 1
+
+    def gather(self, rows: np.ndarray) -> _Gathered:
+        starts = np.full(len(rows), -1, dtype=np.int64)
+        inside = rows < len(self.start)  # rows added after the snapshot are not in it
+        starts[inside] = self.start.take(rows[inside])
+        found = starts >= 0
+        starts = starts[found]
+        counts = self.count.take(rows[found])
+        # Each row's run of positions: its start, repeated over its count, plus 0, 1, 2, … within it.
+        before = np.cumsum(counts) - counts
+        positions = np.repeat(starts - before, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+        return _Gathered(found, counts, positions)
 
 
 class _Postings:
