@@ -1,13 +1,18 @@
 """Streaming synthetic data into the database: seekers with their conditions, then job offers.
 
-Rows go in chunks (``chunk_size`` seekers or job offers, one transaction each; a chunk's conditions go
-in statements of at most ``chunk_size`` rows), through SQLAlchemy Core executemany — never all rows in
-one list, so memory stays flat for a million conditions.
+Rows go in chunks (``chunk_size`` seekers or job offers, one transaction each), never all rows in one
+list, so memory stays flat for millions of conditions: what is alive at any moment is one chunk of
+generated records (``chunk_size`` seekers and their ~3.3 conditions each) and the driver's write
+buffer, whatever the total. On PostgreSQL each chunk goes in with COPY (:mod:`worker.seed.copy`):
+the seekers with ids taken from their sequence first, then their conditions naming those ids. Other
+databases (SQLite) take SQLAlchemy Core executemany, a chunk's conditions in statements of at most
+``chunk_size`` rows, and read the chunk's seeker ids back by 求職番号.
 
 Reruns continue numbering: a run starts at the seeker and job-offer indices equal to the number of rows
 already in those tables, so seeding twice (same seed or not) adds new, distinct seekers and offers.
 If a number still collides — rows were deleted in between, or something else writes the same numbers —
-the run stops with :class:`SeedConflict`; the chunks committed before it stay.
+the run stops with :class:`SeedConflict`; the chunks committed before it stay, and nothing of the
+failing chunk does.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from worker.domain.models import Condition, JobOffer, MatchingStatus, Seeker
+from worker.seed import copy
 from worker.seed.generate import (
     DEFAULT_PROFILE,
     GeneratedCondition,
@@ -87,22 +93,65 @@ def seed_database(engine: Engine, *, seekers: int, jobs: int, seed: int, progres
 
 def _load_seekers(engine: Engine, count: int, seed: int, start: int, today: date, chunk_size: int,
                   progress: Progress, profile: str) -> tuple[int, int]:
+    write = _copy_seekers if engine.dialect.name == "postgresql" else _insert_seekers_and_conditions
     registered = saved = 0
     groups = (group for _index, group in condition_groups(seed, start, profile=profile))
     records = zip(seeker_records(count, seed=seed, start=start, today=today), groups)
     for chunk in _chunks(records, chunk_size):
         now = datetime.now(UTC)
         with _conflicts_reported("seekers", start), engine.begin() as conn:
-            ids = _insert_seekers(conn, [_seeker_row(record, now) for record, _ in chunk])
-            progress("seeker", len(ids))
-            rows = (_condition_row(seeker_id, condition, now)
-                    for seeker_id, (_, group) in zip(ids, chunk, strict=True) for condition in group)
-            for condition_chunk in _chunks(rows, chunk_size):
-                conn.execute(insert(Condition.__table__), condition_chunk)
-                saved += sum(row["kind"] == "saved" for row in condition_chunk)
-                progress("condition", len(condition_chunk))
-            registered += len(ids)
+            saved += write(conn, chunk, now, progress, chunk_size)
+        registered += len(chunk)
     return registered, saved
+
+
+def _insert_seekers_and_conditions(conn: Connection, chunk: list, now: datetime, progress: Progress,
+                                   chunk_size: int) -> int:
+    """Executemany: the seekers, their ids read back, then their conditions. Returns the saved searches."""
+    saved = 0
+    ids = _insert_seekers(conn, [_seeker_row(record, now) for record, _ in chunk])
+    progress("seeker", len(ids))
+    rows = (_condition_row(seeker_id, condition, now)
+            for seeker_id, (_, group) in zip(ids, chunk, strict=True) for condition in group)
+    for condition_chunk in _chunks(rows, chunk_size):
+        conn.execute(insert(Condition.__table__), condition_chunk)
+        saved += sum(row["kind"] == "saved" for row in condition_chunk)
+        progress("condition", len(condition_chunk))
+    return saved
+
+
+def _copy_seekers(conn: Connection, chunk: list, now: datetime, progress: Progress, chunk_size: int) -> int:
+    """COPY: the seekers under ids reserved from their sequence, then their conditions naming those
+    ids — no read-back. Returns the saved searches."""
+    ids = copy.reserve_ids(conn, Seeker.__tablename__, len(chunk))
+    stamp = now.isoformat()
+    json_text = copy.json_text
+    seekers = ((seeker_id, *[json_text(record[key]) if key in copy.SEEKER_JSON else record[key]
+                             for key in copy.SEEKER_FIELDS], stamp, stamp)
+               for seeker_id, (record, _) in zip(ids, chunk, strict=True))
+    copy.copy_rows(conn, Seeker.__tablename__, ("id", *copy.SEEKER_FIELDS, "created_at", "updated_at"), seekers)
+    progress("seeker", len(ids))
+
+    counted = [0, 0]  # conditions written since the last progress call, saved searches
+
+    def conditions():
+        for seeker_id, (_, group) in zip(ids, chunk, strict=True):
+            for condition in group:
+                fields = condition.fields
+                yield (seeker_id, condition.name, condition.notify, stamp, stamp,
+                       *[json_text(fields[key]) if key in copy.CONDITION_JSON else fields[key]
+                         for key in copy.CONDITION_FIELDS])
+                counted[1] += fields["kind"] == "saved"
+                counted[0] += 1
+                if counted[0] == chunk_size:
+                    progress("condition", chunk_size)
+                    counted[0] = 0
+
+    copy.copy_rows(conn, Condition.__tablename__,
+                   ("seeker_id", "name", "notify", "created_at", "updated_at", *copy.CONDITION_FIELDS), conditions())
+    if counted[0]:
+        progress("condition", counted[0])
+    return counted[1]
 
 
 def _insert_seekers(conn: Connection, rows: list[dict]) -> list[int]:
@@ -135,6 +184,7 @@ def _condition_row(seeker_id: int, condition: GeneratedCondition, now: datetime)
 
 def _load_job_offers(engine: Engine, count: int, seed: int, start: int, today: date, pending: int,
                      chunk_size: int, progress: Progress, profile: str) -> int:
+    use_copy = engine.dialect.name == "postgresql"
     first_pending = count - pending
     made_pending = 0
     records = job_offer_records(count, seed=seed, start=start, today=today, profile=profile)
@@ -146,9 +196,18 @@ def _load_job_offers(engine: Engine, count: int, seed: int, start: int, today: d
             made_pending += is_pending
             rows.append(_job_offer_row(record, now, today, is_pending))
         with _conflicts_reported("job offers", start), engine.begin() as conn:
-            conn.execute(insert(JobOffer.__table__), rows)
+            if use_copy:
+                copy.copy_rows(conn, JobOffer.__tablename__, _JOB_OFFER_COLUMNS,
+                               ([*[copy.json_text(row[key]) if key in copy.JOB_OFFER_JSON else row[key]
+                                   for key in copy.JOB_OFFER_FIELDS], row["matching_status"], row["matched_at"],
+                                 row["created_at"]] for row in rows))
+            else:
+                conn.execute(insert(JobOffer.__table__), rows)
         progress("job_offer", len(rows))
     return made_pending
+
+
+_JOB_OFFER_COLUMNS = (*copy.JOB_OFFER_FIELDS, "matching_status", "matched_at", "created_at")
 
 
 def _job_offer_row(record: dict, now: datetime, today: date, pending: bool) -> dict:
