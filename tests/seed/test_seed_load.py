@@ -7,11 +7,11 @@ from datetime import date
 from itertools import islice
 
 import pytest
-from sqlalchemy import case, delete, event, func, insert, select
+from sqlalchemy import case, delete, event, func, insert, select, text
 
 from worker.db import create_schema, make_engine
 from worker.domain.models import Condition, JobOffer, Seeker
-from worker.seed.generate import condition_groups, seeker_records
+from worker.seed.generate import BLOCK, condition_groups, seeker_records
 from worker.seed.load import SeedConflict, seed_database
 
 TODAY = date(2025, 11, 25)
@@ -177,3 +177,27 @@ def test_a_conflict_in_a_copied_chunk_leaves_nothing_of_that_chunk(engine):
     # Chunks [1-3] and [4-6] stay; chunk [7-9] went in as one transaction and is gone, conditions too.
     expected = sum(len(group) for _i, group in islice(condition_groups(1, 1), 6))
     assert _count(engine, Seeker) == 1 + 6 and _count(engine, Condition) == expected
+
+
+@on_postgresql
+def test_worker_processes_write_the_same_rows_as_one_process(engine):
+    """A rerun starting mid-block (index 100) across a block boundary: the worker processes make one
+    chunk per block, handed back in order, with the same seekers, ids and conditions."""
+    def seed_twice(workers: int, calls: list) -> dict:
+        seed_database(engine, seekers=100, jobs=0, seed=2, today=TODAY, workers=1)
+        seed_database(engine, seekers=BLOCK, jobs=0, seed=2, today=TODAY, workers=workers, chunk_size=1000,
+                      progress=lambda table, rows: calls.append((table, rows)))
+        return {model: _rows(engine, model) for model in (Seeker, Condition)}
+
+    one = seed_twice(1, [])
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE seeker, condition RESTART IDENTITY CASCADE"))
+    calls: list[tuple[str, int]] = []
+    assert seed_twice(2, calls) == one
+    assert sum(rows for table, rows in calls if table == "seeker") == BLOCK
+    assert sum(rows for table, rows in calls if table == "condition") == len(one[Condition]) - _conditions_of(100)
+    assert max(rows for _table, rows in calls) <= 1000
+
+
+def _conditions_of(seekers: int) -> int:
+    return sum(len(group) for _i, group in islice(condition_groups(2), seekers))

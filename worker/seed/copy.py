@@ -1,8 +1,7 @@
 """Writing seed rows into PostgreSQL with COPY, inside the caller's SQLAlchemy transaction.
 
-COPY (text format) parses each value on the server, so rows go as the generator made them: dates and
-timestamps as ISO strings, JSON lists as their text — no Python date or dict per value, and psycopg's C
-code escapes the fields. A chunk's seekers take their ids in one query from the table's sequence, so
+Seekers and conditions arrive as ready COPY text (:mod:`worker.seed.copytext`); job offers, few, as
+rows that psycopg formats. A chunk's seekers take their ids in one query from the table's sequence, so
 their conditions can name them without reading the seekers back; ``nextval`` never hands the same id
 to two sessions, so two seed runs at once cannot mix their ids up (their 求職番号 would still collide,
 and the later run stops with a conflict). Conditions and job offers take their ids from the column
@@ -14,7 +13,6 @@ SQLAlchemy's, so the caller handles a taken number the same way on every databas
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -23,33 +21,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-# The generator's seeker fields, in the order they are copied; the JSON ones are encoded first.
-SEEKER_FIELDS = (
-    "seeker_number", "name", "email", "email_normalized", "birth_date", "prefecture_code", "work_history",
-    "qualifications", "saved_search_mails", "registration_status", "registration_valid_until",
-    "registration_invalid_on", "account_state", "opened_at", "agreed_at", "terms_version",
-    "privacy_policy_version", "restricted_at", "unusable_at",
-)
-SEEKER_JSON = frozenset({"work_history", "qualifications"})
-CONDITION_FIELDS = (
-    "kind", "keywords", "keyword_mode", "exclude_keywords", "prefecture_codes", "municipality_codes",
-    "occupation_codes", "employment_forms", "wage_type", "wage_min",
-)
-CONDITION_JSON = frozenset({"keywords", "exclude_keywords", "prefecture_codes", "municipality_codes",
-                            "occupation_codes", "employment_forms"})
+# The generator's job offer fields, in the order they are copied; the JSON ones are encoded first.
 JOB_OFFER_FIELDS = (
     "job_number", "title", "description", "employer_name", "industry_code", "occupation_code",
     "prefecture_code", "municipality_code", "employment_form", "wage_type", "wage_min", "wage_max",
     "licenses", "received_on", "referral_deadline", "online_application",
 )
 JOB_OFFER_JSON = frozenset({"licenses"})
-
-# One encoder, made once: json.dumps with options builds a new encoder on every call.
-encode_json = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def json_text(value: list) -> str:
-    return encode_json(value) if value else "[]"
 
 
 def reserve_ids(conn: Connection, table: str, count: int) -> list[int]:
@@ -61,20 +39,29 @@ def reserve_ids(conn: Connection, table: str, count: int) -> list[int]:
     return sorted(value for (value,) in rows)
 
 
+def copy_text(conn: Connection, table: str, columns: Sequence[str], data: bytes) -> None:
+    """COPY ``data`` (COPY text, :mod:`worker.seed.copytext`) into ``table`` as one statement of the
+    connection's current transaction: if it fails, the transaction holds none of its rows."""
+    if data:
+        with _copy(conn, table, columns) as copy:
+            copy.write(data)
+
+
 def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """COPY ``rows`` (tuples in the order of ``columns``) into ``table`` as one statement of the
     connection's current transaction: if it fails, the transaction holds none of them."""
-    names = ", ".join(f'"{name}"' for name in columns)
-    cursor = conn.connection.driver_connection.cursor()
-    with _as_sqlalchemy_errors(table), cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+    with _copy(conn, table, columns) as copy:
         write = copy.write_row
         for row in rows:
             write(row)
 
 
 @contextmanager
-def _as_sqlalchemy_errors(table: str) -> Iterator[None]:
+def _copy(conn: Connection, table: str, columns: Sequence[str]) -> Iterator[psycopg.Copy]:
+    names = ", ".join(f'"{name}"' for name in columns)
+    cursor = conn.connection.driver_connection.cursor()
     try:
-        yield
+        with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            yield copy
     except psycopg.errors.IntegrityError as exc:
         raise IntegrityError(f"COPY {table}", None, exc) from exc

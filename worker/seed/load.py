@@ -17,6 +17,7 @@ failing chunk does.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -28,8 +29,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from worker.domain.models import Condition, JobOffer, MatchingStatus, Seeker
-from worker.seed import copy
+from worker.seed import copy, parallel
+from worker.seed.copytext import CONDITION_COLUMNS, SEEKER_COLUMNS, SeekerChunk, json_text, seeker_chunk
 from worker.seed.generate import (
+    BLOCK,
     DEFAULT_PROFILE,
     GeneratedCondition,
     condition_groups,
@@ -40,6 +43,8 @@ from worker.seed.generate import (
 
 Progress = Callable[[str, int], None]  # (table name, rows just inserted)
 
+# Below this many seekers, starting worker processes (about a second each) costs more than they save.
+PARALLEL_FROM = 4 * BLOCK
 _SEEKER_DATES = ("birth_date", "registration_valid_until", "registration_invalid_on")
 _SEEKER_TIMES = ("opened_at", "agreed_at", "restricted_at", "unusable_at")
 
@@ -67,12 +72,18 @@ class SeedReport:
 
 def seed_database(engine: Engine, *, seekers: int, jobs: int, seed: int, progress: Progress | None = None,
                   today: date | None = None, new_jobs_pending: int = 0, chunk_size: int = 5000,
-                  profile: str = DEFAULT_PROFILE) -> SeedReport:
+                  profile: str = DEFAULT_PROFILE, workers: int | None = None) -> SeedReport:
     """Insert ``seekers`` seekers (each with one registered condition and 0–3 saved searches, ~30% of
     those mailing new offers) and ``jobs`` job offers. Seeded offers count as already matched, except
-    the last ``new_jobs_pending``, which are received today and left pending for the matcher."""
-    if min(seekers, jobs, new_jobs_pending) < 0 or chunk_size < 1:
-        raise ValueError("counts must not be negative and chunk_size must be positive")
+    the last ``new_jobs_pending``, which are received today and left pending for the matcher.
+
+    On PostgreSQL, ``workers`` processes (default: one per CPU from ``PARALLEL_FROM`` seekers on, else
+    none) make the seekers' COPY text, one transaction per generator block rather than per
+    ``chunk_size`` seekers."""
+    if min(seekers, jobs, new_jobs_pending) < 0 or chunk_size < 1 or (workers is not None and workers < 1):
+        raise ValueError("counts must not be negative and chunk_size and workers must be positive")
+    if workers is None:
+        workers = (os.cpu_count() or 1) if seekers >= PARALLEL_FROM else 1
     today = today or date.today()
     progress = progress or (lambda _table, _count: None)
     started = time.perf_counter()
@@ -80,7 +91,8 @@ def seed_database(engine: Engine, *, seekers: int, jobs: int, seed: int, progres
         first_seeker = conn.execute(select(func.count()).select_from(Seeker.__table__)).scalar_one()
         first_job = conn.execute(select(func.count()).select_from(JobOffer.__table__)).scalar_one()
 
-    registered, saved = _load_seekers(engine, seekers, seed, first_seeker, today, chunk_size, progress, profile)
+    registered, saved = _load_seekers(engine, seekers, seed, first_seeker, today, chunk_size, progress, profile,
+                                      workers)
     pending = _load_job_offers(engine, jobs, seed, first_job, today, min(new_jobs_pending, jobs), chunk_size,
                                progress, profile)
     return SeedReport(seed=seed, seekers=seekers, registered_conditions=registered, saved_searches=saved,
@@ -92,7 +104,9 @@ def seed_database(engine: Engine, *, seekers: int, jobs: int, seed: int, progres
 
 
 def _load_seekers(engine: Engine, count: int, seed: int, start: int, today: date, chunk_size: int,
-                  progress: Progress, profile: str) -> tuple[int, int]:
+                  progress: Progress, profile: str, workers: int) -> tuple[int, int]:
+    if engine.dialect.name == "postgresql" and workers > 1:
+        return _copy_seekers_in_parallel(engine, count, seed, start, today, chunk_size, progress, profile, workers)
     write = _copy_seekers if engine.dialect.name == "postgresql" else _insert_seekers_and_conditions
     registered = saved = 0
     groups = (group for _index, group in condition_groups(seed, start, profile=profile))
@@ -124,34 +138,35 @@ def _copy_seekers(conn: Connection, chunk: list, now: datetime, progress: Progre
     """COPY: the seekers under ids reserved from their sequence, then their conditions naming those
     ids — no read-back. Returns the saved searches."""
     ids = copy.reserve_ids(conn, Seeker.__tablename__, len(chunk))
-    stamp = now.isoformat()
-    json_text = copy.json_text
-    seekers = ((seeker_id, *[json_text(record[key]) if key in copy.SEEKER_JSON else record[key]
-                             for key in copy.SEEKER_FIELDS], stamp, stamp)
-               for seeker_id, (record, _) in zip(ids, chunk, strict=True))
-    copy.copy_rows(conn, Seeker.__tablename__, ("id", *copy.SEEKER_FIELDS, "created_at", "updated_at"), seekers)
-    progress("seeker", len(ids))
+    return _copy_chunk(conn, len(chunk), seeker_chunk(chunk, ids, now.isoformat()), progress, chunk_size)
 
-    counted = [0, 0]  # conditions written since the last progress call, saved searches
 
-    def conditions():
-        for seeker_id, (_, group) in zip(ids, chunk, strict=True):
-            for condition in group:
-                fields = condition.fields
-                yield (seeker_id, condition.name, condition.notify, stamp, stamp,
-                       *[json_text(fields[key]) if key in copy.CONDITION_JSON else fields[key]
-                         for key in copy.CONDITION_FIELDS])
-                counted[1] += fields["kind"] == "saved"
-                counted[0] += 1
-                if counted[0] == chunk_size:
-                    progress("condition", chunk_size)
-                    counted[0] = 0
+def _copy_seekers_in_parallel(engine: Engine, count: int, seed: int, start: int, today: date, chunk_size: int,
+                              progress: Progress, profile: str, workers: int) -> tuple[int, int]:
+    """COPY, the text made by ``workers`` processes: one transaction per generator block."""
+    registered = saved = 0
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as sequence:
+        chunks = parallel.seeker_chunks(seed, start, count, today=today, profile=profile, workers=workers,
+                                        reserve_ids=lambda n: copy.reserve_ids(sequence, Seeker.__tablename__, n))
+        for size, chunk in chunks:
+            with _conflicts_reported("seekers", start), engine.begin() as conn:
+                saved += _copy_chunk(conn, size, chunk, progress, chunk_size)
+            registered += size
+    return registered, saved
 
-    copy.copy_rows(conn, Condition.__tablename__,
-                   ("seeker_id", "name", "notify", "created_at", "updated_at", *copy.CONDITION_FIELDS), conditions())
-    if counted[0]:
-        progress("condition", counted[0])
-    return counted[1]
+
+def _copy_chunk(conn: Connection, seekers: int, chunk: SeekerChunk, progress: Progress, chunk_size: int) -> int:
+    copy.copy_text(conn, Seeker.__tablename__, SEEKER_COLUMNS, chunk.seekers)
+    _report(progress, "seeker", seekers, chunk_size)
+    copy.copy_text(conn, Condition.__tablename__, CONDITION_COLUMNS, chunk.conditions)
+    _report(progress, "condition", chunk.condition_count, chunk_size)
+    return chunk.saved_searches
+
+
+def _report(progress: Progress, table: str, rows: int, chunk_size: int) -> None:
+    """Progress in steps of at most chunk_size rows, however the rows were written."""
+    for done in range(0, rows, chunk_size):
+        progress(table, min(chunk_size, rows - done))
 
 
 def _insert_seekers(conn: Connection, rows: list[dict]) -> list[int]:
@@ -198,7 +213,7 @@ def _load_job_offers(engine: Engine, count: int, seed: int, start: int, today: d
         with _conflicts_reported("job offers", start), engine.begin() as conn:
             if use_copy:
                 copy.copy_rows(conn, JobOffer.__tablename__, _JOB_OFFER_COLUMNS,
-                               ([*[copy.json_text(row[key]) if key in copy.JOB_OFFER_JSON else row[key]
+                               ([*[json_text(row[key]) if key in copy.JOB_OFFER_JSON else row[key]
                                    for key in copy.JOB_OFFER_FIELDS], row["matching_status"], row["matched_at"],
                                  row["created_at"]] for row in rows))
             else:
