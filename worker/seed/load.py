@@ -82,8 +82,7 @@ def seed_database(engine: Engine, *, seekers: int, jobs: int, seed: int, progres
     ``chunk_size`` seekers."""
     if min(seekers, jobs, new_jobs_pending) < 0 or chunk_size < 1 or (workers is not None and workers < 1):
         raise ValueError("counts must not be negative and chunk_size and workers must be positive")
-    if workers is None:
-        workers = (os.cpu_count() or 1) if seekers >= PARALLEL_FROM else 1
+    workers = worker_count(engine.dialect.name, seekers, workers)
     today = today or date.today()
     progress = progress or (lambda _table, _count: None)
     started = time.perf_counter()
@@ -100,12 +99,22 @@ def seed_database(engine: Engine, *, seekers: int, jobs: int, seed: int, progres
                       first_job_index=first_job, seconds=time.perf_counter() - started)
 
 
+def worker_count(dialect: str, seekers: int, requested: int | None) -> int:
+    """How many processes make the seekers' COPY text; 1 means the loading process does, as it does
+    whenever the database is not PostgreSQL (executemany has no text to make)."""
+    if dialect != "postgresql":
+        return 1
+    if requested is not None:
+        return requested
+    return (os.cpu_count() or 1) if seekers >= PARALLEL_FROM else 1
+
+
 # ---------------------------------------------------------------------------- seekers and conditions
 
 
 def _load_seekers(engine: Engine, count: int, seed: int, start: int, today: date, chunk_size: int,
                   progress: Progress, profile: str, workers: int) -> tuple[int, int]:
-    if engine.dialect.name == "postgresql" and workers > 1:
+    if workers > 1:
         return _copy_seekers_in_parallel(engine, count, seed, start, today, chunk_size, progress, profile, workers)
     write = _copy_seekers if engine.dialect.name == "postgresql" else _insert_seekers_and_conditions
     registered = saved = 0
