@@ -1,12 +1,17 @@
 """Streaming synthetic data into the database: seekers with their conditions, then job offers.
 
-Rows go in chunks (``chunk_size`` seekers or job offers, one transaction each), never all rows in one
-list, so memory stays flat for millions of conditions: what is alive at any moment is one chunk of
-generated records (``chunk_size`` seekers and their ~3.3 conditions each) and the driver's write
-buffer, whatever the total. On PostgreSQL each chunk goes in with COPY (:mod:`worker.seed.copy`):
-the seekers with ids taken from their sequence first, then their conditions naming those ids. Other
-databases (SQLite) take SQLAlchemy Core executemany, a chunk's conditions in statements of at most
-``chunk_size`` rows, and read the chunk's seeker ids back by 求職番号.
+Rows go in chunks, one transaction each, never all rows in one list. Memory stays flat for millions
+of conditions because nothing outlives its chunk: the generators are lazy (a block's random state and
+256 employer names), a chunk is ``chunk_size`` seekers or job offers with the seekers' ~3.3
+conditions each, and what a chunk left behind is dropped before the next is made — so the peak is
+a chunk's rows plus the driver's write buffer, whatever N. With worker processes
+(:mod:`worker.seed.parallel`), a chunk is a generator block (4,096 seekers, ~4 MB of COPY text) and
+at most ``2 × workers`` are in flight; each worker holds one block's records at a time.
+
+On PostgreSQL each chunk goes in with COPY (:mod:`worker.seed.copy`): the seekers with ids taken
+from their sequence first, then their conditions naming those ids. Other databases (SQLite) take
+SQLAlchemy Core executemany, a chunk's conditions in statements of at most ``chunk_size`` rows, and
+read the chunk's seeker ids back by 求職番号.
 
 Reruns continue numbering: a run starts at the seeker and job-offer indices equal to the number of rows
 already in those tables, so seeding twice (same seed or not) adds new, distinct seekers and offers.

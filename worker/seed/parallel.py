@@ -4,7 +4,7 @@ Generating a seeker and their conditions costs far more than PostgreSQL takes to
 generator is deterministic per block of ``BLOCK`` indices (:mod:`worker.seed.generate`), so blocks can
 be made anywhere: each worker process makes whole chunks (a block, or the part of one a run covers) as
 COPY text, and the loading process only writes them. At most ``2 × workers`` chunks are in flight, so
-memory stays flat however many seekers a run adds (a chunk is ~7 MB of text).
+memory stays flat however many seekers a run adds (a chunk is ~4 MB of text).
 
 Worker processes are spawned, not forked: the loading process may have threads (a progress bar, a
 connection pool) that a fork would copy mid-state.
