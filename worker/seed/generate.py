@@ -127,7 +127,39 @@ def _blocks(n: int, start: int) -> Iterator[tuple[int, int, int]]:
 
 def _random(seed: int, stream: str, block: int) -> random.Random:
     # String seeds are hashed with SHA-512: stable across runs, platforms and Python versions.
-    return random.Random(f"{seed}/{stream}/{block}")
+    return _Random(f"{seed}/{stream}/{block}")
+
+
+class _Random(random.Random):
+    """random.Random with its integer draws written out in one frame instead of three: the seed's
+    generators make tens of millions of them, and the stdlib's version spends more time in its own
+    argument checks than in drawing. The same draws as the stdlib's (``_randbelow`` by getrandbits),
+    so the same stream — pinned by the tests' digests — for the integer arguments used here."""
+
+    def choice(self, seq):
+        n = len(seq)
+        if not n:
+            raise IndexError("Cannot choose from an empty sequence")
+        bits = n.bit_length()
+        r = self.getrandbits(bits)
+        while r >= n:
+            r = self.getrandbits(bits)
+        return seq[r]
+
+    def randrange(self, start, stop=None, step=1):
+        if stop is None:
+            start, stop = 0, start
+        n = (stop - start + step - 1) // step if step > 0 else 0
+        if n <= 0:
+            raise ValueError(f"empty range for randrange() ({start}, {stop}, {step})")
+        bits = n.bit_length()
+        r = self.getrandbits(bits)
+        while r >= n:
+            r = self.getrandbits(bits)
+        return start + step * r
+
+    def randint(self, a, b):
+        return self.randrange(a, b + 1)
 
 
 @dataclass(frozen=True)
