@@ -15,7 +15,8 @@ from tests.matchers.strategies import job_offers
 from worker.db import session_scope
 from worker.domain.models import JobOffer, RecommendationCandidate
 from worker.pipeline.index_cache import IndexCache
-from worker.pipeline.recommend import _LiveCondition, _monthly_floor, _ranks, match_pending_offers
+from worker.pipeline.condition_facts import wage_floor
+from worker.pipeline.recommend import _ranks, match_pending_offers
 from worker.pipeline.values import offer_value
 
 from .conftest import DAYTIME
@@ -34,7 +35,7 @@ def test_the_column_ranks_are_the_ranking_scores_of_each_match(offers, matches):
     matches = [(position % len(values), score, floor) for position, score, floor in matches]
     positions = np.array([m[0] for m in matches], dtype=np.int32)
     scores = np.array([m[1] for m in matches], dtype=np.int32)
-    floors = np.array([_monthly_floor(_LiveCondition("saved", False, *floor)) for *_, floor in matches],
+    floors = np.array([wage_floor(*floor) for *_, floor in matches],
                       dtype=np.int64)
     expected = [ranking.rank_score(score, values[position], wage_min=wage_min, wage_type=wage_type, today=TODAY)
                 for position, score, (wage_min, wage_type) in matches]
