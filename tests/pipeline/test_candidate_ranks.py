@@ -14,8 +14,8 @@ from matchers import ranking
 from tests.matchers.strategies import job_offers
 from worker.db import session_scope
 from worker.domain.models import JobOffer, RecommendationCandidate
-from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.condition_facts import wage_floor
+from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.recommend import _ranks, match_pending_offers
 from worker.pipeline.values import offer_value
 

@@ -202,6 +202,31 @@ def insert_ignore_columns(session: Session, model: type[SQLModel], columns: Mapp
     return found
 
 
+def copy_if_all_new(session: Session, model: type[SQLModel], columns: Mapping[str, tuple[str, Any]]) -> bool:
+    """Rows given as ``insert_ignore_columns`` takes them, COPYed straight into the table when
+    none of their keys exists yet: PostgreSQL's fastest way in, with no temporary table and no
+    ON CONFLICT check per row (a third of the insert's cost). Inside a savepoint: when a key
+    exists the COPY is undone and False returned, and the caller takes the insert-or-ignore
+    path. Always False on SQLite."""
+    if not is_postgres(session):
+        return False
+    import psycopg
+
+    table = model.__table__  # type: ignore[attr-defined]
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.execute("SAVEPOINT copy_if_all_new")
+    try:
+        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
+            copy.write(binary_copy(list(columns.values())))
+    except psycopg.errors.UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT copy_if_all_new")
+        cursor.execute("RELEASE SAVEPOINT copy_if_all_new")
+        return False
+    cursor.execute("RELEASE SAVEPOINT copy_if_all_new")
+    return True
+
+
 class _Row(tuple):
     """A result row with attribute access, like SQLAlchemy's."""
 

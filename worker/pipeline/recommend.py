@@ -44,7 +44,7 @@ from worker.domain.models import (
     utcnow,
 )
 from worker.pipeline import digest
-from worker.pipeline.bulk import among, chunks, insert_ignore_columns
+from worker.pipeline.bulk import among, chunks, copy_if_all_new, insert_ignore_columns
 from worker.pipeline.condition_facts import Facts
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
@@ -179,15 +179,22 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     # Only then are the inserted pairs read back, and only those searches and their seekers
     # are checked in the database; otherwise a count is all that is needed.
     notifying = np.flatnonzero(notify)
-    if not len(notifying):
+    if claim and copy_if_all_new(session, RecommendationCandidate, columns):
+        # Just claimed and no key taken (the usual case): every row is new.
+        report.candidates, new_pairs = len(best), None
+    elif not len(notifying):
         report.candidates = insert_ignore_columns(session, RecommendationCandidate, columns, conflict=conflict)
         return report
-    inserted = insert_ignore_columns(session, RecommendationCandidate, columns, conflict=conflict,
-                                     returning=["seeker_id", "job_offer_id"])
-    new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
-    report.candidates = len(new_pairs)
+    else:
+        inserted = insert_ignore_columns(session, RecommendationCandidate, columns, conflict=conflict,
+                                         returning=["seeker_id", "job_offer_id"])
+        new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
+        report.candidates = len(new_pairs)
+    if not len(notifying):
+        return report
     notifying = [(s, o, c) for s, o, c in zip(seeker_ids.take(notifying).tolist(), offer_ids.take(notifying).tolist(),
-                                              condition_ids.take(notifying).tolist()) if (s, o) in new_pairs]
+                                              condition_ids.take(notifying).tolist())
+                 if new_pairs is None or (s, o) in new_pairs]
     live = _live(session, {s for s, _, _ in notifying}, {c for _, _, c in notifying})
     saved: dict[int, tuple[int, list[int]]] = {}
     for seeker_id, offer_id, condition_id in notifying:
