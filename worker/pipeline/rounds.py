@@ -25,10 +25,12 @@ PostgreSQL rounds take a transaction-level advisory lock so that two never choos
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+import numpy as np
 from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select, text, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -50,7 +52,7 @@ from worker.domain.models import (
     utcnow,
 )
 from worker.pipeline import digest
-from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_postgres
+from worker.pipeline.bulk import among, binary_copy, chunks, insert_ignore_returning, is_postgres
 from worker.pipeline.index_cache import COLUMNS
 from worker.pipeline.values import condition_value, offer_value
 from worker.services.eligibility import recommendable_clause
@@ -157,29 +159,14 @@ def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundRe
     report.dropped = len(gone)
     _delete_candidates(session, gone)
 
-    titles = _offer_texts(session, sorted({r.job_offer_id for r in kept}))
-    rows = [{
-        "seeker_id": r.seeker_id,
-        "kind": InboxKind.RECOMMENDATION.value,
-        "dedupe_key": f"recommendation:{r.seeker_id}:{r.job_offer_id}",
-        "job_offer_id": r.job_offer_id,
-        "condition_id": r.condition_id,
-        "title": titles[r.job_offer_id][0],
-        "body": titles[r.job_offer_id][1],
-        "score": r.score,
-        "reasons": list(reasons[(r.seeker_id, r.job_offer_id)]),
-        # Items go in already marked as mailed: nearly all join a digest below; the few whose
-        # seeker has used up today's mails are unmarked again, so most rows are written once.
-        "mailed_at": now,
-        "created_at": now,
-    } for r in kept]
-    inserted = insert_ignore_returning(session, InboxItem, rows, conflict=["dedupe_key"],
-                                       returning=["id", "seeker_id", "job_offer_id"])
-    _mark_chosen(session, [(r.seeker_id, r.job_offer_id) for r in kept], now)
+    if postgres:
+        inserted = _insert_items_in_sql(session, kept, reasons, now)
+    else:
+        inserted = _insert_items(session, kept, reasons, now)
     report.inbox_items = len(inserted)
     items: dict[int, list[int]] = {}
-    for item in inserted:
-        items.setdefault(item.seeker_id, []).append(item.id)
+    for item_id, seeker_id in inserted:
+        items.setdefault(seeker_id, []).append(item_id)
     report.seekers = set(items)
 
     chosen_count: dict[int, int] = {}
@@ -249,6 +236,78 @@ def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[
             if answer is not None and answer.seeker_id == r.seeker_id:
                 found[(r.seeker_id, r.job_offer_id)] = answer.reasons
     return found
+
+
+def _item_rows(kept: Sequence, reasons: dict, titles: dict, now: datetime) -> list[dict]:
+    return [{
+        "seeker_id": r.seeker_id,
+        "kind": InboxKind.RECOMMENDATION.value,
+        "dedupe_key": f"recommendation:{r.seeker_id}:{r.job_offer_id}",
+        "job_offer_id": r.job_offer_id,
+        "condition_id": r.condition_id,
+        "title": titles[r.job_offer_id][0],
+        "body": titles[r.job_offer_id][1],
+        "score": r.score,
+        "reasons": list(reasons[(r.seeker_id, r.job_offer_id)]),
+        # Items go in already marked as mailed: nearly all join a digest below; the few whose
+        # seeker has used up today's mails are unmarked again, so most rows are written once.
+        "mailed_at": now,
+        "created_at": now,
+    } for r in kept]
+
+
+def _insert_items(session: Session, kept: Sequence, reasons: dict, now: datetime) -> list[tuple[int, int]]:
+    """The chosen pairs' inbox items (insert-or-ignore on the dedupe key, in the order chosen:
+    ids ascend best first within a seeker), the candidates marked chosen; (item id, seeker id)
+    of the items inserted. Row by row: SQLite, and the reference for the PostgreSQL path."""
+    titles = _offer_texts(session, sorted({r.job_offer_id for r in kept}))
+    inserted = insert_ignore_returning(session, InboxItem, _item_rows(kept, reasons, titles, now),
+                                       conflict=["dedupe_key"], returning=["id", "seeker_id"])
+    _mark_chosen(session, [(r.seeker_id, r.job_offer_id) for r in kept], now)
+    return [(item.id, item.seeker_id) for item in inserted]
+
+
+def _insert_items_in_sql(session: Session, kept: Sequence, reasons: dict, now: datetime) -> list[tuple[int, int]]:
+    """``_insert_items`` on PostgreSQL with no Python step per item but its reasons' number: the
+    chosen pairs go in as one binary COPY of integers (with the position chosen and the number
+    of their reasons among the distinct reason lists), and one INSERT … SELECT makes the items,
+    their dedupe keys, titles and bodies from the offers in SQL; one UPDATE … FROM marks the
+    candidates chosen."""
+    texts: dict[tuple[str, ...], int] = {}
+    numbers = [texts.setdefault(reasons[(r.seeker_id, r.job_offer_id)], len(texts)) for r in kept]
+    chosen = {"ord": ("int4", np.arange(len(kept), dtype=np.int64)),
+              "seeker_id": ("int4", np.fromiter((r.seeker_id for r in kept), dtype=np.int64, count=len(kept))),
+              "job_offer_id": ("int4", np.fromiter((r.job_offer_id for r in kept), dtype=np.int64, count=len(kept))),
+              "condition_id": ("int4", np.fromiter((r.condition_id for r in kept), dtype=np.int64, count=len(kept))),
+              "score": ("int4", np.fromiter((r.score for r in kept), dtype=np.int64, count=len(kept))),
+              "reasons": ("int4", np.array(numbers, dtype=np.int64))}
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.execute("CREATE TEMP TABLE _round_chosen (ord int4, seeker_id int4, job_offer_id int4, condition_id int4, "
+                   "score int4, reasons int4) ON COMMIT DROP")
+    cursor.execute("CREATE TEMP TABLE _round_reasons (id int4 PRIMARY KEY, reasons text) ON COMMIT DROP")
+    with cursor.copy("COPY _round_chosen FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(binary_copy(list(chosen.values())))
+    with cursor.copy("COPY _round_reasons FROM STDIN") as copy:
+        for reason, number in texts.items():
+            copy.write_row((number, json.dumps(list(reason), ensure_ascii=False)))
+    cursor.execute("ANALYZE _round_chosen")
+    # Items go in already marked as mailed: nearly all join a digest; the few whose seeker has
+    # used up today's mails are unmarked again, so most rows are written once.
+    cursor.execute(
+        "INSERT INTO inbox_item (seeker_id, kind, dedupe_key, job_offer_id, condition_id, title, body, score, "
+        "reasons, mailed_at, created_at) "
+        "SELECT c.seeker_id, %(kind)s, 'recommendation:' || c.seeker_id || ':' || c.job_offer_id, c.job_offer_id, "
+        "c.condition_id, left(o.title, 200), coalesce(o.employer_name, ''), c.score, r.reasons::json, %(now)s, "
+        "%(now)s FROM _round_chosen c JOIN job_offer o ON o.id = c.job_offer_id "
+        "JOIN _round_reasons r ON r.id = c.reasons ORDER BY c.ord "
+        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, seeker_id",
+        {"kind": InboxKind.RECOMMENDATION.value, "now": now})
+    inserted = cursor.fetchall()
+    cursor.execute("UPDATE recommendation_candidate SET chosen_at = %s FROM _round_chosen c "
+                   "WHERE recommendation_candidate.seeker_id = c.seeker_id "
+                   "AND recommendation_candidate.job_offer_id = c.job_offer_id", (now,))
+    cursor.execute("DROP TABLE _round_chosen, _round_reasons")
+    return inserted
 
 
 def _offer_texts(session: Session, offer_ids: list[int]) -> dict[int, tuple[str, str]]:
