@@ -29,9 +29,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 
 import numpy as np
-from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select, text, tuple_, update
+from sqlalchemy import Integer, Text, and_, bindparam, case, func, literal, or_, select, text, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -102,29 +103,34 @@ def choice(settings: Settings, *, now: datetime, postgres: bool = False):
     used_by_seeker = (select(chosen_today.c.seeker_id, func.sum(chosen_today.c.used).label("used"))
                       .group_by(chosen_today.c.seeker_id).subquery("used_by_seeker"))
 
-    best_first = (c.score.desc(), JobOffer.received_on.is_(None), JobOffer.received_on.desc(),
-                  wage_order().desc(), job_number)
+    # The open offers once, each with its place in the tie order (newer, higher wage, lower job
+    # number) and a number for its employer: the windows below then sort integers, not dates,
+    # wage expressions and text, for each of the millions of candidates.
     open_offer = and_(JobOffer.matching_status != MatchingStatus.WITHDRAWN.value,
                       or_(JobOffer.referral_deadline.is_(None), JobOffer.referral_deadline >= today))
+    offers = (
+        select(JobOffer.id, employer.label("employer"),
+               func.dense_rank().over(order_by=employer).label("employer_no"),
+               func.row_number().over(order_by=(JobOffer.received_on.is_(None), JobOffer.received_on.desc(),
+                                                wage_order().desc(), job_number)).label("tie"))
+        .where(open_offer).subquery("offers"))
+    best_first = (c.score.desc(), offers.c.tie)
     ranked = (
-        select(c.seeker_id, c.job_offer_id, c.condition_id, c.score, employer.label("employer"),
-               JobOffer.received_on.is_(None).label("undated"), JobOffer.received_on, wage_order().label("wage"),
-               job_number.label("job_number"),
-               func.row_number().over(partition_by=(c.seeker_id, employer), order_by=best_first)
+        select(c.seeker_id, c.job_offer_id, c.condition_id, c.score, offers.c.employer, offers.c.tie,
+               func.row_number().over(partition_by=(c.seeker_id, offers.c.employer_no), order_by=best_first)
                .label("employer_rank"),
                func.count().over(partition_by=c.seeker_id).label("eligible"))
         .select_from(RecommendationCandidate.__table__
-                     .join(JobOffer.__table__, JobOffer.id == c.job_offer_id)
+                     .join(offers, offers.c.id == c.job_offer_id)
                      .join(Seeker.__table__, Seeker.id == c.seeker_id))
-        .where(c.chosen_at.is_(None), c.created_at >= now - timedelta(days=settings.candidate_days), open_offer,
+        .where(c.chosen_at.is_(None), c.created_at >= now - timedelta(days=settings.candidate_days),
                recommendable_clause())
         .subquery("ranked"))
     per_employer = settings.recommendations_per_employer
     capped = (
         select(ranked, func.row_number().over(
             partition_by=ranked.c.seeker_id,
-            order_by=(ranked.c.score.desc(), ranked.c.undated, ranked.c.received_on.desc(), ranked.c.wage.desc(),
-                      ranked.c.job_number)).label("seeker_rank"))
+            order_by=(ranked.c.score.desc(), ranked.c.tie)).label("seeker_rank"))
         .select_from(ranked.outerjoin(chosen_today, and_(chosen_today.c.seeker_id == ranked.c.seeker_id,
                                                          chosen_today.c.employer == ranked.c.employer)))
         .where(ranked.c.employer_rank <= literal(per_employer, Integer) - func.coalesce(chosen_today.c.used, 0))
@@ -214,10 +220,7 @@ def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[
     """(seeker, offer) → the reasons of the chosen candidate's condition for its offer, worked
     out now for the chosen pairs only; a pair that no longer matches is left out."""
     conn = session.connection()
-    conditions: dict[int, matchers.Condition] = {}
-    for part in chunks(session, sorted({r.condition_id for r in picked})):
-        for row in conn.execute(select(*COLUMNS).where(among(session, Condition.id, part))):
-            conditions[row.id] = condition_value(row)
+    conditions = _conditions(session, sorted({r.condition_id for r in picked}))
     offers: dict[int, matchers.JobOffer] = {}
     for part in chunks(session, sorted({r.job_offer_id for r in picked})):
         table = JobOffer.__table__
@@ -308,6 +311,30 @@ def _insert_items_in_sql(session: Session, kept: Sequence, reasons: dict, now: d
                    "AND recommendation_candidate.job_offer_id = c.job_offer_id", (now,))
     cursor.execute("DROP TABLE _round_chosen, _round_reasons")
     return inserted
+
+
+_LISTS = ("keywords", "exclude_keywords", "prefecture_codes", "municipality_codes", "occupation_codes",
+          "employment_forms")
+
+
+def _conditions(session: Session, condition_ids: list[int]) -> dict[int, matchers.Condition]:
+    """The conditions as the matchers' values. On PostgreSQL a row's six JSON lists come as one
+    JSON text, parsed once: the driver's loader per JSON column cost more than the reasons."""
+    conn = session.connection()
+    found: dict[int, matchers.Condition] = {}
+    if not is_postgres(session):
+        for part in chunks(session, condition_ids):
+            for row in conn.execute(select(*COLUMNS).where(among(session, Condition.id, part))):
+                found[row.id] = condition_value(row)
+        return found
+    scalars = [column for column in COLUMNS if column.key not in _LISTS]
+    lists = func.json_build_array(*(getattr(Condition, name) for name in _LISTS)).cast(Text).label("lists")
+    for part in chunks(session, condition_ids):
+        for row in conn.execute(select(*scalars, lists).where(among(session, Condition.id, part))):
+            values = {column.key: getattr(row, column.key) for column in scalars}
+            values.update(zip(_LISTS, json.loads(row.lists)))
+            found[row.id] = condition_value(SimpleNamespace(**values))
+    return found
 
 
 def _offer_texts(session: Session, offer_ids: list[int]) -> dict[int, tuple[str, str]]:
