@@ -11,12 +11,13 @@ budget for the JST day with their best candidates not yet chosen:
 - only candidates younger than ``candidate_days`` whose offer is still open (not withdrawn, 紹介期限日
   not passed), only for seekers who may receive recommendations (有効, My Page open or 機能制限).
 
-The choice is one SQL statement (``ROW_NUMBER() OVER (PARTITION BY …)``, twice: per seeker and
-employer for the cap, then per seeker for the budget — SQLite ≥ 3.25 and PostgreSQL); the chosen
+The choice is made in numpy over the choosable candidates' integer columns
+(``worker.pipeline.choosing``: sorts and running counts, no loop per seeker); the chosen
 seekers are share-locked and checked once more (PostgreSQL; SQLite's writer holds the whole
 database), so one who turns 無効 at the same moment gets nothing; Python then
 works out the reasons of the chosen pairs only, inserts their inbox items in bulk
-(``recommendation:<seeker>:<offer>``, insert-or-ignore), marks the candidates chosen and puts the
+(``recommendation:<seeker>:<offer>``, insert-or-ignore; on PostgreSQL one binary COPY of ids and
+one INSERT … SELECT that writes keys, titles and bodies in SQL), marks the candidates chosen and puts the
 items into the seekers' digests (``worker.pipeline.digest``), all in the caller's transaction.
 The budget already used today is counted from the candidates chosen since JST midnight, so a
 round run twice, or after one that crashed (rolled back), adds only what is still missing; on
@@ -28,11 +29,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from types import SimpleNamespace
 
 import numpy as np
-from sqlalchemy import Integer, Text, and_, bindparam, case, func, literal, or_, select, text, tuple_, update
+from sqlalchemy import Text, bindparam, func, select, text, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -47,12 +48,11 @@ from worker.domain.models import (
     InboxItem,
     InboxKind,
     JobOffer,
-    MatchingStatus,
     RecommendationCandidate,
     Seeker,
     utcnow,
 )
-from worker.pipeline import digest
+from worker.pipeline import choosing, digest
 from worker.pipeline.bulk import among, binary_copy, chunks, insert_ignore_returning, is_postgres
 from worker.pipeline.index_cache import COLUMNS
 from worker.pipeline.values import condition_value, offer_value
@@ -77,72 +77,6 @@ def day_start(now: datetime, settings: Settings) -> datetime:
     return datetime.combine(clock.local_date(now), time.min, tzinfo=settings.tz)
 
 
-def wage_order():
-    """The offer's upper wage as a monthly amount, for the tie order (``matchers.ranking``)."""
-    factor = case((JobOffer.wage_type == "daily", 20), (JobOffer.wage_type == "hourly", 160), else_=1)
-    return factor * func.coalesce(JobOffer.wage_max, JobOffer.wage_min, 0)
-
-
-def choice(settings: Settings, *, now: datetime, postgres: bool = False):
-    """The round's choice as one SELECT: (seeker_id, job_offer_id, condition_id, score, eligible),
-    ``eligible`` being all of the seeker's choosable candidates before the budget. ``postgres``:
-    text sort keys compare bytewise (COLLATE "C": job numbers are digits, employers only need
-    grouping), several times cheaper than the database's locale on millions of rows."""
-    c = RecommendationCandidate.__table__.c
-    since = day_start(now, settings)
-    today = clock.local_date(now)
-    employer = func.coalesce(JobOffer.employer_name, "")
-    job_number = JobOffer.job_number
-    if postgres:
-        employer, job_number = employer.collate("C"), job_number.collate("C")
-
-    chosen_today = (select(c.seeker_id, employer.label("employer"), func.count().label("used"))
-                    .select_from(RecommendationCandidate.__table__.join(JobOffer.__table__,
-                                                                        JobOffer.id == c.job_offer_id))
-                    .where(c.chosen_at >= since).group_by(c.seeker_id, employer).subquery("chosen_today"))
-    used_by_seeker = (select(chosen_today.c.seeker_id, func.sum(chosen_today.c.used).label("used"))
-                      .group_by(chosen_today.c.seeker_id).subquery("used_by_seeker"))
-
-    # The open offers once, each with its place in the tie order (newer, higher wage, lower job
-    # number) and a number for its employer: the windows below then sort integers, not dates,
-    # wage expressions and text, for each of the millions of candidates.
-    open_offer = and_(JobOffer.matching_status != MatchingStatus.WITHDRAWN.value,
-                      or_(JobOffer.referral_deadline.is_(None), JobOffer.referral_deadline >= today))
-    offers = (
-        select(JobOffer.id, employer.label("employer"),
-               func.dense_rank().over(order_by=employer).label("employer_no"),
-               func.row_number().over(order_by=(JobOffer.received_on.is_(None), JobOffer.received_on.desc(),
-                                                wage_order().desc(), job_number)).label("tie"))
-        .where(open_offer).subquery("offers"))
-    best_first = (c.score.desc(), offers.c.tie)
-    ranked = (
-        select(c.seeker_id, c.job_offer_id, c.condition_id, c.score, offers.c.employer, offers.c.tie,
-               func.row_number().over(partition_by=(c.seeker_id, offers.c.employer_no), order_by=best_first)
-               .label("employer_rank"),
-               func.count().over(partition_by=c.seeker_id).label("eligible"))
-        .select_from(RecommendationCandidate.__table__
-                     .join(offers, offers.c.id == c.job_offer_id)
-                     .join(Seeker.__table__, Seeker.id == c.seeker_id))
-        .where(c.chosen_at.is_(None), c.created_at >= now - timedelta(days=settings.candidate_days),
-               recommendable_clause())
-        .subquery("ranked"))
-    per_employer = settings.recommendations_per_employer
-    capped = (
-        select(ranked, func.row_number().over(
-            partition_by=ranked.c.seeker_id,
-            order_by=(ranked.c.score.desc(), ranked.c.tie)).label("seeker_rank"))
-        .select_from(ranked.outerjoin(chosen_today, and_(chosen_today.c.seeker_id == ranked.c.seeker_id,
-                                                         chosen_today.c.employer == ranked.c.employer)))
-        .where(ranked.c.employer_rank <= literal(per_employer, Integer) - func.coalesce(chosen_today.c.used, 0))
-        .subquery("capped"))
-    budget = settings.recommendations_per_day
-    return (
-        select(capped.c.seeker_id, capped.c.job_offer_id, capped.c.condition_id, capped.c.score, capped.c.eligible)
-        .select_from(capped.outerjoin(used_by_seeker, used_by_seeker.c.seeker_id == capped.c.seeker_id))
-        .where(capped.c.seeker_rank <= literal(budget, Integer) - func.coalesce(used_by_seeker.c.used, 0))
-        .order_by(capped.c.seeker_id, capped.c.seeker_rank))
-
-
 def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundReport:
     """One round in the caller's transaction (see the module's text)."""
     report = RoundReport()
@@ -151,9 +85,7 @@ def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundRe
     postgres = is_postgres(session)
     if postgres:
         session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUND_LOCK})
-        # The choice sorts every choosable candidate twice: in memory, not in temporary files.
-        session.connection().execute(text("SET LOCAL work_mem = '256MB'"))
-    picked = session.connection().execute(choice(settings, now=now, postgres=postgres)).all()
+    picked = choosing.choose(session, settings, now=now, since=day_start(now, settings))
     if picked and postgres:
         picked = _still_recommendable(session, picked)
     if not picked:
