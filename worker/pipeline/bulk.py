@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ARRAY, JSON, Text, any_, bindparam, cast
+from sqlalchemy import ARRAY, JSON, any_, bindparam
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, SQLModel
 
@@ -44,13 +44,7 @@ def among(session: Session, column, values: Sequence[Any]) -> ColumnElement[bool
     """``column IN values``: one array parameter on PostgreSQL, an expanding IN on SQLite
     (callers keep SQLite lists under its 32,766-variable limit)."""
     if is_postgres(session):
-        values = list(values)
-        if values and all(type(v) is int for v in values):
-            # Integers travel as one array literal: psycopg dumps a list element by element in
-            # Python (about 10 µs each), the literal is one join.
-            literal = "{" + ",".join(map(str, values)) + "}"
-            return column == any_(cast(bindparam(None, literal, type_=Text), ARRAY(column.type)))
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(list(values))
 
 
