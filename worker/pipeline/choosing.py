@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
 from worker.config import Settings
@@ -125,8 +125,6 @@ def _copy_out(session: Session, stmt) -> _Candidates:
 
 def wage_order():
     """The offer's upper wage as a monthly amount, for the tie order (``matchers.ranking``)."""
-    from sqlalchemy import case
-
     factor = case((JobOffer.wage_type == "daily", 20), (JobOffer.wage_type == "hourly", 160), else_=1)
     return factor * func.coalesce(JobOffer.wage_max, JobOffer.wage_min, 0)
 
