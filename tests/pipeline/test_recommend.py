@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from worker.db import session_scope
-from worker.domain.models import JobOffer, MailStatus, OutboxMail, Seeker
+from worker.domain.models import JobOffer, MailStatus, OutboxMail, RecommendationCandidate, Seeker
 from worker.pipeline.batch import recommendation_batch
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.recommend import match_pending_offers
@@ -203,3 +203,43 @@ def test_a_dry_run_counts_what_a_batch_would_create_and_writes_nothing(world, se
 
     real = recommendation_batch(world.engine, settings, offers)
     assert (real.inbox_items, len(real.seekers), real.mails_queued) == (6, 3, 3)
+
+
+def test_a_saved_search_mail_is_checked_in_the_database_not_in_a_stale_index(world, settings):
+    """Collecting reads no seeker from the database for the candidates (the round re-checks
+    them), but a saved-search mail leaves at once: its seeker and search are checked first."""
+    invalid, unsubscribed, kept = world.seeker(), world.seeker(), world.seeker()
+    searches = {s: world.condition(s, kind="saved", notify=True, keywords=["介護"]) for s in (invalid, unsubscribed, kept)}
+    cache = IndexCache(world.engine)
+    cache.match_many([])  # loaded while all three wanted the mail, and never refreshed
+    cache.refresh_s = 3600
+    world.update(Seeker, invalid, registration_status="invalid")
+    world.update(Seeker, unsubscribed, saved_search_mails=False)
+    with world.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE condition SET notify = false WHERE id = {searches[kept]}")
+
+    recommend(world, settings, [world.offer(title="介護職員")], cache=cache)
+
+    assert world.outbox("saved-search-new-jobs") == []
+    assert world.inbox(invalid) == []  # its candidate was collected, and the round left it out
+
+
+def test_offers_whose_candidates_partly_exist_are_collected_once_with_their_mails(world, settings):
+    """A pending offer one of whose pairs is already a candidate (a staff batch's dry run cannot
+    leave one, but the key is the guarantee, not the claim): the existing pair is skipped
+    (PostgreSQL: the straight COPY fails on it and the insert-or-ignore path takes over), the
+    new one goes in, and only the new pair's saved search hears of the offer."""
+    first, later = world.seeker(), world.seeker()
+    searches = [world.condition(s, kind="saved", notify=True, keywords=["介護"]) for s in (first, later)]
+    offer = world.offer(title="介護職員")
+    with session_scope(world.engine) as session:
+        session.add(RecommendationCandidate(seeker_id=first, job_offer_id=offer, condition_id=searches[0], score=1,
+                                            created_at=DAYTIME))
+
+    report = match_pending_offers(world.engine, settings, IndexCache(world.engine), [offer], now=DAYTIME)
+
+    assert (report.offers, report.candidates) == (1, 1)
+    assert [m.context["condition_id"] for m in world.outbox("saved-search-new-jobs")] == [searches[1]]
+    with session_scope(world.engine) as session:
+        assert session.get(RecommendationCandidate, (first, offer)).score == 1  # left as it was
+        assert session.get(JobOffer, offer).matching_status == "matched"

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from worker.db import session_scope
 from worker.domain.models import Condition, InboxItem, JobOffer, RecommendationCandidate, Seeker
+from worker.pipeline.batch import recommendation_batch
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.periodic import prune_recommendations
 from worker.pipeline.recommend import match_pending_offers
@@ -237,7 +238,36 @@ def test_upkeep_removes_old_and_closed_recommendations_and_expired_candidates(wo
     assert {c.job_offer_id for c in candidates(world)} == {kept, old}
     assert deleted == 2 + 1
     prune_recommendations(world.engine, settings, now=DAYTIME + timedelta(days=settings.candidate_days, hours=1))
-    assert candidates(world) == []
+    # Chosen ones stay while their offer is open (the record that the pair was recommended).
+    assert {c.job_offer_id for c in candidates(world)} == {kept, old}
+
+
+def test_upkeep_prunes_unchosen_candidates_after_their_days(world, settings):
+    settings = small_budget(settings, per_day=1)
+    seeker = world.seeker()
+    world.condition(seeker)
+    chosen, waiting = world.offer(), world.offer()
+    collect(world, settings, [chosen, waiting])
+    round_at(world, settings)
+
+    prune_recommendations(world.engine, settings, now=DAYTIME + timedelta(days=settings.candidate_days, hours=1))
+
+    assert [c.job_offer_id for c in candidates(world)] == [chosen]
+
+
+def test_an_offer_is_not_recommended_again_after_its_inbox_item_expired(world, settings):
+    seeker = world.seeker()
+    world.condition(seeker)
+    offer = world.offer()
+    collect(world, settings, [offer])
+    round_at(world, settings)
+    later = DAYTIME + timedelta(days=settings.inbox_days + 1)
+    prune_recommendations(world.engine, settings, now=later)
+    assert world.inbox(seeker) == []
+
+    recommendation_batch(world.engine, settings, [offer], now=later)  # staff: every offer since a date
+
+    assert world.inbox(seeker) == []
 
 
 def test_upkeep_keeps_todays_chosen_candidates_so_the_budget_holds(world, settings):

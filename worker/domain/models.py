@@ -221,7 +221,9 @@ class RecommendationCandidate(SQLModel, table=True):
     upkeep prunes every row after its days."""
 
     __tablename__ = "recommendation_candidate"
-    __table_args__ = (Index("ix_recommendation_candidate_created", "created_at"),)
+    # BRIN on PostgreSQL: rows arrive in created_at order by the million, and a B-tree cost
+    # about a quarter of each insert for an index only the upkeep and the age filter use.
+    __table_args__ = (Index("ix_recommendation_candidate_created", "created_at", postgresql_using="brin"),)
 
     seeker_id: int = Field(primary_key=True)
     job_offer_id: int = Field(primary_key=True)

@@ -11,8 +11,11 @@ Every worker process holds the conditions of the seekers who may receive recomme
 - every ``rebuild_s`` seconds the index is rebuilt in the background and swapped in, which drops
   conditions deleted without a trace.
 
-A stale entry costs at most a wasted candidate: the pipeline checks the seeker and the condition
-in the database before it writes anything (``worker.pipeline.recommend``).
+Beside the index it keeps the few facts of each condition that collecting candidates needs
+(``worker.pipeline.condition_facts``: kind, mail wish, minimum wage), so a batch reads none of
+them from the database. A stale entry costs at most a wasted candidate or a rank a few seconds
+old: a round chooses only for seekers who may receive recommendations, checked under a lock,
+and re-reads each chosen condition for its reasons (``worker.pipeline.rounds``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 
 import matchers
 from worker.domain.models import Condition, Seeker, utcnow
+from worker.pipeline.condition_facts import ConditionFacts, Facts
 from worker.pipeline.values import condition_value
 from worker.services.eligibility import recommendable_clause
 
@@ -38,7 +42,7 @@ COLUMNS = (
     Condition.id, Condition.seeker_id, Condition.kind, Condition.keywords, Condition.keyword_mode,
     Condition.exclude_keywords, Condition.prefecture_codes, Condition.municipality_codes,
     Condition.occupation_codes, Condition.employment_forms, Condition.wage_type, Condition.wage_min,
-    Condition.updated_at,
+    Condition.notify, Condition.updated_at,
 )
 IN_CHUNK = 5_000  # ids per IN (…) list: PostgreSQL takes at most 65,535 parameters
 
@@ -60,6 +64,7 @@ class IndexCache:
         self._index: matchers.ConditionIndex | None = None
         self._seeker_of: dict[int, int] = {}  # condition id → seeker id, for what is in the index
         self._by_seeker: dict[int, set[int]] = {}
+        self._facts = ConditionFacts()
         # Versions seen of rows changed after the watermark: a refresh skips them while they
         # stay inside the lag window, so one burst of changes is read once, not on every refresh.
         self._recent_conditions: dict[int, datetime] = {}
@@ -94,6 +99,11 @@ class IndexCache:
             assert self._index is not None
             return self._index.match_columns(list(offers))
 
+    def condition_facts(self, condition_ids) -> Facts:
+        """Kind, mail wish and minimum wage of these conditions as the index knows them."""
+        with self._lock:
+            return self._facts.lookup(condition_ids)
+
     # ------------------------------------------------------------------ building
 
     def build(self) -> None:
@@ -104,6 +114,7 @@ class IndexCache:
         by_seeker: dict[int, set[int]] = {}
         recent_conditions: dict[int, datetime] = {}
         recent_seekers: dict[int, datetime] = {}
+        facts = ConditionFacts()
 
         def values() -> Iterable[matchers.Condition]:
             stmt = (select(*COLUMNS, Seeker.updated_at.label("seeker_updated_at"))
@@ -116,11 +127,12 @@ class IndexCache:
                         recent_conditions[row.id] = row.updated_at
                     if row.seeker_updated_at > window:
                         recent_seekers[row.seeker_id] = row.seeker_updated_at
+                    _put_facts(facts, row)
                     yield condition_value(row)
 
         index = matchers.ConditionIndex(values())
         with self._lock:
-            self._index, self._seeker_of, self._by_seeker = index, seeker_of, by_seeker
+            self._index, self._seeker_of, self._by_seeker, self._facts = index, seeker_of, by_seeker, facts
             self._recent_conditions, self._recent_seekers = recent_conditions, recent_seekers
             self._watermark = window
             self._built_at = self._refreshed_at = time.monotonic()
@@ -221,6 +233,7 @@ class IndexCache:
         if old_seeker is not None and old_seeker != row.seeker_id:
             self._by_seeker.get(old_seeker, set()).discard(row.id)
         self._index.add(condition_value(row))
+        _put_facts(self._facts, row)
         self._seeker_of[row.id] = row.seeker_id
         self._by_seeker.setdefault(row.seeker_id, set()).add(row.id)
         return 1
@@ -230,6 +243,7 @@ class IndexCache:
         if seeker_id is None:
             return 0
         self._index.remove(condition_id)
+        self._facts.drop(condition_id)
         ids = self._by_seeker.get(seeker_id)
         if ids is not None:
             ids.discard(condition_id)
@@ -241,6 +255,10 @@ class IndexCache:
         for recent in (self._recent_conditions, self._recent_seekers):
             for key in [k for k, v in recent.items() if v <= watermark]:
                 del recent[key]
+
+
+def _put_facts(facts: ConditionFacts, row) -> None:
+    facts.put(row.id, kind=row.kind, notify=row.notify, wage_min=row.wage_min, wage_type=row.wage_type)
 
 
 def _rows_by_ids(conn: Connection, column, ids: list[int]):

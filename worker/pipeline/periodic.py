@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, select, tuple_, update
+from sqlalchemy import and_, delete, or_, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -153,9 +153,12 @@ UPKEEP_MAX_BATCHES = 40  # per tick and table: the rest waits for the next hour
 def prune_recommendations(engine: Engine, settings: Settings, *, now: datetime, batch: int = UPKEEP_BATCH,
                           max_batches: int = UPKEEP_MAX_BATCHES) -> int:
     """Delete, in bounded batches each committed on its own, the おすすめ求人 inbox items whose
-    offer closed (withdrawn, 紹介期限日 passed) or that are older than ``inbox_days``, and the
-    candidates older than ``candidate_days`` or whose offer closed. A candidate chosen today
-    stays until tomorrow: today's budget is counted from it."""
+    offer closed (withdrawn, 紹介期限日 passed) or that are older than ``inbox_days``, the
+    candidates not chosen and older than ``candidate_days``, and the candidates whose offer
+    closed. A chosen candidate stays while its offer is open: it is the record that the pair
+    was recommended, so once its inbox item is gone after ``inbox_days`` a staff batch over the
+    offer cannot collect the pair again and a round recommend it twice (and one chosen today
+    stays until tomorrow: today's budget is counted from it)."""
     today = clock.local_date(now)
     closed = (select(JobOffer.id).where(or_(JobOffer.matching_status == MatchingStatus.WITHDRAWN.value,
                                             JobOffer.referral_deadline < today)))
@@ -164,9 +167,10 @@ def prune_recommendations(engine: Engine, settings: Settings, *, now: datetime, 
         or_(InboxItem.created_at < now - timedelta(days=settings.inbox_days), InboxItem.job_offer_id.in_(closed)))
         .limit(batch))
     c = RecommendationCandidate.__table__.c
-    stale_candidates = (select(c.seeker_id, c.job_offer_id).where(
-        or_(c.created_at < now - timedelta(days=settings.candidate_days), c.job_offer_id.in_(closed)),
-        or_(c.chosen_at.is_(None), c.chosen_at < rounds.day_start(now, settings)))
+    stale_candidates = (select(c.seeker_id, c.job_offer_id).where(or_(
+        and_(c.chosen_at.is_(None), c.created_at < now - timedelta(days=settings.candidate_days)),
+        and_(c.job_offer_id.in_(closed),
+             or_(c.chosen_at.is_(None), c.chosen_at < rounds.day_start(now, settings)))))
         .limit(batch))
     deleted = 0
     for statement in (delete(InboxItem).where(InboxItem.id.in_(stale_items)),

@@ -2,12 +2,13 @@
 
 For a batch of offers: match them against the condition index (no locks held), claim the offers
 with a conditional update (``pending → matched``; an offer another worker already claimed is
-dropped), check in the database that each matched seeker may still receive recommendations
-(registration 有効, My Page open or restricted) and that the condition still exists — without
-locking them: a candidate is no recommendation yet, and the round that chooses it checks the
-seeker again under a lock — then write one candidate per (seeker, offer): the best of
+dropped), rank every match with the facts of its condition that the index's process keeps
+(``worker.pipeline.condition_facts``) — nothing is read from the database per match: a
+candidate is no recommendation yet, and the round that chooses it checks the seeker under a
+lock and re-reads the condition — then write one candidate per (seeker, offer): the best of
 the seeker's matching conditions by ``matchers.ranking.rank_score`` (ids and the score, no text;
-COPY on PostgreSQL, insert-or-ignore on the primary key), and queue the saved-search mails.
+a binary COPY written by numpy on PostgreSQL, insert-or-ignore on the primary key), and queue
+the saved-search mails (their few seekers and searches checked in the database first).
 Which candidates become おすすめ求人 in the inbox, and the digest mail, is the rounds' choice
 (``worker.pipeline.rounds``). The candidates, the mails and the offer's status commit together:
 a crash before the commit leaves the offer pending for the sweeper, a second run after it finds
@@ -19,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import repeat
 from typing import Protocol
 
 import numpy as np
@@ -44,7 +44,8 @@ from worker.domain.models import (
     utcnow,
 )
 from worker.pipeline import digest
-from worker.pipeline.bulk import among, chunks, insert_ignore_tuples
+from worker.pipeline.bulk import among, chunks, copy_if_all_new, insert_ignore_columns
+from worker.pipeline.condition_facts import Facts
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
 
@@ -59,6 +60,8 @@ class ColumnMatcher(Protocol):
     def match_columns(self, offers: Sequence[matchers.JobOffer]) -> matchers.Columns: ...
 
     def match_many(self, offers: Sequence[matchers.JobOffer]) -> list[list[matchers.Match]]: ...
+
+    def condition_facts(self, condition_ids: np.ndarray) -> Facts: ...
 
 
 @dataclass
@@ -90,16 +93,8 @@ class RecommendReport:
 @dataclass
 class _Live:
     recipients: dict[int, str | None]  # seeker id → e-mail, for seekers who may receive recommendations
-    saved_search_mails: set[int]  # seekers who opted in to saved-search mails
-    conditions: dict[int, "_LiveCondition"]  # condition id → what ranking and mail need of it
-
-
-@dataclass(frozen=True)
-class _LiveCondition:
-    kind: str
-    notify: bool
-    wage_min: int | None
-    wage_type: str | None
+    saved_search_mails: set[int]  # of those, the seekers who opted in to saved-search mails
+    notifying: set[int]  # saved searches that ask for mail
 
 
 def match_pending_offers(engine: Engine, settings: Settings, match: ColumnMatcher, offer_ids: Sequence[int], *,
@@ -151,77 +146,64 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     positions, condition_ids = found.offer[keep], found.condition_id[keep]
     seeker_ids, scores = found.seeker_id[keep], found.score[keep]
 
-    live = _live(session, set(np.unique(seeker_ids).tolist()), set(np.unique(condition_ids).tolist()))
-    known = _LiveColumns(live)
-    alive = np.isin(seeker_ids, known.recipients) & np.isin(condition_ids, known.condition_ids)
+    # The seekers' and conditions' facts come from the index's process, not the database: the
+    # round chooses only for seekers who may receive recommendations, under a lock, and
+    # re-reads the chosen conditions (``worker.pipeline.condition_facts``).
+    facts = match.condition_facts(condition_ids)
+    alive = facts.present
     positions, condition_ids, seeker_ids, scores = (
         positions[alive], condition_ids[alive], seeker_ids[alive], scores[alive])
+    registered, notify, floors = facts.registered[alive], facts.notify[alive], facts.wage_floor[alive]
     report.matches = len(positions)
     if not report.matches:
         return report
-    at = np.searchsorted(known.condition_ids, condition_ids)  # each match's condition in ``known``
-    ranks = _ranks(values, positions, scores, known.wage_floor.take(at), clock.local_date(now))
+    ranks = _ranks(values, positions, scores, floors, clock.local_date(now))
     offer_ids = np.array([o.id for o in offers], dtype=np.int64).take(positions)
     # The best of a seeker's matching conditions for an offer: the highest rank, then a
     # registered condition over a saved search, then the lowest condition id.
-    order = np.lexsort((condition_ids, ~known.registered.take(at), -ranks, offer_ids, seeker_ids))
+    order = np.lexsort((condition_ids, ~registered, -ranks, offer_ids, seeker_ids))
     first = np.ones(len(order), dtype=bool)
     first[1:] = (np.diff(seeker_ids.take(order)) != 0) | (np.diff(offer_ids.take(order)) != 0)
     best = order[first]  # sorted by seeker, then offer
-    rows = list(zip(seeker_ids.take(best).tolist(), offer_ids.take(best).tolist(),
-                    condition_ids.take(best).tolist(), ranks.take(best).tolist(), repeat(now)))
     if samples:
         report.samples = _samples(match, values, best[np.lexsort((condition_ids.take(best), positions.take(best)))]
                                   [:samples], positions, condition_ids, ranks)
+    columns = {"seeker_id": ("int4", seeker_ids.take(best)), "job_offer_id": ("int4", offer_ids.take(best)),
+               "condition_id": ("int4", condition_ids.take(best)), "score": ("int4", ranks.take(best)),
+               "created_at": ("timestamptz", now)}
+    conflict = ["seeker_id", "job_offer_id"]
+    report.seekers = set(np.unique(seeker_ids.take(best)).tolist())
 
     # Saved searches the seeker asked mail for still hear of each new offer at once: that mail
     # is the search's own, not a recommendation, and has no daily budget but one mail a day.
-    # Only then are the inserted pairs read back; otherwise a count is all that is needed.
-    notifying = np.flatnonzero(known.notify.take(at) & np.isin(seeker_ids, known.saved_search_mails))
-    notifying = list(zip(seeker_ids.take(notifying).tolist(), offer_ids.take(notifying).tolist(),
-                         condition_ids.take(notifying).tolist()))
-    columns = ["seeker_id", "job_offer_id", "condition_id", "score", "created_at"]
-    types = ["int4", "int4", "int4", "int4", "timestamptz"]
-    conflict = ["seeker_id", "job_offer_id"]
-    saved: dict[int, tuple[int, list[int]]] = {}
-    if notifying:
-        inserted = insert_ignore_tuples(session, RecommendationCandidate, columns, types, rows, conflict=conflict,
-                                        returning=["seeker_id", "job_offer_id"])
+    # Only then are the inserted pairs read back, and only those searches and their seekers
+    # are checked in the database; otherwise a count is all that is needed.
+    notifying = np.flatnonzero(notify)
+    if claim and copy_if_all_new(session, RecommendationCandidate, columns):
+        # Just claimed and no key taken (the usual case): every row is new.
+        report.candidates, new_pairs = len(best), None
+    elif not len(notifying):
+        report.candidates = insert_ignore_columns(session, RecommendationCandidate, columns, conflict=conflict)
+        return report
+    else:
+        inserted = insert_ignore_columns(session, RecommendationCandidate, columns, conflict=conflict,
+                                         returning=["seeker_id", "job_offer_id"])
         new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
         report.candidates = len(new_pairs)
-        for seeker_id, offer_id, condition_id in notifying:
-            if (seeker_id, offer_id) in new_pairs:
-                saved.setdefault(condition_id, (seeker_id, []))[1].append(offer_id)
-    else:
-        report.candidates = insert_ignore_tuples(session, RecommendationCandidate, columns, types, rows,
-                                                 conflict=conflict)
-    report.seekers = {r[0] for r in rows}
+    if not len(notifying):
+        return report
+    notifying = [(s, o, c) for s, o, c in zip(seeker_ids.take(notifying).tolist(), offer_ids.take(notifying).tolist(),
+                                              condition_ids.take(notifying).tolist())
+                 if new_pairs is None or (s, o) in new_pairs]
+    live = _live(session, {s for s, _, _ in notifying}, {c for _, _, c in notifying})
+    saved: dict[int, tuple[int, list[int]]] = {}
+    for seeker_id, offer_id, condition_id in notifying:
+        if seeker_id in live.saved_search_mails and condition_id in live.notifying:
+            saved.setdefault(condition_id, (seeker_id, []))[1].append(offer_id)
     searches = digest.queue_saved_search_mails(session, settings, saved, live.recipients, now=now)
     report.saved_search_mails = searches.queued
     report.mails_due_now = searches.earliest is not None and searches.earliest <= now
     return report
-
-
-class _LiveColumns:
-    """``_Live`` as sorted numpy columns, so each match's condition is found by a binary search."""
-
-    def __init__(self, live: _Live) -> None:
-        self.recipients = np.fromiter(live.recipients, dtype=np.int64, count=len(live.recipients))
-        self.saved_search_mails = np.fromiter(live.saved_search_mails, dtype=np.int64,
-                                              count=len(live.saved_search_mails))
-        ids = sorted(live.conditions)
-        conditions = [live.conditions[i] for i in ids]
-        self.condition_ids = np.array(ids, dtype=np.int64)
-        self.registered = np.array([c.kind == ConditionKind.REGISTERED for c in conditions], dtype=bool)
-        self.notify = np.array([c.kind == ConditionKind.SAVED and c.notify for c in conditions], dtype=bool)
-        # The minimum wage as a monthly amount, 0 when none is asked (no wage margin then).
-        self.wage_floor = np.array([_monthly_floor(c) for c in conditions], dtype=np.int64)
-
-
-def _monthly_floor(condition: _LiveCondition) -> int:
-    if condition.wage_min is None or condition.wage_min <= 0:
-        return 0
-    return ranking.monthly_amount(condition.wage_min, condition.wage_type)
 
 
 def _ranks(values: list[matchers.JobOffer], positions: np.ndarray, scores: np.ndarray, floors: np.ndarray,
@@ -262,7 +244,10 @@ def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[
 
 
 def _live(session: Session, seeker_ids: set[int], condition_ids: set[int]) -> _Live:
-    live = _Live({}, set(), {})
+    """The saved-search mails' check in the database: which of these seekers may receive mail
+    and asked for saved-search mails (with their addresses), which of these conditions are
+    still saved searches asking for mail."""
+    live = _Live({}, set(), set())
     conn = session.connection()
     for part in chunks(session, sorted(seeker_ids)):
         stmt = (select(Seeker.id, Seeker.email, Seeker.saved_search_mails)
@@ -272,8 +257,7 @@ def _live(session: Session, seeker_ids: set[int], condition_ids: set[int]) -> _L
             if saved_search_mails:
                 live.saved_search_mails.add(seeker_id)
     for part in chunks(session, sorted(condition_ids)):
-        stmt = (select(Condition.id, Condition.kind, Condition.notify, Condition.wage_min, Condition.wage_type)
-                .where(among(session, Condition.id, part)))
-        for condition_id, kind, notify, wage_min, wage_type in conn.execute(stmt):
-            live.conditions[condition_id] = _LiveCondition(kind, bool(notify), wage_min, wage_type)
+        live.notifying.update(conn.execute(
+            select(Condition.id).where(among(session, Condition.id, part), Condition.notify.is_(True),
+                                       Condition.kind == ConditionKind.SAVED.value)).scalars())
     return live

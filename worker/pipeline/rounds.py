@@ -11,12 +11,13 @@ budget for the JST day with their best candidates not yet chosen:
 - only candidates younger than ``candidate_days`` whose offer is still open (not withdrawn, 紹介期限日
   not passed), only for seekers who may receive recommendations (有効, My Page open or 機能制限).
 
-The choice is one SQL statement (``ROW_NUMBER() OVER (PARTITION BY …)``, twice: per seeker and
-employer for the cap, then per seeker for the budget — SQLite ≥ 3.25 and PostgreSQL); the chosen
+The choice is made in numpy over the choosable candidates' integer columns
+(``worker.pipeline.choosing``: sorts and running counts, no loop per seeker); the chosen
 seekers are share-locked and checked once more (PostgreSQL; SQLite's writer holds the whole
 database), so one who turns 無効 at the same moment gets nothing; Python then
 works out the reasons of the chosen pairs only, inserts their inbox items in bulk
-(``recommendation:<seeker>:<offer>``, insert-or-ignore), marks the candidates chosen and puts the
+(``recommendation:<seeker>:<offer>``, insert-or-ignore; on PostgreSQL one binary COPY of ids and
+one INSERT … SELECT that writes keys, titles and bodies in SQL), marks the candidates chosen and puts the
 items into the seekers' digests (``worker.pipeline.digest``), all in the caller's transaction.
 The budget already used today is counted from the candidates chosen since JST midnight, so a
 round run twice, or after one that crashed (rolled back), adds only what is still missing; on
@@ -25,11 +26,14 @@ PostgreSQL rounds take a transaction-level advisory lock so that two never choos
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
+from types import SimpleNamespace
 
-from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select, text, tuple_, update
+import numpy as np
+from sqlalchemy import Text, bindparam, func, select, text, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -44,13 +48,12 @@ from worker.domain.models import (
     InboxItem,
     InboxKind,
     JobOffer,
-    MatchingStatus,
     RecommendationCandidate,
     Seeker,
     utcnow,
 )
-from worker.pipeline import digest
-from worker.pipeline.bulk import among, chunks, insert_ignore_returning, is_postgres
+from worker.pipeline import choosing, digest
+from worker.pipeline.bulk import among, binary_copy, chunks, insert_ignore_returning, is_postgres
 from worker.pipeline.index_cache import COLUMNS
 from worker.pipeline.values import condition_value, offer_value
 from worker.services.eligibility import recommendable_clause
@@ -74,67 +77,6 @@ def day_start(now: datetime, settings: Settings) -> datetime:
     return datetime.combine(clock.local_date(now), time.min, tzinfo=settings.tz)
 
 
-def wage_order():
-    """The offer's upper wage as a monthly amount, for the tie order (``matchers.ranking``)."""
-    factor = case((JobOffer.wage_type == "daily", 20), (JobOffer.wage_type == "hourly", 160), else_=1)
-    return factor * func.coalesce(JobOffer.wage_max, JobOffer.wage_min, 0)
-
-
-def choice(settings: Settings, *, now: datetime, postgres: bool = False):
-    """The round's choice as one SELECT: (seeker_id, job_offer_id, condition_id, score, eligible),
-    ``eligible`` being all of the seeker's choosable candidates before the budget. ``postgres``:
-    text sort keys compare bytewise (COLLATE "C": job numbers are digits, employers only need
-    grouping), several times cheaper than the database's locale on millions of rows."""
-    c = RecommendationCandidate.__table__.c
-    since = day_start(now, settings)
-    today = clock.local_date(now)
-    employer = func.coalesce(JobOffer.employer_name, "")
-    job_number = JobOffer.job_number
-    if postgres:
-        employer, job_number = employer.collate("C"), job_number.collate("C")
-
-    chosen_today = (select(c.seeker_id, employer.label("employer"), func.count().label("used"))
-                    .select_from(RecommendationCandidate.__table__.join(JobOffer.__table__,
-                                                                        JobOffer.id == c.job_offer_id))
-                    .where(c.chosen_at >= since).group_by(c.seeker_id, employer).subquery("chosen_today"))
-    used_by_seeker = (select(chosen_today.c.seeker_id, func.sum(chosen_today.c.used).label("used"))
-                      .group_by(chosen_today.c.seeker_id).subquery("used_by_seeker"))
-
-    best_first = (c.score.desc(), JobOffer.received_on.is_(None), JobOffer.received_on.desc(),
-                  wage_order().desc(), job_number)
-    open_offer = and_(JobOffer.matching_status != MatchingStatus.WITHDRAWN.value,
-                      or_(JobOffer.referral_deadline.is_(None), JobOffer.referral_deadline >= today))
-    ranked = (
-        select(c.seeker_id, c.job_offer_id, c.condition_id, c.score, employer.label("employer"),
-               JobOffer.received_on.is_(None).label("undated"), JobOffer.received_on, wage_order().label("wage"),
-               job_number.label("job_number"),
-               func.row_number().over(partition_by=(c.seeker_id, employer), order_by=best_first)
-               .label("employer_rank"),
-               func.count().over(partition_by=c.seeker_id).label("eligible"))
-        .select_from(RecommendationCandidate.__table__
-                     .join(JobOffer.__table__, JobOffer.id == c.job_offer_id)
-                     .join(Seeker.__table__, Seeker.id == c.seeker_id))
-        .where(c.chosen_at.is_(None), c.created_at >= now - timedelta(days=settings.candidate_days), open_offer,
-               recommendable_clause())
-        .subquery("ranked"))
-    per_employer = settings.recommendations_per_employer
-    capped = (
-        select(ranked, func.row_number().over(
-            partition_by=ranked.c.seeker_id,
-            order_by=(ranked.c.score.desc(), ranked.c.undated, ranked.c.received_on.desc(), ranked.c.wage.desc(),
-                      ranked.c.job_number)).label("seeker_rank"))
-        .select_from(ranked.outerjoin(chosen_today, and_(chosen_today.c.seeker_id == ranked.c.seeker_id,
-                                                         chosen_today.c.employer == ranked.c.employer)))
-        .where(ranked.c.employer_rank <= literal(per_employer, Integer) - func.coalesce(chosen_today.c.used, 0))
-        .subquery("capped"))
-    budget = settings.recommendations_per_day
-    return (
-        select(capped.c.seeker_id, capped.c.job_offer_id, capped.c.condition_id, capped.c.score, capped.c.eligible)
-        .select_from(capped.outerjoin(used_by_seeker, used_by_seeker.c.seeker_id == capped.c.seeker_id))
-        .where(capped.c.seeker_rank <= literal(budget, Integer) - func.coalesce(used_by_seeker.c.used, 0))
-        .order_by(capped.c.seeker_id, capped.c.seeker_rank))
-
-
 def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundReport:
     """One round in the caller's transaction (see the module's text)."""
     report = RoundReport()
@@ -143,9 +85,7 @@ def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundRe
     postgres = is_postgres(session)
     if postgres:
         session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUND_LOCK})
-        # The choice sorts every choosable candidate twice: in memory, not in temporary files.
-        session.connection().execute(text("SET LOCAL work_mem = '256MB'"))
-    picked = session.connection().execute(choice(settings, now=now, postgres=postgres)).all()
+    picked = choosing.choose(session, settings, now=now, since=day_start(now, settings))
     if picked and postgres:
         picked = _still_recommendable(session, picked)
     if not picked:
@@ -157,29 +97,14 @@ def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundRe
     report.dropped = len(gone)
     _delete_candidates(session, gone)
 
-    titles = _offer_texts(session, sorted({r.job_offer_id for r in kept}))
-    rows = [{
-        "seeker_id": r.seeker_id,
-        "kind": InboxKind.RECOMMENDATION.value,
-        "dedupe_key": f"recommendation:{r.seeker_id}:{r.job_offer_id}",
-        "job_offer_id": r.job_offer_id,
-        "condition_id": r.condition_id,
-        "title": titles[r.job_offer_id][0],
-        "body": titles[r.job_offer_id][1],
-        "score": r.score,
-        "reasons": list(reasons[(r.seeker_id, r.job_offer_id)]),
-        # Items go in already marked as mailed: nearly all join a digest below; the few whose
-        # seeker has used up today's mails are unmarked again, so most rows are written once.
-        "mailed_at": now,
-        "created_at": now,
-    } for r in kept]
-    inserted = insert_ignore_returning(session, InboxItem, rows, conflict=["dedupe_key"],
-                                       returning=["id", "seeker_id", "job_offer_id"])
-    _mark_chosen(session, [(r.seeker_id, r.job_offer_id) for r in kept], now)
+    if postgres:
+        inserted = _insert_items_in_sql(session, kept, reasons, now)
+    else:
+        inserted = _insert_items(session, kept, reasons, now)
     report.inbox_items = len(inserted)
     items: dict[int, list[int]] = {}
-    for item in inserted:
-        items.setdefault(item.seeker_id, []).append(item.id)
+    for item_id, seeker_id in inserted:
+        items.setdefault(seeker_id, []).append(item_id)
     report.seekers = set(items)
 
     chosen_count: dict[int, int] = {}
@@ -227,10 +152,7 @@ def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[
     """(seeker, offer) → the reasons of the chosen candidate's condition for its offer, worked
     out now for the chosen pairs only; a pair that no longer matches is left out."""
     conn = session.connection()
-    conditions: dict[int, matchers.Condition] = {}
-    for part in chunks(session, sorted({r.condition_id for r in picked})):
-        for row in conn.execute(select(*COLUMNS).where(among(session, Condition.id, part))):
-            conditions[row.id] = condition_value(row)
+    conditions = _conditions(session, sorted({r.condition_id for r in picked}))
     offers: dict[int, matchers.JobOffer] = {}
     for part in chunks(session, sorted({r.job_offer_id for r in picked})):
         table = JobOffer.__table__
@@ -248,6 +170,102 @@ def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[
             answer = answers.get(r.condition_id)
             if answer is not None and answer.seeker_id == r.seeker_id:
                 found[(r.seeker_id, r.job_offer_id)] = answer.reasons
+    return found
+
+
+def _item_rows(kept: Sequence, reasons: dict, titles: dict, now: datetime) -> list[dict]:
+    return [{
+        "seeker_id": r.seeker_id,
+        "kind": InboxKind.RECOMMENDATION.value,
+        "dedupe_key": f"recommendation:{r.seeker_id}:{r.job_offer_id}",
+        "job_offer_id": r.job_offer_id,
+        "condition_id": r.condition_id,
+        "title": titles[r.job_offer_id][0],
+        "body": titles[r.job_offer_id][1],
+        "score": r.score,
+        "reasons": list(reasons[(r.seeker_id, r.job_offer_id)]),
+        # Items go in already marked as mailed: nearly all join a digest below; the few whose
+        # seeker has used up today's mails are unmarked again, so most rows are written once.
+        "mailed_at": now,
+        "created_at": now,
+    } for r in kept]
+
+
+def _insert_items(session: Session, kept: Sequence, reasons: dict, now: datetime) -> list[tuple[int, int]]:
+    """The chosen pairs' inbox items (insert-or-ignore on the dedupe key, in the order chosen:
+    ids ascend best first within a seeker), the candidates marked chosen; (item id, seeker id)
+    of the items inserted. Row by row: SQLite, and the reference for the PostgreSQL path."""
+    titles = _offer_texts(session, sorted({r.job_offer_id for r in kept}))
+    inserted = insert_ignore_returning(session, InboxItem, _item_rows(kept, reasons, titles, now),
+                                       conflict=["dedupe_key"], returning=["id", "seeker_id"])
+    _mark_chosen(session, [(r.seeker_id, r.job_offer_id) for r in kept], now)
+    return [(item.id, item.seeker_id) for item in inserted]
+
+
+def _insert_items_in_sql(session: Session, kept: Sequence, reasons: dict, now: datetime) -> list[tuple[int, int]]:
+    """``_insert_items`` on PostgreSQL with no Python step per item but its reasons' number: the
+    chosen pairs go in as one binary COPY of integers (with the position chosen and the number
+    of their reasons among the distinct reason lists), and one INSERT … SELECT makes the items,
+    their dedupe keys, titles and bodies from the offers in SQL; one UPDATE … FROM marks the
+    candidates chosen."""
+    texts: dict[tuple[str, ...], int] = {}
+    numbers = [texts.setdefault(reasons[(r.seeker_id, r.job_offer_id)], len(texts)) for r in kept]
+    chosen = {"ord": ("int4", np.arange(len(kept), dtype=np.int64)),
+              "seeker_id": ("int4", np.fromiter((r.seeker_id for r in kept), dtype=np.int64, count=len(kept))),
+              "job_offer_id": ("int4", np.fromiter((r.job_offer_id for r in kept), dtype=np.int64, count=len(kept))),
+              "condition_id": ("int4", np.fromiter((r.condition_id for r in kept), dtype=np.int64, count=len(kept))),
+              "score": ("int4", np.fromiter((r.score for r in kept), dtype=np.int64, count=len(kept))),
+              "reasons": ("int4", np.array(numbers, dtype=np.int64))}
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.execute("CREATE TEMP TABLE _round_chosen (ord int4, seeker_id int4, job_offer_id int4, condition_id int4, "
+                   "score int4, reasons int4) ON COMMIT DROP")
+    cursor.execute("CREATE TEMP TABLE _round_reasons (id int4 PRIMARY KEY, reasons text) ON COMMIT DROP")
+    with cursor.copy("COPY _round_chosen FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(binary_copy(list(chosen.values())))
+    with cursor.copy("COPY _round_reasons FROM STDIN") as copy:
+        for reason, number in texts.items():
+            copy.write_row((number, json.dumps(list(reason), ensure_ascii=False)))
+    cursor.execute("ANALYZE _round_chosen")
+    # Items go in already marked as mailed: nearly all join a digest; the few whose seeker has
+    # used up today's mails are unmarked again, so most rows are written once.
+    cursor.execute(
+        "INSERT INTO inbox_item (seeker_id, kind, dedupe_key, job_offer_id, condition_id, title, body, score, "
+        "reasons, mailed_at, created_at) "
+        "SELECT c.seeker_id, %(kind)s, 'recommendation:' || c.seeker_id || ':' || c.job_offer_id, c.job_offer_id, "
+        "c.condition_id, left(o.title, 200), coalesce(o.employer_name, ''), c.score, r.reasons::json, %(now)s, "
+        "%(now)s FROM _round_chosen c JOIN job_offer o ON o.id = c.job_offer_id "
+        "JOIN _round_reasons r ON r.id = c.reasons ORDER BY c.ord "
+        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, seeker_id",
+        {"kind": InboxKind.RECOMMENDATION.value, "now": now})
+    inserted = cursor.fetchall()
+    cursor.execute("UPDATE recommendation_candidate SET chosen_at = %s FROM _round_chosen c "
+                   "WHERE recommendation_candidate.seeker_id = c.seeker_id "
+                   "AND recommendation_candidate.job_offer_id = c.job_offer_id", (now,))
+    cursor.execute("DROP TABLE _round_chosen, _round_reasons")
+    return inserted
+
+
+_LISTS = ("keywords", "exclude_keywords", "prefecture_codes", "municipality_codes", "occupation_codes",
+          "employment_forms")
+
+
+def _conditions(session: Session, condition_ids: list[int]) -> dict[int, matchers.Condition]:
+    """The conditions as the matchers' values. On PostgreSQL a row's six JSON lists come as one
+    JSON text, parsed once: the driver's loader per JSON column cost more than the reasons."""
+    conn = session.connection()
+    found: dict[int, matchers.Condition] = {}
+    if not is_postgres(session):
+        for part in chunks(session, condition_ids):
+            for row in conn.execute(select(*COLUMNS).where(among(session, Condition.id, part))):
+                found[row.id] = condition_value(row)
+        return found
+    scalars = [column for column in COLUMNS if column.key not in _LISTS]
+    lists = func.json_build_array(*(getattr(Condition, name) for name in _LISTS)).cast(Text).label("lists")
+    for part in chunks(session, condition_ids):
+        for row in conn.execute(select(*scalars, lists).where(among(session, Condition.id, part))):
+            values = {column.key: getattr(row, column.key) for column in scalars}
+            values.update(zip(_LISTS, json.loads(row.lists)))
+            found[row.id] = condition_value(SimpleNamespace(**values))
     return found
 
 
