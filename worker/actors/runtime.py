@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from worker.config import Settings
 from worker.db import make_engine
 from worker.pipeline.index_cache import IndexCache
+from worker.pipeline.shards import Shard
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class Runtime:
         self.settings = settings
         self._engine = engine
         self._cache: IndexCache | None = None
+        self._shard_caches: dict[int, IndexCache] = {}
         self.dispatcher = None  # set by worker.actors.broker.setup
         self._lock = threading.RLock()
 
@@ -53,10 +55,24 @@ class Runtime:
                 self._cache = IndexCache(self.engine)
             return self._cache
 
-    def warm_up(self) -> None:
-        """Build the condition index in the background; actors that need it wait on its lock."""
-        cache = self.cache
+    def cache_for(self, shard: int) -> IndexCache:
+        """Shard ``shard``'s index (``MYPAGE_INDEX_SHARDS`` > 1): its seekers' conditions only."""
+        with self._lock:
+            if shard not in self._shard_caches:
+                self._shard_caches[shard] = IndexCache(
+                    self.engine, shard=Shard(shard, self.settings.index_shards))
+            return self._shard_caches[shard]
 
+    def warm_up(self) -> None:
+        """Build the condition index in the background; actors that need it wait on its lock.
+        With shards: the index of each shard this process holds (none: nothing to build)."""
+        if self.settings.index_shards == 1:
+            self._warm_up(self.cache)
+        else:
+            for shard in self.settings.own_shards:
+                self._warm_up(self.cache_for(shard))
+
+    def _warm_up(self, cache: IndexCache) -> None:
         def build() -> None:
             try:
                 cache.match_many([])
