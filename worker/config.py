@@ -142,7 +142,7 @@ class Settings(BaseSettings):
         # the first is still sending it. Delivery renews the lease before a send that might not
         # fit and never starts one that cannot, so the lease must hold one worst-case send.
         if any(i >= self.index_shards for i in self._named_shards()):
-            raise ValueError(f"worker_shards names a shard outside 0–{self.index_shards - 1} "
+            raise ValueError(f"MYPAGE_WORKER_SHARDS names a shard outside 0–{self.index_shards - 1} "
                              f"(MYPAGE_INDEX_SHARDS is {self.index_shards})")
         if self.mail_lease_s < self.min_mail_lease_s:
             raise ValueError(f"mail_lease_s must be at least {MIN_LEASE_TIMEOUTS} × smtp_timeout_s "
