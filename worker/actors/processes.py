@@ -13,6 +13,7 @@ import os
 from dramatiq.cli import main as dramatiq_main
 from dramatiq.cli import make_argument_parser
 
+from worker.actors import tasks  # noqa: F401  (the actors: fills registry.SPECS, read for the queues)
 from worker.actors.registry import SPECS, sharded_queue
 from worker.config import Settings
 

@@ -17,6 +17,7 @@ import threading
 import dramatiq
 from dramatiq.middleware import Middleware
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import configure_mappers
 
 from worker.config import Settings
 from worker.db import make_engine
@@ -106,6 +107,10 @@ class AppContext(Middleware):
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         install(self.runtime)
+        # Once, before worker threads touch the models: SQLAlchemy's first mapper configuration
+        # is not safe to race, and a process holding no shard of the index (the mail and hint
+        # queues) has no index build that would do it first.
+        configure_mappers()
         if self.warm_up:
             self.runtime.warm_up()
 
