@@ -68,8 +68,9 @@ def test_the_database_computes_the_same_shard_as_python(engine):
 @pytest.mark.parametrize("count", [2, 3, 4, 5, 8])
 def test_the_hash_spreads_seekers_evenly(count):
     sequential = Counter(shard_of(i, count) for i in range(1, 40_001))
+    strided = Counter(shard_of(i, count) for i in range(4, 4 * 40_001, 4))  # e.g. ids from a sequence stepping by 4
     scattered = Counter(shard_of(i, count) for i in random.Random(7).sample(range(1, 2_000_000_000), 40_000))
-    for spread in (sequential, scattered):
+    for spread in (sequential, strided, scattered):
         assert set(spread) == set(range(count))
         expected = 40_000 / count
         assert max(abs(n - expected) for n in spread.values()) < 0.04 * expected
