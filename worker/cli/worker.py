@@ -33,9 +33,9 @@ def _worker(args) -> int:
               file=sys.stderr)
         return 2
     shards = [args.shard] if args.shard is not None else args.shards
-    if shards and any(shard >= settings.index_shards for shard in shards):
+    if shards and (settings.index_shards == 1 or max(shards) >= settings.index_shards):
         print(f"mypage-worker worker: no shard {max(shards)}: MYPAGE_INDEX_SHARDS is {settings.index_shards} "
-              f"(shards 0–{settings.index_shards - 1})", file=sys.stderr)
+              "(with P > 1 the shards are 0 to P - 1)", file=sys.stderr)
         return 2
     open_database(settings).dispose()  # one line now, rather than a traceback from each process
     return run_worker_processes(settings, processes=args.processes or settings.worker_processes,
