@@ -45,9 +45,14 @@ def configure(settings) -> None:
     register(connect(settings))
 
 
-def condition_changed(condition_id: int) -> None:
-    """A seeker's condition was created, changed or deleted."""
-    _send("condition_changed", int(condition_id))
+def condition_changed(condition_id: int, seeker_id: int | None = None) -> None:
+    """A seeker's condition was created, changed or deleted. With shards of the condition index
+    (``MYPAGE_INDEX_SHARDS``), naming the seeker sends the hint to its one shard; without, every
+    shard gets it."""
+    if seeker_id is None:
+        _send("condition_changed", int(condition_id))
+    else:
+        _send("condition_changed", int(condition_id), int(seeker_id))
 
 
 def job_offer_posted(job_number: str) -> None:

@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     round_hours: str = Field("8-20", pattern=r"^[0-9*/,\-]+$",
                              description="JST hours (cron syntax) at which a recommendation round runs")
 
+    index_shards: int = Field(
+        1, ge=1, description="Shards of the condition index; a seeker's conditions live in shard "
+                             "stable_hash(seeker id) mod this (worker.pipeline.shards)")
+    worker_shards: str | None = Field(
+        None, pattern=r"^\s*[0-9]+(\s*,\s*[0-9]+)*\s*$",
+        description="The shards this worker holds, 'I' or 'I,J' (set by `worker --shard`); unset = none "
+                    "when index_shards > 1")
     worker_processes: int = Field(2, ge=1)
     worker_threads: int = Field(4, ge=1)
     prometheus_port: int | None = None
@@ -134,11 +141,28 @@ class Settings(BaseSettings):
         # A lease shorter than one send would let the sweeper hand a mail to a second worker while
         # the first is still sending it. Delivery renews the lease before a send that might not
         # fit and never starts one that cannot, so the lease must hold one worst-case send.
+        if any(i >= self.index_shards for i in self._named_shards()):
+            raise ValueError(f"MYPAGE_WORKER_SHARDS names a shard outside 0–{self.index_shards - 1} "
+                             f"(MYPAGE_INDEX_SHARDS is {self.index_shards})")
         if self.mail_lease_s < self.min_mail_lease_s:
             raise ValueError(f"mail_lease_s must be at least {MIN_LEASE_TIMEOUTS} × smtp_timeout_s "
                              f"({self.min_mail_lease_s:g} s): one send on a fresh connection may wait on "
                              f"{SEND_ROUND_TRIPS} replies, each up to the timeout")
         return self
+
+    @property
+    def own_shards(self) -> tuple[int, ...]:
+        """The shards whose conditions this process holds: the one index when there are no
+        shards; with shards, those named by ``worker_shards`` (none: a process for the other
+        queues, which holds no conditions)."""
+        if self.index_shards == 1:
+            return (0,)
+        return self._named_shards()
+
+    def _named_shards(self) -> tuple[int, ...]:
+        if not self.worker_shards:
+            return ()
+        return tuple(sorted({int(part) for part in self.worker_shards.split(",")}))
 
     @property
     def min_mail_lease_s(self) -> float:

@@ -47,7 +47,7 @@ def setup(settings: Settings, *, runtime: Runtime | None = None, warm_up: bool =
     broker = make_broker(settings)
     broker.add_middleware(AppContext(runtime, warm_up=warm_up))
     dramatiq.set_broker(broker)
-    dispatcher = Dispatcher(broker, declare(broker))
+    dispatcher = Dispatcher(broker, declare(broker, shards=settings.index_shards), shards=settings.index_shards)
     runtime.dispatcher = dispatcher
     announce.register(dispatcher)  # hints sent from this process go to this broker
     return dispatcher

@@ -20,18 +20,31 @@ class ActorSpec:
     min_backoff: int  # ms
     max_backoff: int  # ms
     time_limit: int  # ms
+    # Declared once per shard of the condition index when there are several (``sharded_name``,
+    # ``sharded_queue``), never when there is one; the message's last argument is the shard.
+    sharded: bool = False
 
     @property
     def name(self) -> str:
         return self.fn.__name__
 
 
+def sharded_name(name: str, shard: int) -> str:
+    return f"{name}_{shard}"
+
+
+def sharded_queue(queue: str, shard: int) -> str:
+    """Shard I's queue: ``matching-I`` (what ``mypage-worker worker --shard I`` consumes)."""
+    return f"{queue}-{shard}"
+
+
 SPECS: dict[str, ActorSpec] = {}
 
 
-def actor(*, queue: str, max_retries: int, min_backoff: int, max_backoff: int, time_limit: int):
+def actor(*, queue: str, max_retries: int, min_backoff: int, max_backoff: int, time_limit: int,
+          sharded: bool = False):
     def record(fn: Callable) -> Callable:
-        SPECS[fn.__name__] = ActorSpec(fn, queue, max_retries, min_backoff, max_backoff, time_limit)
+        SPECS[fn.__name__] = ActorSpec(fn, queue, max_retries, min_backoff, max_backoff, time_limit, sharded)
         return fn
 
     return record

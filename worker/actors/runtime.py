@@ -17,10 +17,12 @@ import threading
 import dramatiq
 from dramatiq.middleware import Middleware
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import configure_mappers
 
 from worker.config import Settings
 from worker.db import make_engine
 from worker.pipeline.index_cache import IndexCache
+from worker.pipeline.shards import Shard
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class Runtime:
         self.settings = settings
         self._engine = engine
         self._cache: IndexCache | None = None
+        self._shard_caches: dict[int, IndexCache] = {}
         self.dispatcher = None  # set by worker.actors.broker.setup
         self._lock = threading.RLock()
 
@@ -53,10 +56,24 @@ class Runtime:
                 self._cache = IndexCache(self.engine)
             return self._cache
 
-    def warm_up(self) -> None:
-        """Build the condition index in the background; actors that need it wait on its lock."""
-        cache = self.cache
+    def cache_for(self, shard: int) -> IndexCache:
+        """Shard ``shard``'s index (``MYPAGE_INDEX_SHARDS`` > 1): its seekers' conditions only."""
+        with self._lock:
+            if shard not in self._shard_caches:
+                self._shard_caches[shard] = IndexCache(
+                    self.engine, shard=Shard(shard, self.settings.index_shards))
+            return self._shard_caches[shard]
 
+    def warm_up(self) -> None:
+        """Build the condition index in the background; actors that need it wait on its lock.
+        With shards: the index of each shard this process holds (none: nothing to build)."""
+        if self.settings.index_shards == 1:
+            self._warm_up(self.cache)
+        else:
+            for shard in self.settings.own_shards:
+                self._warm_up(self.cache_for(shard))
+
+    def _warm_up(self, cache: IndexCache) -> None:
         def build() -> None:
             try:
                 cache.match_many([])
@@ -90,6 +107,10 @@ class AppContext(Middleware):
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         install(self.runtime)
+        # Once, before worker threads touch the models: SQLAlchemy's first mapper configuration
+        # is not safe to race, and a process holding no shard of the index (the mail and hint
+        # queues) has no index build that would do it first.
+        configure_mappers()
         if self.warm_up:
             self.runtime.warm_up()
 

@@ -10,20 +10,30 @@ import dramatiq
 
 from worker.actors import tasks  # noqa: F401  (the actors: fills registry.SPECS)
 from worker.actors.dispatch import Dispatcher
-from worker.actors.registry import SPECS
+from worker.actors.registry import SPECS, ActorSpec, sharded_name, sharded_queue
 from worker.config import Settings
 
 
-def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:
-    """Bind every actor to ``broker``; returns them by name."""
-    return {
-        name: dramatiq.actor(
-            spec.fn, broker=broker, actor_name=name, queue_name=spec.queue,
-            max_retries=spec.max_retries, min_backoff=spec.min_backoff, max_backoff=spec.max_backoff,
-            time_limit=spec.time_limit,
-        )
-        for name, spec in SPECS.items()
-    }
+def declare(broker: dramatiq.Broker, *, shards: int = 1) -> dict[str, dramatiq.Actor]:
+    """Bind every actor to ``broker``; returns them by name. With several shards of the
+    condition index, each sharded actor once per shard, on that shard's queue."""
+    actors = {}
+    for name, spec in SPECS.items():
+        if not spec.sharded:
+            actors[name] = _bind(broker, spec, name, spec.queue)
+        elif shards > 1:
+            for shard in range(shards):
+                actors[sharded_name(name, shard)] = _bind(broker, spec, sharded_name(name, shard),
+                                                          sharded_queue(spec.queue, shard))
+    return actors
+
+
+def _bind(broker: dramatiq.Broker, spec: ActorSpec, name: str, queue: str) -> dramatiq.Actor:
+    return dramatiq.actor(
+        spec.fn, broker=broker, actor_name=name, queue_name=queue,
+        max_retries=spec.max_retries, min_backoff=spec.min_backoff, max_backoff=spec.max_backoff,
+        time_limit=spec.time_limit,
+    )
 
 
 def connect(settings: Settings) -> Dispatcher | None:
@@ -35,4 +45,4 @@ def connect(settings: Settings) -> Dispatcher | None:
     from dramatiq.brokers.redis import RedisBroker
 
     broker = RedisBroker(url=settings.redis_url, namespace=settings.redis_namespace)
-    return Dispatcher(broker, declare(broker))
+    return Dispatcher(broker, declare(broker, shards=settings.index_shards), shards=settings.index_shards)

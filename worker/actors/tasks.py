@@ -12,6 +12,7 @@ from worker.actors.registry import actor
 from worker.actors.runtime import current
 from worker.mail import delivery
 from worker.pipeline import recommend
+from worker.pipeline.shards import Shard
 from worker.pipeline.sweeper import MAILS_PER_DELIVERY
 
 log = logging.getLogger(__name__)
@@ -22,14 +23,35 @@ MINUTE = 60 * SECOND
 
 @actor(queue="matching", max_retries=10, min_backoff=SECOND, max_backoff=5 * MINUTE, time_limit=15 * MINUTE)
 def match_job_offers(offer_ids: list[int]) -> None:
-    """Match these job offers (those still pending) into inbox items and mails."""
+    """Match these job offers (those still pending) into inbox items and mails. With shards of the
+    condition index, hand them to every shard instead (a message sent before the shards were)."""
     runtime = current()
+    if runtime.settings.index_shards > 1:
+        runtime.dispatcher.match_job_offers(offer_ids)
+        return
     report = recommend.match_pending_offers(runtime.engine, runtime.settings, runtime.cache, offer_ids)
+    _log_matched(report)
+    if report.mails_due_now:
+        runtime.dispatcher.deliver_due_mail()
+
+
+@actor(queue="matching", max_retries=10, min_backoff=SECOND, max_backoff=5 * MINUTE, time_limit=15 * MINUTE,
+       sharded=True)
+def match_shard_offers(offer_ids: list[int], shard: int) -> None:
+    """One shard's part of matching these offers: its candidates and its claim (declared per shard
+    as ``match_shard_offers_I`` on queue ``matching-I``)."""
+    runtime = current()
+    report = recommend.match_pending_offers(runtime.engine, runtime.settings, runtime.cache_for(shard), offer_ids,
+                                            shard=Shard(shard, runtime.settings.index_shards))
+    _log_matched(report)
+    if report.mails_due_now:
+        runtime.dispatcher.deliver_due_mail()
+
+
+def _log_matched(report: recommend.RecommendReport) -> None:
     log.info("matched %d offers: %d inbox items for %d seekers, %d mails queued, %d digests extended",
              report.offers, report.inbox_items, len(report.seekers), report.mails_queued + report.saved_search_mails,
              report.digests_extended)
-    if report.mails_due_now:
-        runtime.dispatcher.deliver_due_mail()
 
 
 @actor(queue="matching", max_retries=10, min_backoff=SECOND, max_backoff=5 * MINUTE, time_limit=15 * MINUTE)
@@ -43,12 +65,23 @@ def job_offer_posted(job_number: str) -> None:
 
 
 @actor(queue="matching", max_retries=5, min_backoff=SECOND, max_backoff=MINUTE, time_limit=MINUTE)
-def condition_changed(condition_id: int) -> None:
+def condition_changed(condition_id: int, seeker_id: int | None = None) -> None:
     """The main site changed a condition: apply it to this process's index now (the other
-    processes see it at their next refresh)."""
+    processes see it at their next refresh). With shards, pass it on to its shard."""
     runtime = current()
+    if runtime.settings.index_shards > 1:
+        runtime.dispatcher.send("condition_changed", condition_id, seeker_id)
+        return
     if runtime.cache.built:
         runtime.cache.apply_condition(condition_id)
+
+
+@actor(queue="matching", max_retries=5, min_backoff=SECOND, max_backoff=MINUTE, time_limit=MINUTE, sharded=True)
+def shard_condition_changed(condition_id: int, shard: int) -> None:
+    """``condition_changed`` for one shard's index (a condition of another shard is dropped)."""
+    cache = current().cache_for(shard)
+    if cache.built:
+        cache.apply_condition(condition_id)
 
 
 @actor(queue="mail", max_retries=10, min_backoff=5 * SECOND, max_backoff=10 * MINUTE, time_limit=20 * MINUTE)

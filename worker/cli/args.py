@@ -30,6 +30,15 @@ non_negative = at_least(0)
 positive = at_least(1)
 
 
+def shard_list(text: str) -> list[int]:
+    """``I,J``: shard numbers, each at least 0, none twice."""
+    parse = at_least(0)
+    shards = [parse(part) for part in text.split(",")]
+    if len(set(shards)) != len(shards):
+        raise argparse.ArgumentTypeError(f"{text!r} names a shard twice")
+    return sorted(shards)
+
+
 def positive_seconds(text: str) -> float:
     try:
         value = float(text)

@@ -233,6 +233,19 @@ class RecommendationCandidate(SQLModel, table=True):
     chosen_at: datetime | None = None
 
 
+class OfferShardMatch(SQLModel, table=True):
+    """One shard of the condition index has matched one offer (``MYPAGE_INDEX_SHARDS`` > 1): the
+    shard's claim, written in the transaction that writes its candidates. The offer is matched
+    when every shard has its row; the sweeper re-sends an offer to the shards without one
+    (``worker.pipeline.shards``). No foreign key, as for the candidates: ids only."""
+
+    __tablename__ = "offer_shard_match"
+
+    job_offer_id: int = Field(primary_key=True)
+    shard: int = Field(primary_key=True)
+    matched_at: datetime = Field(default_factory=utcnow)
+
+
 # ---------------------------------------------------------------------------- referral & messages
 
 

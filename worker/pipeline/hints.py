@@ -9,8 +9,9 @@ from typing import Protocol
 
 
 class Hints(Protocol):
-    def match_job_offers(self, offer_ids: Sequence[int]) -> None:
-        """Ask for these job offers (ids) to be matched; the sender splits them into messages."""
+    def match_job_offers(self, offer_ids: Sequence[int], *, shards: Sequence[int] | None = None) -> None:
+        """Ask for these job offers (ids) to be matched; the sender splits them into messages.
+        With shards of the condition index: by every shard, or only by ``shards``."""
 
     def deliver_due_mail(self, batches: int = 1) -> None:
         """Ask for ``batches`` rounds of outbox delivery."""
@@ -20,7 +21,7 @@ class NoHints:
     """For processes without a broker (e.g. embedded mode outside ``mypage-worker run``): the
     rows stay pending and the sweeper of the running worker picks them up."""
 
-    def match_job_offers(self, offer_ids: Sequence[int]) -> None:
+    def match_job_offers(self, offer_ids: Sequence[int], *, shards: Sequence[int] | None = None) -> None:
         return None
 
     def deliver_due_mail(self, batches: int = 1) -> None:

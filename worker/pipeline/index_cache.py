@@ -27,11 +27,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.engine import Connection, Engine
 
 import matchers
 from worker.domain.models import Condition, Seeker, utcnow
+from worker.pipeline import shards
 from worker.pipeline.condition_facts import ConditionFacts, Facts
 from worker.pipeline.values import condition_value
 from worker.services.eligibility import recommendable_clause
@@ -55,8 +56,13 @@ class RefreshReport:
 
 class IndexCache:
     def __init__(self, engine: Engine, *, refresh_s: float = 5.0, rebuild_s: float = 3600.0,
-                 lag: timedelta = timedelta(seconds=10)):
+                 lag: timedelta = timedelta(seconds=10), shard: shards.Shard | None = None):
         self.engine = engine
+        # With a shard, every read of conditions is limited to that shard's seekers: the index
+        # never holds another shard's condition, however it hears of it.
+        self.shard = shard
+        self._mine = (shards.clause(Condition.seeker_id, shard.count, [shard.index])
+                      if shard is not None else true())
         self.refresh_s = refresh_s
         self.rebuild_s = rebuild_s
         self.lag = lag
@@ -118,7 +124,7 @@ class IndexCache:
 
         def values() -> Iterable[matchers.Condition]:
             stmt = (select(*COLUMNS, Seeker.updated_at.label("seeker_updated_at"))
-                    .join(Seeker, Seeker.id == Condition.seeker_id).where(recommendable_clause()))
+                    .join(Seeker, Seeker.id == Condition.seeker_id).where(recommendable_clause(), self._mine))
             with self.engine.connect() as conn:
                 for row in conn.execution_options(yield_per=20_000).execute(stmt):
                     seeker_of[row.id] = row.seeker_id
@@ -137,7 +143,11 @@ class IndexCache:
             self._watermark = window
             self._built_at = self._refreshed_at = time.monotonic()
         self.build_seconds = time.monotonic() - started_clock
-        log.info("condition index ready: %d conditions in %.1f s", len(seeker_of), self.build_seconds)
+        if self.shard is None:
+            log.info("condition index ready: %d conditions in %.1f s", len(seeker_of), self.build_seconds)
+        else:
+            log.info("condition index ready: %d conditions in %.1f s (shard %d of %d)", len(seeker_of),
+                     self.build_seconds, self.shard.index, self.shard.count)
 
     def _ensure_current(self) -> None:
         if self._index is None:
@@ -178,7 +188,8 @@ class IndexCache:
             with self.engine.connect() as conn:
                 changed = conn.execute(
                     select(Condition.id, Condition.updated_at, flag)
-                    .join(Seeker, Seeker.id == Condition.seeker_id).where(Condition.updated_at > watermark)
+                    .join(Seeker, Seeker.id == Condition.seeker_id)
+                    .where(Condition.updated_at > watermark, self._mine)
                 ).all()
                 seekers = conn.execute(
                     select(Seeker.id, Seeker.updated_at, flag).where(Seeker.updated_at > watermark)
@@ -189,13 +200,13 @@ class IndexCache:
                     self._recent_conditions[row.id] = row.updated_at
                     if not row.recommendable:
                         report.removed += self._drop(row.id)
-                for row in _rows_by_ids(conn, Condition.id, [r.id for r in changed if r.recommendable]):
+                for row in _rows_by_ids(conn, Condition.id, [r.id for r in changed if r.recommendable], self._mine):
                     report.added += self._put(row)
                 for seeker in seekers:
                     self._recent_seekers[seeker.id] = seeker.updated_at
                 eligible = [s.id for s in seekers if s.recommendable]
                 present: dict[int, set[int]] = {}
-                for row in _rows_by_ids(conn, Condition.seeker_id, eligible):
+                for row in _rows_by_ids(conn, Condition.seeker_id, eligible, self._mine):
                     present.setdefault(row.seeker_id, set()).add(row.id)
                     report.added += self._put(row)
             for seeker in seekers:
@@ -219,7 +230,7 @@ class IndexCache:
             with self.engine.connect() as conn:
                 row = conn.execute(
                     select(*COLUMNS, flag).join(Seeker, Seeker.id == Condition.seeker_id)
-                    .where(Condition.id == condition_id)
+                    .where(Condition.id == condition_id, self._mine)
                 ).first()
             if row is not None and row.recommendable:
                 self._put(row)
@@ -261,6 +272,6 @@ def _put_facts(facts: ConditionFacts, row) -> None:
     facts.put(row.id, kind=row.kind, notify=row.notify, wage_min=row.wage_min, wage_type=row.wage_type)
 
 
-def _rows_by_ids(conn: Connection, column, ids: list[int]):
+def _rows_by_ids(conn: Connection, column, ids: list[int], mine):
     for start in range(0, len(ids), IN_CHUNK):
-        yield from conn.execute(select(*COLUMNS).where(column.in_(ids[start:start + IN_CHUNK])))
+        yield from conn.execute(select(*COLUMNS).where(column.in_(ids[start:start + IN_CHUNK]), mine))

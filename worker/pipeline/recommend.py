@@ -43,7 +43,7 @@ from worker.domain.models import (
     Seeker,
     utcnow,
 )
-from worker.pipeline import digest
+from worker.pipeline import digest, shards
 from worker.pipeline.bulk import among, chunks, copy_if_all_new, insert_ignore_columns
 from worker.pipeline.condition_facts import Facts
 from worker.pipeline.values import offer_value
@@ -98,9 +98,9 @@ class _Live:
 
 
 def match_pending_offers(engine: Engine, settings: Settings, match: ColumnMatcher, offer_ids: Sequence[int], *,
-                         now: datetime | None = None) -> RecommendReport:
+                         now: datetime | None = None, shard: shards.Shard | None = None) -> RecommendReport:
     """The matching actor's work: the offers among ``offer_ids`` still pending, in one transaction.
-    Safe to run twice: a matched offer is skipped."""
+    Safe to run twice: a matched offer is skipped (with ``shard``: an offer this shard claimed)."""
     with session_scope(engine) as session:
         offers = session.execute(
             select(JobOffer).where(JobOffer.id.in_(list(offer_ids)),
@@ -108,7 +108,10 @@ def match_pending_offers(engine: Engine, settings: Settings, match: ColumnMatche
         ).scalars().all() if offer_ids else []
         if not offers:
             return RecommendReport()
-        report = recommend_offers(session, settings, offers, match, now=now or utcnow())
+        now = now or utcnow()
+        report = recommend_offers(session, settings, offers, match, now=now, shard=shard)
+        if shard is not None:
+            shards.complete(session, [o.id for o in offers], shard.count, now)
     count(report)
     return report
 
@@ -127,17 +130,20 @@ def offer_ids_for(engine: Engine, job_numbers: Sequence[str]) -> list[int]:
 
 
 def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobOffer], match: ColumnMatcher, *,
-                     now: datetime, claim: bool = True, samples: int = 0) -> RecommendReport:
+                     now: datetime, claim: bool = True, samples: int = 0,
+                     shard: shards.Shard | None = None) -> RecommendReport:
     """Collect the candidates of ``offers`` inside the caller's transaction.
 
     ``claim``: only offers still pending are processed (the actors); without it, every given
     offer is (staff batches over offers already matched — the candidates' key keeps it
     exactly-once). A dry run is this in a transaction that is rolled back
-    (``worker.pipeline.batch``)."""
+    (``worker.pipeline.batch``). ``shard``: ``match`` holds that shard's conditions only, and
+    the claim is the shard's own (``worker.pipeline.shards``), not the offer's status."""
     report = RecommendReport()
     values = [offer_value(o) for o in offers]
     found = match.match_columns(values)
-    claimed = _mark_matched(session, [o.id for o in offers], now)
+    claimed = (_mark_matched(session, [o.id for o in offers], now) if shard is None
+               else shards.claim(session, [o.id for o in offers], shard, now))
     taken = np.array([not claim or o.id in claimed for o in offers], dtype=bool)
     report.offers = int(taken.sum())
     keep = taken.take(found.offer)
