@@ -429,7 +429,7 @@ class ConditionIndex:
         }
         keyword_terms = [self._term(keyword) for keyword in body.keywords]
         values["wordy"] = bool(body.keywords or body.excludes)
-        values["spill"] = spill = len(body.keywords) > TERM_SLOTS or len(body.excludes) > TERM_SLOTS
+        values["spill"] = len(body.keywords) > TERM_SLOTS or len(body.excludes) > TERM_SLOTS
         values["keyword_terms"] = _slots(keyword_terms)
         values["exclude_terms"] = _slots([self._term(keyword) for keyword in body.excludes])
         if self._staged is not None:
@@ -441,7 +441,7 @@ class ConditionIndex:
                 if row >= len(column.data):
                     column.ensure(row + 1)
                 column.data[row] = value
-        anchors = () if spill else self._anchors(body, keyword_terms)
+        anchors = self._anchors(body, keyword_terms)
         for term in anchors:
             self._anchor_terms.ensure(term + 1)
             self._anchor_terms.data[term] = True
@@ -461,7 +461,8 @@ class ConditionIndex:
         AND row: one term, the least likely to be found — one without synonyms (each synonym is
         another way to be found), then the longest. An OR row: all of them. A row without
         keywords (even with exclusions, which never make it match) has none: it is posted under
-        its pairs, as is a row with more keywords than its columns hold (decided in Python)."""
+        its pairs. A row with more keywords than its columns hold is anchored all the same, on
+        any of its keywords: which are found is decided for it in Python afterwards."""
         if not terms:
             return []
         if body.keyword_mode == "or":
@@ -510,7 +511,6 @@ class ConditionIndex:
         if term is None:
             term = self._term_ids[keyword] = len(self._terms)
             self._terms.append(keyword)
-            self._offer = None  # its possible terms no longer cover every term
             probes = [(keyword.norm, keyword.fuzzy)] + [(other.norm, False) for other in keyword.alternatives]
             for norm, fuzzy in dict.fromkeys(probes):
                 self._probes.link(norm, fuzzy, term)
