@@ -6,29 +6,41 @@ rows — one row per distinct condition body, fanned out to the conditions that 
 1. Place × occupation postings. A row is posted under every pair (place code, occupation code)
    it names, with None standing for "anywhere" / "any occupation". An offer looks up at most 16
    pairs — (its municipality, the designated city of its ward, its prefecture, None) × (its
-   小分類, 中分類, 大分類, None) — in order of preference, so the candidates satisfy place and occupation exactly, and the first
-   pair that finds a row tells which place and occupation reason applies to it.
-2. Employment form and wage are checked on all candidates at once with numpy columns.
+   小分類, 中分類, 大分類, None) — in order of preference, so the candidates satisfy place and
+   occupation exactly, and the first pair that finds a row tells which place and occupation
+   reason applies to it.
+2. Anchors. A row with keywords is posted under (pair, term) instead, for an *anchor* term it
+   cannot match without (Lucene Monitor's idea): an AND row under one of its keywords (the one
+   least likely to be found), an OR row under each. Per offer only the anchor terms that pass
+   the n-gram filter (3) are looked up in the offer, and only the rows posted under a pair of
+   the offer and a term found in it are candidates; an OR row found through several terms is
+   kept once, under its first pair. Rows without keywords (none, or exclusions only) stay in the
+   pair postings. The candidates are therefore the rows with no anchor that satisfy place and
+   occupation, plus the rows with an anchor found in the offer that do: the work follows the
+   offer's terms and its real candidates, not the number of keyword rows.
 3. Keywords: every distinct keyword (a *term*) is looked for as one or more *probes* — itself,
-   and each synonym or word its reading spells — and every distinct probe is posted under its
-   character bigrams. The offer's bigrams count, per probe, how many of its bigram positions
-   occur; a probe below its threshold (``gram_threshold``: all of them for an exact match, a
-   proven lower bound for a close spelling) cannot be present, and a term none of whose probes
-   can be present is absent. Only the remaining terms are looked up for
-   real — once per offer, however many rows share them — then AND / OR / exclusion is decided
-   per row with numpy over the row's term slots (a row with more terms than slots is decided
-   by ``rules.keywords_satisfied``).
-4. Rows that passed are grouped by what their explanation depends on (place and occupation
+   and each synonym or word its reading spells. ``matchers.probes`` counts, per probe, how many
+   of its bigram positions (and, for a close spelling, its character and kanji positions) occur
+   in the offer; a probe below one of its thresholds (proved there) cannot be present, and a
+   term none of whose probes can be present is absent. Only the remaining terms are looked up
+   for real — once per offer, however many rows share them — then AND / OR / exclusion is
+   decided per candidate row with numpy over the row's term slots (a row with more terms than
+   slots is decided by ``rules.keywords_satisfied``).
+4. Forms and wage are checked on all candidates at once with numpy columns (before the keyword
+   rules of 3 are decided per row).
+5. Rows that passed are grouped by what their explanation depends on (place and occupation
    pair, whether forms and a wage are asked, keyword list); ``rules.explain`` — the function the
    reference's ``evaluate`` ends in — explains one row of each group for all its conditions.
-5. Condition and seeker ids are fanned out and ordered with numpy where they are integers.
+6. Condition and seeker ids are fanned out and ordered with numpy where they are integers.
 
-Every filter is exact (the n-gram step only skips look-ups that cannot succeed), so the rows
-left are the matches; the property tests hold the index to the reference on that.
+Every filter is exact (the n-gram step only skips look-ups that cannot succeed, an anchor is a
+keyword the row needs), so the rows left are the matches; the property tests hold the index to
+the reference on that.
 
-Changes are incremental: a new body is appended as a row, postings take it in a pending buffer
-merged on the next look-up, a removed body leaves a tombstone, and rows are rebuilt once a
-quarter of them are dead."""
+Changes are incremental: a new body is appended as a row, postings (pair and anchor alike) take
+it in a pending buffer merged on the next look-up, a removed body leaves a tombstone (its
+postings stay until then; the alive column drops it), and rows, postings, terms and probes are
+rebuilt once a quarter of the rows are dead."""
 
 from __future__ import annotations
 
