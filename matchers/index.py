@@ -55,6 +55,7 @@ from matchers.columns import Columns
 from matchers.probes import Probes, gram_threshold  # noqa: F401  (gram_threshold: the tests' name for it)
 from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, condition_order
 from matchers.rules import ConditionBody, Keyword, OfferView, explain, keywords_satisfied, prepare
+from matchers.storage import AnchorPostings
 from matchers.storage import Column as _Column
 from matchers.storage import Postings as _Postings
 
@@ -237,28 +238,39 @@ class ConditionIndex:
         anchor something are looked for: the work follows the offer, not the number of rows.
         An AND row needs all its keywords, so its anchor among them; an OR row needs one, so it
         is posted under each — and may be found through several, hence the de-duplication."""
-        pairs = [(pair, number) for pair, number in pairs if pair in self._anchor_pairs]
+        anchored = self._anchored
+        pairs = [(terms, number) for pair, number in pairs if (terms := anchored.terms(pair)) is not None]
         if not pairs:
             return None
         possible = self._offer_terms(view)
-        anchors = np.flatnonzero(possible & self._anchor_terms.data[:len(possible)]).tolist()
-        lists, numbers = [], []
-        terms, anchored = self._terms, self._anchored
-        for (place, occupation), number in pairs:
-            for term in anchors:
-                rows = anchored.get((place, occupation, term))
-                if rows is not None and len(rows) and view.keyword_hit(terms[term]) is not None:
+        anchors = set(np.flatnonzero(possible & self._anchor_terms.data[:len(possible)]).tolist())
+        lists, numbers, singles, single_numbers = [], [], [], []
+        keywords = self._terms
+        for terms, number in pairs:
+            for term in terms.keys() & anchors:  # the pair's anchors that may be in the offer
+                if view.keyword_hit(keywords[term]) is None:
+                    continue
+                rows = terms[term]
+                if type(rows) is int:
+                    singles.append(rows)
+                    single_numbers.append(number)
+                else:
+                    rows = anchored.rows(terms, term)
                     lists.append(rows)
-                    numbers.append(number)
+                    numbers.append(np.full(len(rows), number, dtype=np.int8))
+        if len(lists) == 1 and not singles:  # one array holds each of its rows once
+            return lists[0], numbers[0]
+        if singles:  # may repeat a row: an OR row alone under two of its terms
+            lists.append(np.array(singles, dtype=np.int32))
+            numbers.append(np.array(single_numbers, dtype=np.int8))
         if not lists:
             return None
-        if len(lists) == 1:
-            return lists[0], np.full(len(lists[0]), numbers[0], dtype=np.int8)
-        rows = np.concatenate(lists)
-        numbers = np.repeat(np.array(numbers, dtype=np.int8), [len(r) for r in lists])
-        # The lists come in the order of preference: a row's first occurrence is its first pair.
-        rows, first = np.unique(rows, return_index=True)
-        return rows, numbers.take(first)
+        # Each row once, under its most preferred (lowest) pair number: sort by row, then number.
+        key = np.unique(np.concatenate(lists).astype(np.int64) * 32 + np.concatenate(numbers))
+        rows, numbers = key >> 5, key & 31
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+        return rows[first].astype(np.int32), numbers[first].astype(np.int8)
 
     def _structural_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
         keep = self._col("alive").take(rows)
@@ -400,10 +412,9 @@ class ConditionIndex:
         self._member_arrays: dict[int, tuple[np.ndarray, np.ndarray] | str] = {}
         self._dead = 0
         # Rows are posted under (place, occupation) pairs — or, when anchored (``_anchors``),
-        # under (place, occupation, anchor term), and the pair is noted in _anchor_pairs.
+        # under (place, occupation) → anchor term.
         self._postings = _Postings()
-        self._anchored = _Postings()
-        self._anchor_pairs: set[tuple] = set()
+        self._anchored = AnchorPostings()
         self._anchor_terms = _Column(np.bool_)  # by term id: whether it anchors some row
         self._offer: tuple[OfferView, np.ndarray] | None = None  # ``_offer_terms`` of the last offer
         self._columns = {name: _Column(*dtype) if isinstance(dtype, tuple) else _Column(dtype)
@@ -463,9 +474,8 @@ class ConditionIndex:
                 if not anchors:
                     self._postings.add((place, occupation), row)
                     continue
-                self._anchor_pairs.add((place, occupation))
                 for term in anchors:
-                    self._anchored.add((place, occupation, term), row)
+                    self._anchored.add((place, occupation), term, row)
         return row
 
     def _anchors(self, body: ConditionBody, terms: list[int]) -> list[int]:

@@ -60,3 +60,49 @@ class Postings:
             current = fresh if current is None else np.concatenate([current, fresh])
             self._arrays[key] = current
         return current
+
+
+class AnchorPostings:
+    """(place, occupation) pair → anchor term → row ids. Most (pair, term) keys hold one row
+    (a condition naming a place, an occupation and a keyword is often alone in all three), so a
+    single row is kept as a plain int, more as an array('i') while rows are added and as an int32
+    numpy array once sealed or read: a numpy array per key would cost ~100 bytes more each."""
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self) -> None:
+        self._pairs: dict[tuple, dict[int, int | array | np.ndarray]] = {}
+
+    def add(self, pair: tuple, term: int, row: int) -> None:
+        terms = self._pairs.get(pair)
+        if terms is None:
+            terms = self._pairs[pair] = {}
+        rows = terms.get(term)
+        if rows is None:
+            terms[term] = row
+        elif type(rows) is int:
+            terms[term] = array("i", (rows, row))
+        elif type(rows) is array:
+            rows.append(row)
+        else:  # sealed: back to a growable buffer until the next read
+            grown = array("i", rows.tobytes())
+            grown.append(row)
+            terms[term] = grown
+
+    def seal(self) -> None:
+        for terms in self._pairs.values():
+            for term, rows in terms.items():
+                if type(rows) is array:
+                    terms[term] = np.frombuffer(rows, dtype=np.int32).copy()
+
+    def terms(self, pair: tuple) -> dict | None:
+        """term → rows of the pair: an int (one row) or an array (read with ``rows``)."""
+        return self._pairs.get(pair)
+
+    @staticmethod
+    def rows(terms: dict, term: int) -> np.ndarray:
+        """The rows of a term holding more than one, as a numpy array (merged on first read)."""
+        rows = terms[term]
+        if type(rows) is array:
+            rows = terms[term] = np.frombuffer(rows, dtype=np.int32).copy()
+        return rows

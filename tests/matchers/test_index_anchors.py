@@ -62,6 +62,12 @@ def test_an_or_row_found_through_several_of_its_keywords_is_matched_once():
     assert agree(reference, index, offer("経理・営業")) == [1, 2]
 
 
+def test_an_or_row_alone_under_each_of_its_keywords_is_matched_once():
+    # Each (pair, term) holds this one row: kept as a single row, twice, and still one match.
+    reference, index = both([Condition(1, 1, keywords=("経理", "営業"), keyword_mode="or")])
+    assert agree(reference, index, offer("経理・営業")) == [1]
+
+
 def test_an_anchored_row_named_by_two_pairs_of_the_offer_takes_the_preferred_one():
     # Posted under (13101, None) and (13, None): the municipality (more points) must win, and it
     # is found through both of its keywords in both pairs.
@@ -113,6 +119,17 @@ def test_keyword_rows_added_and_removed_after_a_match_are_found_and_forgotten():
     reference.add(replaced)
     index.add(replaced)
     assert agree(reference, index, job) == [1]
+
+
+def test_a_row_added_under_an_anchor_that_already_holds_several_rows_is_found():
+    reference, index = both([Condition(1, 1, keywords=("経理",)), Condition(2, 2, keywords=("経理",), wage_min=1000)])
+    job = offer("経理")
+    assert agree(reference, index, job) == [1]  # the anchor's two rows are now one numpy array
+    for condition in (Condition(3, 3, keywords=("経理",), exclude_keywords=("夜勤",)),
+                      Condition(4, 4, keywords=("経理", "a"))):
+        reference.add(condition)
+        index.add(condition)
+    assert agree(reference, index, offer("経理", "a")) == [1, 3, 4]
 
 
 def test_keyword_rows_are_found_through_their_anchors_after_a_rebuild():
