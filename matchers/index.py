@@ -243,7 +243,7 @@ class ConditionIndex:
         if not pairs:
             return None
         possible = self._offer_terms(view)
-        anchors = set(np.flatnonzero(possible & self._anchor_terms.data[:len(possible)]).tolist())
+        anchors = set(np.flatnonzero(possible).tolist())
         lists, numbers, singles, single_numbers = [], [], [], []
         keywords = self._terms
         for terms, number in pairs:
@@ -415,7 +415,6 @@ class ConditionIndex:
         # under (place, occupation) → anchor term.
         self._postings = _Postings()
         self._anchored = AnchorPostings()
-        self._anchor_terms = _Column(np.bool_)  # by term id: whether it anchors some row
         self._offer: tuple[OfferView, np.ndarray] | None = None  # ``_offer_terms`` of the last offer
         self._columns = {name: _Column(*dtype) if isinstance(dtype, tuple) else _Column(dtype)
                          for name, dtype in _DTYPES.items()}
@@ -465,9 +464,6 @@ class ConditionIndex:
                     column.ensure(row + 1)
                 column.data[row] = value
         anchors = self._anchors(body, keyword_terms)
-        for term in anchors:
-            self._anchor_terms.ensure(term + 1)
-            self._anchor_terms.data[term] = True
         places = body.prefectures + body.municipalities or (None,)
         for occupation in body.occupations or (None,):
             for place in places:
@@ -485,9 +481,7 @@ class ConditionIndex:
         keywords (even with exclusions, which never make it match) has none: it is posted under
         its pairs. A row with more keywords than its columns hold is anchored all the same, on
         any of its keywords: which are found is decided for it in Python afterwards."""
-        if not terms:
-            return []
-        if body.keyword_mode == "or":
+        if len(terms) < 2 or body.keyword_mode == "or":
             return terms
         keywords = self._terms
         return [max(terms, key=lambda term: (not keywords[term].alternatives, len(keywords[term].norm)))]
