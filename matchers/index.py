@@ -48,19 +48,39 @@ import gc
 from collections import deque
 from collections.abc import Iterable
 from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 
 from matchers.columns import Columns
 from matchers.probes import Probes, gram_threshold  # noqa: F401  (gram_threshold: the tests' name for it)
 from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, condition_order
-from matchers.rules import ConditionBody, Keyword, OfferView, explain, keywords_satisfied, prepare
+from matchers.rules import (
+    SCORE_BASE,
+    SCORE_FORM,
+    SCORE_KEYWORD_CAP,
+    SCORE_OCCUPATION,
+    SCORE_WAGE,
+    ConditionBody,
+    Keyword,
+    OfferView,
+    explain,
+    keyword_points,
+    keywords_satisfied,
+    place_points,
+    prepare,
+)
 from matchers.storage import AnchorPostings
 from matchers.storage import Column as _Column
 from matchers.storage import Postings as _Postings
 
 _PLACES = ("municipality", "city", "prefecture", "anywhere")  # by rank in ``_candidates``
+_OCCUPATION_LEVELS = ("small", "middle", "major", None)  # by rank in ``_candidates``
+# What ``explain`` adds for the place × occupation pair numbered 1–16 in ``_candidates`` (0 unused).
+_PAIR_POINTS = np.array([0] + [place_points(place) + SCORE_OCCUPATION.get(level, 0)
+                               for place in _PLACES for level in _OCCUPATION_LEVELS], dtype=np.int32)
 FREEZE_FROM_ROWS = 50_000  # below this, full collections are cheap and freezing is not worth it
+SNAPSHOT_SLACK = 1024  # shared rows changed before the members snapshot is taken again (or an eighth of them)
 TERM_SLOTS = 4  # keywords (and exclusions) kept in a row's columns; a row with more spills to Python
 # (4 one-byte flags make one 32-bit word in ``_keyword_filter``: change both together)
 _WAGE_CEILING = 2 ** 62  # monthly yen beyond int64 (only from unvalidated values) are capped here
@@ -93,6 +113,7 @@ class ConditionIndex:
             for condition in conditions:
                 self.add(condition)
             self._unstage()
+            self._shared_snapshot()  # taken now, so the first offer matched does not pay for it
         finally:
             if collecting:
                 gc.enable()
@@ -145,7 +166,8 @@ class ConditionIndex:
     def match(self, offer: JobOffer) -> list[Match]:
         """Every condition the offer satisfies, sorted by condition_id."""
         view = OfferView(offer)
-        rows, groups, outcomes = self._matching_rows(view)
+        rows, pairs = self._matching_rows(view)
+        groups, outcomes = self._explained_groups(view, rows, pairs)
         return self._fan_out(offer.job_number, rows, groups, outcomes)
 
     def match_many(self, offers: Iterable[JobOffer]) -> list[list[Match]]:
@@ -155,26 +177,26 @@ class ConditionIndex:
         """What ``match_many`` finds, as columns: no Python object per match. Within an offer
         the matches are ordered by condition_id, as ``match`` orders them. Every matching
         condition and seeker id must be an int64 (a ``TypeError`` otherwise): the pipeline's are.
-        A row's conditions share its group's score, so they are fanned out with one
-        ``np.repeat`` of that score rather than one object each."""
+        Scores are added up in numpy (``_scores``) and no reason is written: a row's conditions
+        share its score, so they are fanned out with one ``np.repeat`` of it."""
         parts = []
         for position, offer in enumerate(offers):
-            rows, groups, outcomes = self._matching_rows(OfferView(offer))
+            view = OfferView(offer)
+            rows, pairs = self._matching_rows(view)
             if not len(rows):
                 continue
-            ids, seekers, group_of = self._fan_out_ids(rows, groups)
-            if ids is None:
+            ids, seekers, row_of, others = self._fan_out_ids(rows, np.arange(len(rows)))
+            if others:
                 raise TypeError("match_columns needs int64 condition and seeker ids")
             order = np.argsort(ids, kind="stable")
-            scores = np.fromiter((outcome[0] for outcome in outcomes), dtype=np.int32, count=len(outcomes))
             parts.append((np.full(len(ids), position, dtype=np.int32), ids[order], seekers[order],
-                          scores.take(group_of[order])))
+                          self._scores(view, rows, pairs).take(row_of[order])))
         if not parts:
             return Columns.empty()
         return Columns(*(np.concatenate(column) for column in zip(*parts)))
 
-    def _matching_rows(self, view: OfferView):
-        """The rows the offer satisfies, each with its group, and each group's (score, reasons)."""
+    def _matching_rows(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
+        """The rows the offer satisfies, each with the number of its place × occupation pair."""
         rows, pairs = self._candidates(view)
         if len(rows):
             keep = self._structural_filter(view, rows)
@@ -185,8 +207,7 @@ class ConditionIndex:
                 keep = np.ones(len(rows), dtype=bool)
                 keep[wordy] = self._keyword_filter(view, rows[wordy])
                 rows, pairs = rows[keep], pairs[keep]
-        groups, outcomes = self._explained_groups(view, rows, pairs)
-        return rows, groups, outcomes
+        return rows, pairs
 
     def _candidates(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
         """Rows that may match, each once with the number (1–16) of the first (preferred) place ×
@@ -327,6 +348,31 @@ class ConditionIndex:
         absent from it (see ``matchers.probes``)."""
         return self._probes.possible_terms(view.texts(), len(self._terms))
 
+    def _scores(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+        """Each row's score as ``explain`` adds it up, without its reasons: the base, the points
+        of its place × occupation pair, of asking forms and a wage, and of its keywords — each
+        distinct term's points worked out once per offer, summed over the row's term slots (an
+        empty slot reads the extra last entry, 0) and capped."""
+        scores = _PAIR_POINTS.take(pairs) + np.int32(SCORE_BASE)
+        scores += SCORE_FORM * (self._col("forms").take(rows) > 0).astype(np.int32)
+        scores += SCORE_WAGE * (self._col("wage").take(rows) >= 0).astype(np.int32)
+        keyworded = np.flatnonzero(self._col("keywords_id").take(rows) > 0)
+        if not len(keyworded):
+            return scores
+        keyword_rows = rows.take(keyworded)
+        slots = self._col("keyword_terms").take(keyword_rows, axis=0)
+        points = np.zeros(len(self._terms) + 1, dtype=np.int32)
+        terms = self._terms
+        for term in np.unique(slots).tolist():
+            if term >= 0:
+                points[term] = keyword_points(view.keyword_hit(terms[term]))
+        found = np.minimum(points.take(slots).sum(axis=1, dtype=np.int32), SCORE_KEYWORD_CAP)
+        for position in np.flatnonzero(self._col("spill").take(keyword_rows)).tolist():  # beyond the slots
+            keywords = self._bodies[int(keyword_rows[position])].keywords
+            found[position] = min(sum(keyword_points(view.keyword_hit(k)) for k in keywords), SCORE_KEYWORD_CAP)
+        scores[keyworded] += found
+        return scores
+
     def _explained_groups(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray):
         """For each row the number of its group, and each group's (score, reasons): rows whose
         explanation is bound to be the same share a group and are explained once."""
@@ -346,43 +392,38 @@ class ConditionIndex:
         return groups, outcomes
 
     def _fan_out_ids(self, rows: np.ndarray, groups: np.ndarray):
-        """Condition ids, seeker ids and group of every condition of the rows, as int64 arrays
-        (unsorted); None when a row holds an id that is not an int64."""
+        """Condition ids, seeker ids and group of every condition of the rows with int64 ids, as
+        arrays (unsorted), and the (condition id, seeker id, group) of the others. Rows holding
+        one condition read the row's columns; rows shared by several, the members snapshot
+        (``_SharedMembers``); rows changed since the snapshot was taken, their own arrays."""
         simple = self._col("simple").take(rows)
         simple_rows = rows[simple]
         ids = [self._col("condition_id").take(simple_rows)]
         seekers = [self._col("seeker_id").take(simple_rows)]
         group_parts = [groups[simple].astype(np.int64)]
-        shared_groups, sizes = [], []
-        for row, group in zip(rows[~simple].tolist(), groups[~simple].tolist()):
-            arrays = self._member_arrays.get(row) or self._cache_member_arrays(row)
-            if arrays is _NOT_NUMERIC:
-                return None, None, None
-            ids.append(arrays[0]), seekers.append(arrays[1])
-            shared_groups.append(group), sizes.append(len(arrays[0]))
-        if sizes:
-            group_parts.append(np.repeat(np.array(shared_groups, dtype=np.int64), sizes))
-        return np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts)
-
-    def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
-        """One Match per condition of each row, sorted by condition_id. Rows holding a single
-        condition whose ids are integers (nearly all) are fanned out and sorted by numpy."""
-        simple = self._col("simple").take(rows)
-        simple_rows = rows[simple]
-        ids = [self._col("condition_id").take(simple_rows)]
-        seekers = [self._col("seeker_id").take(simple_rows)]
-        group_parts = [groups[simple]]
-        shared_groups, sizes, others = [], [], []
-        for row, group in zip(rows[~simple].tolist(), groups[~simple].tolist()):
+        shared_rows, shared_groups = rows[~simple], groups[~simple].astype(np.int64)
+        if len(shared_rows):
+            snapshot = self._shared_snapshot()
+            taken = snapshot.gather(shared_rows)
+            ids.append(snapshot.ids.take(taken.positions)), seekers.append(snapshot.seekers.take(taken.positions))
+            group_parts.append(np.repeat(shared_groups[taken.found], taken.counts))
+            shared_rows, shared_groups = shared_rows[~taken.found], shared_groups[~taken.found]
+        others, extra_groups, sizes = [], [], []
+        for row, group in zip(shared_rows.tolist(), shared_groups.tolist()):
             arrays = self._member_arrays.get(row) or self._cache_member_arrays(row)
             if arrays is _NOT_NUMERIC:
                 others += [(condition_id, seeker_id, group) for condition_id, seeker_id in self._members[row]]
             else:
                 ids.append(arrays[0]), seekers.append(arrays[1])
-                shared_groups.append(group), sizes.append(len(arrays[0]))
+                extra_groups.append(group), sizes.append(len(arrays[0]))
         if sizes:
-            group_parts.append(np.repeat(np.array(shared_groups, dtype=np.int64), sizes))
-        ids, seekers, group_of = np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts)
+            group_parts.append(np.repeat(np.array(extra_groups, dtype=np.int64), sizes))
+        return np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts), others
+
+    def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
+        """One Match per condition of each row, sorted by condition_id. Rows whose ids are
+        integers (nearly all) are fanned out and sorted by numpy."""
+        ids, seekers, group_of, others = self._fan_out_ids(rows, groups)
         order = np.argsort(ids, kind="stable")
         scores = [outcome[0] for outcome in outcomes]
         reasons = [outcome[1] for outcome in outcomes]
@@ -410,6 +451,7 @@ class ConditionIndex:
         self._bodies: list[ConditionBody | None] = []
         self._members: list[list[tuple[ConditionId, SeekerId]]] = []
         self._member_arrays: dict[int, tuple[np.ndarray, np.ndarray] | str] = {}
+        self._shared: _SharedMembers | None = None
         self._dead = 0
         # Rows are posted under (place, occupation) pairs — or, when anchored (``_anchors``),
         # under (place, occupation) → anchor term.
@@ -497,8 +539,19 @@ class ConditionIndex:
         self._member_arrays[row] = arrays
         return arrays
 
+    def _shared_snapshot(self) -> "_SharedMembers":
+        """The members of the rows shared by several conditions, taken once and kept while few
+        of those rows change: a changed row leaves the snapshot and is read from its own arrays
+        until there are enough of them to take it again."""
+        snapshot = self._shared
+        if snapshot is None or snapshot.left > max(SNAPSHOT_SLACK, snapshot.rows // 8):
+            snapshot = self._shared = _SharedMembers(self)
+        return snapshot
+
     def _refresh_fan_out(self, row: int) -> None:
         self._member_arrays.pop(row, None)
+        if self._shared is not None:
+            self._shared.leave(row, shared=len(self._members[row]) > 1)
         members = self._members[row]
         condition_id, seeker_id = members[0] if len(members) == 1 else (None, None)
         simple = _is_int64(condition_id) and _is_int64(seeker_id)
@@ -597,3 +650,54 @@ def _is_int64(value) -> bool:
 
 def _id_of(ids: dict, value) -> int:
     return ids.setdefault(value, len(ids) + 1)  # 0 means "none"
+
+
+class _Gathered(NamedTuple):
+    found: np.ndarray  # per row asked for: whether the snapshot holds it
+    counts: np.ndarray  # per row found: its number of conditions
+    positions: np.ndarray  # where their ids are in the snapshot's flat arrays, row after row
+
+
+class _SharedMembers:
+    """A snapshot of the condition and seeker ids of every row shared by several conditions
+    (all int64), in compressed-row form: one flat array of each, and per row where its ids
+    start (-1: not in the snapshot) and how many there are. Fanning out a few hundred shared
+    rows is then a handful of numpy calls instead of a Python loop over them."""
+
+    __slots__ = ("start", "count", "ids", "seekers", "rows", "left")
+
+    def __init__(self, index: "ConditionIndex") -> None:
+        members = index._members
+        self.start = np.full(len(members), -1, dtype=np.int64)
+        self.count = np.zeros(len(members), dtype=np.int64)
+        ids, seekers, position = [], [], 0
+        for row, row_members in enumerate(members):
+            if len(row_members) > 1 and all(_is_int64(c) and _is_int64(s) for c, s in row_members):
+                self.start[row], self.count[row] = position, len(row_members)
+                ids += [member[0] for member in row_members]
+                seekers += [member[1] for member in row_members]
+                position += len(row_members)
+        self.ids, self.seekers = np.array(ids, dtype=np.int64), np.array(seekers, dtype=np.int64)
+        self.rows = int((self.start >= 0).sum())
+        self.left = 0  # rows changed since: read from their own arrays
+
+    def leave(self, row: int, *, shared: bool) -> None:
+        """The row's members changed: it leaves the snapshot. A row the snapshot never held counts
+        as left too once it is shared (it is read the slow way until the next snapshot)."""
+        if row < len(self.start) and self.start[row] >= 0:
+            self.start[row] = -1
+            self.left += 1
+        elif shared:
+            self.left += 1
+
+    def gather(self, rows: np.ndarray) -> _Gathered:
+        starts = np.full(len(rows), -1, dtype=np.int64)
+        inside = rows < len(self.start)  # rows added after the snapshot are not in it
+        starts[inside] = self.start.take(rows[inside])
+        found = starts >= 0
+        starts = starts[found]
+        counts = self.count.take(rows[found])
+        # Each row's run of positions: its start, repeated over its count, plus 0, 1, 2, … within it.
+        before = np.cumsum(counts) - counts
+        positions = np.repeat(starts - before, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+        return _Gathered(found, counts, positions)

@@ -369,14 +369,30 @@ def _keyword_part(view: OfferView, keywords: tuple[Keyword, ...]) -> tuple[int, 
     return part
 
 
+def keyword_points(hit: KeywordHit | None) -> int:
+    """What one keyword adds to the score (before the cap): in the title, elsewhere, or only as a
+    close spelling."""
+    if hit is None:
+        return 0
+    if hit.close:
+        return SCORE_KEYWORD_CLOSE
+    return SCORE_KEYWORD_TITLE if hit.fields[0] == TITLE else SCORE_KEYWORD_OTHER
+
+
+def place_points(place: str) -> int:
+    """What the place rule that let an offer through ("municipality", "city", "prefecture",
+    "anywhere") adds to the score."""
+    return SCORE_MUNICIPALITY if place in ("municipality", "city") else SCORE_PREFECTURE if place == "prefecture" else 0
+
+
 def _keyword_reason(view: OfferView, keyword: Keyword) -> tuple[int, tuple[str, ...]]:
     hit = view.keyword_hit(keyword)
     if hit is None:
         return 0, ()
     where = "・".join(hit.fields)
+    points = keyword_points(hit)
     if hit.close:
-        return SCORE_KEYWORD_CLOSE, (f"キーワード『{keyword.text}』に近い表記が{where}にあります",)
-    points = SCORE_KEYWORD_TITLE if hit.fields[0] == TITLE else SCORE_KEYWORD_OTHER
+        return points, (f"キーワード『{keyword.text}』に近い表記が{where}にあります",)
     if hit.via is None:
         return points, (f"キーワード『{keyword.text}』が{where}にあります",)
     relation = "読みが同じ" if hit.via.relation == READING else "同じ意味の"
@@ -385,13 +401,11 @@ def _keyword_reason(view: OfferView, keyword: Keyword) -> tuple[int, tuple[str, 
 
 def _explain_rest(view: OfferView, place: str, occupation: tuple, asks_form: bool,
                   asks_wage: bool) -> tuple[int, tuple[str, ...]]:
-    score, reasons = 0, []
+    score, reasons = place_points(place), []
     if place in ("municipality", "city"):
-        score += SCORE_MUNICIPALITY
         code = view.municipality if place == "municipality" else view.city
         reasons.append(f"勤務地が希望の市区町村（{place_name(code)}）です")
     elif place == "prefecture":
-        score += SCORE_PREFECTURE
         reasons.append(f"勤務地が希望の都道府県（{place_name(view.prefecture)}）です")
     if occupation:
         level, code = occupation

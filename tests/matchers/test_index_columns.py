@@ -82,3 +82,35 @@ def test_a_matching_condition_with_a_string_id_is_refused_not_dropped():
     index = ConditionIndex([Condition(condition_id="a", seeker_id=1)])
     with pytest.raises(TypeError):
         index.match_columns([JobOffer(job_number="13010-00001211", title="事務")])
+
+
+def test_keyword_points_in_the_columns_are_capped_as_in_the_reasons():
+    keywords = ("介護", "看護", "事務", "営業")  # four keywords in the title: 4 × 10 points, capped at 30
+    conditions = [Condition(condition_id=1, seeker_id=1, keywords=keywords),
+                  Condition(condition_id=2, seeker_id=2, keywords=keywords + ("受付",))]  # beyond the slots
+    offer = JobOffer(job_number="13010-00001211", title="介護 看護 事務 営業 受付")
+    columns = ConditionIndex(conditions).match_columns([offer])
+    expected = [m.score for m in ReferenceMatcher(conditions).match(offer)]
+    assert columns.score.tolist() == expected == [40, 40]  # base 10 + keywords 30
+
+
+@pytest.mark.parametrize("slack", [0, 1024], ids=["snapshot-taken-again-at-once", "snapshot-kept"])
+def test_rows_shared_by_several_conditions_fan_out_right_as_their_members_change(monkeypatch, slack):
+    monkeypatch.setattr("matchers.index.SNAPSHOT_SLACK", slack)
+    def nurse(n, seeker):
+        return Condition(condition_id=n, seeker_id=seeker, keywords=("看護",))
+    offer = JobOffer(job_number="13010-00001211", title="看護師", prefecture_code="13")
+    conditions = [nurse(1, 10), nurse(2, 20), Condition(condition_id=3, seeker_id=30, prefecture_codes=("13",))]
+    reference, index = ReferenceMatcher(conditions), ConditionIndex(conditions)
+    steps = [("add", nurse(4, 40)),  # joins the shared row the snapshot holds
+             ("remove", 1),
+             ("add", Condition(condition_id=5, seeker_id=50, prefecture_codes=("13",))),  # a row becomes shared
+             ("add", nurse(2, 21)),  # the same condition, another seeker
+             ("add", Condition(condition_id=6, seeker_id=60, keywords=("看護師",))),  # a row the snapshot never saw
+             ("add", Condition(condition_id=7, seeker_id=70, keywords=("看護師",))),  # … shared from now on
+             ("remove", 3), ("remove", 4)]
+    for action, value in steps:
+        getattr(reference, action)(value)
+        getattr(index, action)(value)
+        assert _column_rows(index, [offer]) == _reference_rows(reference, [offer])
+        assert index.match(offer) == reference.match(offer)
