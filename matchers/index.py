@@ -6,35 +6,45 @@ rows — one row per distinct condition body, fanned out to the conditions that 
 1. Place × occupation postings. A row is posted under every pair (place code, occupation code)
    it names, with None standing for "anywhere" / "any occupation". An offer looks up at most 16
    pairs — (its municipality, the designated city of its ward, its prefecture, None) × (its
-   小分類, 中分類, 大分類, None) — in order of preference, so the candidates satisfy place and occupation exactly, and the first
-   pair that finds a row tells which place and occupation reason applies to it.
-2. Employment form and wage are checked on all candidates at once with numpy columns.
+   小分類, 中分類, 大分類, None) — in order of preference, so the candidates satisfy place and
+   occupation exactly, and the first pair that finds a row tells which place and occupation
+   reason applies to it.
+2. Anchors. A row with keywords is posted under (pair, term) instead, for an *anchor* term it
+   cannot match without (Lucene Monitor's idea): an AND row under one of its keywords (the one
+   least likely to be found), an OR row under each. Per offer only the anchor terms that pass
+   the n-gram filter (3) are looked up in the offer, and only the rows posted under a pair of
+   the offer and a term found in it are candidates; an OR row found through several terms is
+   kept once, under its first pair. Rows without keywords (none, or exclusions only) stay in the
+   pair postings. The candidates are therefore the rows with no anchor that satisfy place and
+   occupation, plus the rows with an anchor found in the offer that do: the work follows the
+   offer's terms and its real candidates, not the number of keyword rows.
 3. Keywords: every distinct keyword (a *term*) is looked for as one or more *probes* — itself,
-   and each synonym or word its reading spells — and every distinct probe is posted under its
-   character bigrams. The offer's bigrams count, per probe, how many of its bigram positions
-   occur; a probe below its threshold (``gram_threshold``: all of them for an exact match, a
-   proven lower bound for a close spelling) cannot be present, and a term none of whose probes
-   can be present is absent. Only the remaining terms are looked up for
-   real — once per offer, however many rows share them — then AND / OR / exclusion is decided
-   per row with numpy over the row's term slots (a row with more terms than slots is decided
-   by ``rules.keywords_satisfied``).
-4. Rows that passed are grouped by what their explanation depends on (place and occupation
+   and each synonym or word its reading spells. ``matchers.probes`` counts, per probe, how many
+   of its bigram positions (and, for a close spelling, its character and kanji positions) occur
+   in the offer; a probe below one of its thresholds (proved there) cannot be present, and a
+   term none of whose probes can be present is absent. Only the remaining terms are looked up
+   for real — once per offer, however many rows share them — then AND / OR / exclusion is
+   decided per candidate row with numpy over the row's term slots (a row with more terms than
+   slots is decided by ``rules.keywords_satisfied``).
+4. Forms and wage are checked on all candidates at once with numpy columns (before the keyword
+   rules of 3 are decided per row).
+5. Rows that passed are grouped by what their explanation depends on (place and occupation
    pair, whether forms and a wage are asked, keyword list); ``rules.explain`` — the function the
    reference's ``evaluate`` ends in — explains one row of each group for all its conditions.
-5. Condition and seeker ids are fanned out and ordered with numpy where they are integers.
+6. Condition and seeker ids are fanned out and ordered with numpy where they are integers.
 
-Every filter is exact (the n-gram step only skips look-ups that cannot succeed), so the rows
-left are the matches; the property tests hold the index to the reference on that.
+Every filter is exact (the n-gram step only skips look-ups that cannot succeed, an anchor is a
+keyword the row needs), so the rows left are the matches; the property tests hold the index to
+the reference on that.
 
-Changes are incremental: a new body is appended as a row, postings take it in a pending buffer
-merged on the next look-up, a removed body leaves a tombstone, and rows are rebuilt once a
-quarter of them are dead."""
+Changes are incremental: a new body is appended as a row, postings (pair and anchor alike) take
+it in a pending buffer merged on the next look-up, a removed body leaves a tombstone (its
+postings stay until then; the alive column drops it), and rows, postings, terms and probes are
+rebuilt once a quarter of the rows are dead."""
 
 from __future__ import annotations
 
 import gc
-import math
-from array import array
 from collections import deque
 from collections.abc import Iterable
 from itertools import repeat
@@ -43,10 +53,9 @@ from typing import NamedTuple
 import numpy as np
 
 from matchers.columns import Columns
+from matchers.probes import Probes, gram_threshold  # noqa: F401  (gram_threshold: the tests' name for it)
 from matchers.records import Condition, ConditionId, JobOffer, Match, SeekerId, condition_order
 from matchers.rules import (
-    FUZZY_MIN_LENGTH,
-    FUZZY_THRESHOLD,
     SCORE_BASE,
     SCORE_FORM,
     SCORE_KEYWORD_CAP,
@@ -61,6 +70,9 @@ from matchers.rules import (
     place_points,
     prepare,
 )
+from matchers.storage import AnchorPostings
+from matchers.storage import Column as _Column
+from matchers.storage import Postings as _Postings
 
 _PLACES = ("municipality", "city", "prefecture", "anywhere")  # by rank in ``_candidates``
 _OCCUPATION_LEVELS = ("small", "middle", "major", None)  # by rank in ``_candidates``
@@ -198,19 +210,34 @@ class ConditionIndex:
         return rows, pairs
 
     def _candidates(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
-        """Rows satisfying place and occupation, each with the number (1–16) of the first
-        (preferred) place × occupation pair that found it."""
+        """Rows that may match, each once with the number (1–16) of the first (preferred) place ×
+        occupation pair that found it. All satisfy place and occupation; an anchored row is here
+        only if one of its anchor terms is found in the offer (``_anchored_candidates``)."""
         places = (view.municipality, view.city, view.prefecture, None)
         occupations = (view.occupation, view.middle, view.major, None)
-        lists, numbers = [], []
+        pairs = []
         for place_rank, place in enumerate(places):
             for occupation_rank, occupation in enumerate(occupations):
                 if (place_rank < 3 and place is None) or (occupation_rank < 3 and occupation is None):
                     continue
-                rows = self._postings.get((place, occupation))
-                if rows is not None and len(rows):
-                    lists.append(rows)
-                    numbers.append(1 + place_rank * 4 + occupation_rank)
+                pairs.append(((place, occupation), 1 + place_rank * 4 + occupation_rank))
+        free = self._free_candidates(pairs)
+        anchored = self._anchored_candidates(view, pairs)
+        if anchored is None:
+            return free
+        if not len(free[0]):
+            return anchored
+        # Disjoint: a row is posted either under its pairs or under its (pair, anchor) keys.
+        return np.concatenate([free[0], anchored[0]]), np.concatenate([free[1], anchored[1]])
+
+    def _free_candidates(self, pairs: list) -> tuple[np.ndarray, np.ndarray]:
+        """Rows without an anchor posted under the offer's pairs, each under its first pair."""
+        lists, numbers = [], []
+        for pair, number in pairs:
+            rows = self._postings.get(pair)
+            if rows is not None and len(rows):
+                lists.append(rows)
+                numbers.append(number)
         if not lists:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int8)
         if len(lists) == 1:
@@ -225,6 +252,46 @@ class ConditionIndex:
         first = scratch[rows] == pairs
         scratch[rows] = 0
         return rows[first], pairs[first]
+
+    def _anchored_candidates(self, view: OfferView, pairs: list) -> tuple[np.ndarray, np.ndarray] | None:
+        """Anchored rows posted under one of the offer's pairs and an anchor term found in the
+        offer, each once under its first pair. Only the terms that pass the n-gram filter and
+        anchor something are looked for: the work follows the offer, not the number of rows.
+        An AND row needs all its keywords, so its anchor among them; an OR row needs one, so it
+        is posted under each — and may be found through several, hence the de-duplication."""
+        anchored = self._anchored
+        pairs = [(terms, number) for pair, number in pairs if (terms := anchored.terms(pair)) is not None]
+        if not pairs:
+            return None
+        possible = self._offer_terms(view)
+        anchors = set(np.flatnonzero(possible).tolist())
+        lists, numbers, singles, single_numbers = [], [], [], []
+        keywords = self._terms
+        for terms, number in pairs:
+            for term in terms.keys() & anchors:  # the pair's anchors that may be in the offer
+                if view.keyword_hit(keywords[term]) is None:
+                    continue
+                rows = terms[term]
+                if type(rows) is int:
+                    singles.append(rows)
+                    single_numbers.append(number)
+                else:
+                    rows = anchored.rows(terms, term)
+                    lists.append(rows)
+                    numbers.append(np.full(len(rows), number, dtype=np.int8))
+        if len(lists) == 1 and not singles:  # one array holds each of its rows once
+            return lists[0], numbers[0]
+        if singles:  # may repeat a row: an OR row alone under two of its terms
+            lists.append(np.array(singles, dtype=np.int32))
+            numbers.append(np.array(single_numbers, dtype=np.int8))
+        if not lists:
+            return None
+        # Each row once, under its most preferred (lowest) pair number: sort by row, then number.
+        key = np.unique(np.concatenate(lists).astype(np.int64) * 32 + np.concatenate(numbers))
+        rows, numbers = key >> 5, key & 31
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+        return rows[first].astype(np.int32), numbers[first].astype(np.int8)
 
     def _structural_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
         keep = self._col("alive").take(rows)
@@ -244,9 +311,7 @@ class ConditionIndex:
         """For rows with keywords or exclusions: whether the offer satisfies them."""
         size = len(self._terms)
         possible = np.zeros(size + 1, dtype=bool)  # the extra last slot is what -1 (no term) reads
-        possible[:size] = self._possible_terms(view)
-        term_ids = self._term_ids
-        view.absent = lambda keyword: (term := term_ids.get(keyword)) is not None and not possible[term]
+        possible[:size] = self._offer_terms(view)
         keywords = self._col("keyword_terms").take(rows, axis=0)  # take: far faster than [] on 2-D
         excludes = self._col("exclude_terms").take(rows, axis=0)
         found = np.zeros(size + 1, dtype=bool)
@@ -267,22 +332,21 @@ class ConditionIndex:
             keep[position] = keywords_satisfied(view, self._bodies[int(rows[position])])
         return keep
 
-    def _possible_terms(self, view: OfferView) -> np.ndarray:
-        """Terms with a probe whose n-gram count in the offer reaches its threshold; all others
-        are surely absent from it (see ``gram_threshold``)."""
-        grams: set[str] = set()
-        for text in view.texts():
-            grams.update(text)
-            grams.update(text[i:i + 2] for i in range(len(text) - 1))
-        lists = [probes for gram in grams if (probes := self._grams.get(gram)) is not None]
-        size = len(self._probes)
-        counts = np.bincount(np.concatenate(lists), minlength=size) if lists else np.zeros(size, np.int64)
-        possible_probes = counts >= self._thresholds.data[:size]
-        links = self._links
-        probes, terms = self._link_probe.data[:links], self._link_term.data[:links]
-        possible = np.zeros(len(self._terms), dtype=bool)
-        possible[terms[possible_probes.take(probes)]] = True
+    def _offer_terms(self, view: OfferView) -> np.ndarray:
+        """Which terms may be in the offer (``_possible_terms``), worked out once per offer; the
+        view is told the others are absent, which spares it looking for them."""
+        if self._offer is not None and self._offer[0] is view:
+            return self._offer[1]
+        possible = self._possible_terms(view)
+        term_ids = self._term_ids
+        view.absent = lambda keyword: (term := term_ids.get(keyword)) is not None and not possible[term]
+        self._offer = (view, possible)
         return possible
+
+    def _possible_terms(self, view: OfferView) -> np.ndarray:
+        """Terms with a probe that reaches its thresholds in the offer; all others are surely
+        absent from it (see ``matchers.probes``)."""
+        return self._probes.possible_terms(view.texts(), len(self._terms))
 
     def _scores(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray) -> np.ndarray:
         """Each row's score as ``explain`` adds it up, without its reasons: the base, the points
@@ -389,23 +453,20 @@ class ConditionIndex:
         self._member_arrays: dict[int, tuple[np.ndarray, np.ndarray] | str] = {}
         self._shared: _SharedMembers | None = None
         self._dead = 0
+        # Rows are posted under (place, occupation) pairs — or, when anchored (``_anchors``),
+        # under (place, occupation) → anchor term.
         self._postings = _Postings()
+        self._anchored = AnchorPostings()
+        self._offer: tuple[OfferView, np.ndarray] | None = None  # ``_offer_terms`` of the last offer
         self._columns = {name: _Column(*dtype) if isinstance(dtype, tuple) else _Column(dtype)
                          for name, dtype in _DTYPES.items()}
         self._scratch_column = np.zeros(0, dtype=np.int8)
         self._keyword_list_ids: dict[tuple, int] = {}
-        # Terms: distinct keywords (and excluded keywords). Probes: distinct strings looked for
-        # (a term's own text, exact or close, and each of its alternatives), with their n-gram
-        # postings. Links: which probes stand for which term, as two parallel columns.
+        # Terms: distinct keywords (and excluded keywords), each looked for as its probes
+        # (``matchers.probes``: its own text, exact or close, and each of its alternatives).
         self._terms: list[Keyword] = []
         self._term_ids: dict[Keyword, int] = {}
-        self._probes: list[tuple[str, bool]] = []
-        self._probe_ids: dict[tuple[str, bool], int] = {}
-        self._thresholds = _Column(np.int32)
-        self._grams = _Postings()
-        self._link_probe = _Column(np.int32)
-        self._link_term = _Column(np.int32)
-        self._links = 0
+        self._probes = Probes()
 
     def _col(self, name: str) -> np.ndarray:
         return self._columns[name].data
@@ -430,10 +491,11 @@ class ConditionIndex:
             "condition_id": 0,
             "seeker_id": 0,
         }
+        keyword_terms = [self._term(keyword) for keyword in body.keywords]
         values["wordy"] = bool(body.keywords or body.excludes)
         values["spill"] = len(body.keywords) > TERM_SLOTS or len(body.excludes) > TERM_SLOTS
-        values["keyword_terms"] = self._term_slots(body.keywords)
-        values["exclude_terms"] = self._term_slots(body.excludes)
+        values["keyword_terms"] = _slots(keyword_terms)
+        values["exclude_terms"] = _slots([self._term(keyword) for keyword in body.excludes])
         if self._staged is not None:
             for name, value in values.items():
                 self._staged[name].append(value)
@@ -443,11 +505,28 @@ class ConditionIndex:
                 if row >= len(column.data):
                     column.ensure(row + 1)
                 column.data[row] = value
+        anchors = self._anchors(body, keyword_terms)
         places = body.prefectures + body.municipalities or (None,)
         for occupation in body.occupations or (None,):
             for place in places:
-                self._postings.add((place, occupation), row)
+                if not anchors:
+                    self._postings.add((place, occupation), row)
+                    continue
+                for term in anchors:
+                    self._anchored.add((place, occupation), term, row)
         return row
+
+    def _anchors(self, body: ConditionBody, terms: list[int]) -> list[int]:
+        """The terms a row is posted under: one of them must be found for the row to match. An
+        AND row: one term, the least likely to be found — one without synonyms (each synonym is
+        another way to be found), then the longest. An OR row: all of them. A row without
+        keywords (even with exclusions, which never make it match) has none: it is posted under
+        its pairs. A row with more keywords than its columns hold is anchored all the same, on
+        any of its keywords: which are found is decided for it in Python afterwards."""
+        if len(terms) < 2 or body.keyword_mode == "or":
+            return terms
+        keywords = self._terms
+        return [max(terms, key=lambda term: (not keywords[term].alternatives, len(keywords[term].norm)))]
 
     def _cache_member_arrays(self, row: int):
         """The ids of a row shared by several conditions as numpy arrays, made on first use."""
@@ -486,13 +565,10 @@ class ConditionIndex:
         else:
             self._col(name)[row] = value
 
-    def _term_slots(self, keywords) -> list[int]:
-        terms = [self._term(keyword) for keyword in keywords]
-        return (terms + [-1] * TERM_SLOTS)[:TERM_SLOTS]
-
     def _unstage(self) -> None:
         self._postings.seal()
-        self._grams.seal()
+        self._anchored.seal()
+        self._probes.seal()
         staged, self._staged = self._staged, None
         for name, values in staged.items():
             column = self._columns[name]
@@ -505,28 +581,9 @@ class ConditionIndex:
             term = self._term_ids[keyword] = len(self._terms)
             self._terms.append(keyword)
             probes = [(keyword.norm, keyword.fuzzy)] + [(other.norm, False) for other in keyword.alternatives]
-            for probe in dict.fromkeys(probes):
-                self._link(self._probe(*probe), term)
+            for norm, fuzzy in dict.fromkeys(probes):
+                self._probes.link(norm, fuzzy, term)
         return term
-
-    def _probe(self, norm: str, fuzzy: bool) -> int:
-        probe = self._probe_ids.get((norm, fuzzy))
-        if probe is None:
-            probe = self._probe_ids[norm, fuzzy] = len(self._probes)
-            self._probes.append((norm, fuzzy))
-            self._thresholds.ensure(probe + 1)
-            self._thresholds.data[probe] = gram_threshold(len(norm), fuzzy)
-            for gram in _term_grams(norm):
-                self._grams.add(gram, probe)
-        return probe
-
-    def _link(self, probe: int, term: int) -> None:
-        link = self._links
-        self._link_probe.ensure(link + 1)
-        self._link_term.ensure(link + 1)
-        self._link_probe.data[link] = probe
-        self._link_term.data[link] = term
-        self._links += 1
 
     def _compact(self) -> None:
         """Rebuild rows, postings and terms from the living bodies (drops tombstones)."""
@@ -542,27 +599,6 @@ class ConditionIndex:
             self._refresh_fan_out(row)
         if not building:
             self._unstage()
-
-
-def gram_threshold(length: int, fuzzy: bool = True) -> int:
-    """How many of a probe's n-gram positions must occur in an offer for it to be possibly
-    present. Exact containment needs all of them. A close spelling (``fuzzy``) (a run w of the offer with
-    len(w) == len(k) = m and ratio ≥ T, i.e. LCS(k, w) ≥ L = ⌈T·m/100⌉) leaves m − L keyword
-    characters unmatched, each breaking at most 2 of the m − 1 bigrams, and m − L inserted
-    characters, each breaking at most 1 more: at least (m − 1) − 3(m − L) bigrams survive."""
-    if length <= 1:
-        return 1  # a one-character term is posted under its character
-    exact = length - 1
-    if not fuzzy or length < FUZZY_MIN_LENGTH:
-        return exact
-    common = math.ceil(FUZZY_THRESHOLD * length / 100 - 1e-9)
-    return max(0, min(exact, (length - 1) - 3 * (length - common)))
-
-
-def _term_grams(norm: str) -> list[str]:
-    if len(norm) == 1:
-        return [norm]
-    return [norm[i:i + 2] for i in range(len(norm) - 1)]  # repeats kept: counts are per position
 
 
 _bare_match, _set_job, _set_condition, _set_seeker, _set_score, _set_reasons = (
@@ -604,27 +640,16 @@ def _used(slots: np.ndarray, possible: np.ndarray) -> list[int]:
     return np.flatnonzero(used).tolist()
 
 
+def _slots(terms: list[int]) -> list[int]:
+    return (terms + [-1] * TERM_SLOTS)[:TERM_SLOTS]
+
+
 def _is_int64(value) -> bool:
     return type(value) is int and -(2 ** 63) <= value < 2 ** 63
 
 
 def _id_of(ids: dict, value) -> int:
     return ids.setdefault(value, len(ids) + 1)  # 0 means "none"
-
-
-class _Column:
-    """A numpy array that grows by doubling; ``data`` may be longer than the rows in use."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, dtype, width: int | None = None) -> None:
-        self.data = np.zeros(1024 if width is None else (1024, width), dtype=dtype)
-
-    def ensure(self, size: int) -> None:
-        if size > len(self.data):
-            grown = np.zeros((max(size, 2 * len(self.data)),) + self.data.shape[1:], dtype=self.data.dtype)
-            grown[: len(self.data)] = self.data
-            self.data = grown
 
 
 class _Gathered(NamedTuple):
@@ -676,34 +701,3 @@ class _SharedMembers:
         before = np.cumsum(counts) - counts
         positions = np.repeat(starts - before, counts) + np.arange(int(counts.sum()), dtype=np.int64)
         return _Gathered(found, counts, positions)
-
-
-class _Postings:
-    """key → int32 numpy array of row (or term) ids. Appends go to a compact pending buffer that
-    is merged into the array the next time the key is read."""
-
-    __slots__ = ("_arrays", "_pending")
-
-    def __init__(self) -> None:
-        self._arrays: dict = {}
-        self._pending: dict = {}
-
-    def add(self, key, value: int) -> None:
-        buffer = self._pending.get(key)
-        if buffer is None:
-            buffer = self._pending[key] = array("i")
-        buffer.append(value)
-
-    def seal(self) -> None:
-        """Merge every pending buffer now (at the end of a build) rather than on first look-up."""
-        for key in list(self._pending):
-            self.get(key)
-
-    def get(self, key) -> np.ndarray | None:
-        buffer = self._pending.pop(key, None)
-        current = self._arrays.get(key)
-        if buffer is not None:
-            fresh = np.frombuffer(buffer, dtype=np.int32).copy()
-            current = fresh if current is None else np.concatenate([current, fresh])
-            self._arrays[key] = current
-        return current

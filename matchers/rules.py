@@ -266,19 +266,26 @@ def _close(keyword: str, text: str, left: bool = False, right: bool = False) -> 
     size = len(keyword)
     if len(text) < size:
         return False
+    kanji = kanji_of(keyword)
+    # The run holds the keyword's kanji in order and is as long as the keyword: every kanji must
+    # be in the text, and a keyword of kanji only has no close spelling but itself.
+    if kanji and not all(character in text for character in kanji):
+        return False
+    if len(kanji) == size:
+        return keyword in text  # no Latin letter or digit at its edges: no boundary to check
     # partial_ratio is never below the best same-length run, so it cheaply rules out most texts.
     if fuzz.partial_ratio(keyword, text, score_cutoff=FUZZY_THRESHOLD) == 0:
         return False
     runs = [text[i:i + size] for i in range(len(text) - size + 1)]
-    kanji = _kanji(keyword)
     close = process.extract(keyword, runs, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, limit=None)
-    return any(_kanji(run) == kanji and _bounded(text, start, start + size, left, right) for run, _, start in close)
+    return any(kanji_of(run) == kanji and _bounded(text, start, start + size, left, right) for run, _, start in close)
 
 
 _KANJI = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]")  # CJK ideographs and 々
 
 
-def _kanji(text: str) -> str:
+def kanji_of(text: str) -> str:
+    """The kanji (CJK ideographs and 々) of the text, in order."""
     return "".join(_KANJI.findall(text))
 
 

@@ -1,0 +1,157 @@
+"""Which keywords may be in an offer: the index's exact pre-filter, counted with numpy.
+
+Every distinct keyword (a *term*) is looked for as one or more *probes* — its own text (exact,
+or also as a close spelling when ``Keyword.fuzzy``) and each synonym or word its reading spells
+(exact). Every probe is posted under its character bigrams; a close-spelling probe also under its
+characters and its kanji. An offer counts, per probe and with one ``np.bincount`` each, how many
+of the probe's bigram positions, character positions and kanji positions occur anywhere in the
+offer's text. A probe whose counts miss a threshold proved below cannot be present; a term none
+of whose probes can be present is absent, and ``OfferView`` is spared looking for it. The work is
+one dictionary look-up per distinct bigram and character of the offer plus the length of the
+postings found — it follows the offer's text, not the number of terms.
+
+The thresholds (m = len(probe); a close spelling is a run w of one field with len(w) = m,
+``fuzz.ratio`` ≥ FUZZY_THRESHOLD, i.e. LCS(probe, w) ≥ L = ``common_length(m)``, and the same
+kanji as the probe in the same order — ``rules._close``):
+
+* bigrams (``gram_threshold``): all m − 1 for an exact probe; for a close one at least
+  (m − 1) − 3(m − L) of them survive in w (proof there). A probe made only of kanji is exact:
+  w holds the same kanji in the same order and has no room for anything else, so w is the probe.
+* characters (``char_threshold``): the L characters of the probe that the LCS matches are
+  characters of w, so at least L of the probe's character positions occur in the offer.
+* kanji (``kanji_threshold``): every kanji of the probe is in w, so every kanji position of the
+  probe occurs in the offer. (Most job words are kanji: this is the filter that takes out a close
+  spelling's near-misses that share a kana bigram such as ービ with the offer.)
+
+Each is a necessary condition of the rule ``rules._close`` decides, so the filter never drops a
+true match; the property tests in tests/matchers/test_probes.py hold it to ``_close``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from matchers.rules import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD, kanji_of
+from matchers.storage import Column, Postings
+
+
+def common_length(length: int) -> int:
+    """L: the fewest characters a same-length run shares (as an LCS) with a keyword of this
+    length when ``fuzz.ratio`` (100·LCS/m for equal lengths) reaches FUZZY_THRESHOLD. Rounded
+    down by a hair so that a float ratio landing just under the threshold is still counted."""
+    return math.ceil(FUZZY_THRESHOLD * length / 100 - 1e-9)
+
+
+def gram_threshold(length: int, fuzzy: bool = True) -> int:
+    """How many of a probe's n-gram positions must occur in an offer for it to be possibly
+    present. Exact containment needs all of them. A close spelling (``fuzzy``) (a run w of the offer with
+    len(w) == len(k) = m and ratio ≥ T, i.e. LCS(k, w) ≥ L = ⌈T·m/100⌉) leaves m − L keyword
+    characters unmatched, each breaking at most 2 of the m − 1 bigrams, and m − L inserted
+    characters, each breaking at most 1 more: at least (m − 1) − 3(m − L) bigrams survive."""
+    if length <= 1:
+        return 1  # a one-character term is posted under its character
+    exact = length - 1
+    if not fuzzy or length < FUZZY_MIN_LENGTH:
+        return exact
+    return max(0, min(exact, (length - 1) - 3 * (length - common_length(length))))
+
+
+def char_threshold(length: int) -> int:
+    """How many of a close-spelling probe's character positions must occur in the offer: the L
+    characters the LCS matches are characters of the run, so at least L do."""
+    return common_length(length)
+
+
+def kanji_threshold(norm: str) -> int:
+    """How many of a close-spelling probe's kanji positions must occur in the offer: all of them,
+    since the run holds the probe's kanji in the same order."""
+    return len(kanji_of(norm))
+
+
+def grams_of(norm: str) -> list[str]:
+    if len(norm) == 1:
+        return [norm]
+    return [norm[i:i + 2] for i in range(len(norm) - 1)]  # repeats kept: counts are per position
+
+
+class Probes:
+    """The probes of an index's terms, their postings and thresholds, and the links saying which
+    probes stand for which term. Append-only: the index rebuilds it when it compacts."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, bool], int] = {}
+        self._grams = Postings()  # bigram (or the character of a one-character probe) → probes
+        self._chars = Postings()  # character → close-spelling probes, once per position
+        self._kanji = Postings()  # kanji → close-spelling probes, once per position
+        self._needs = {name: Column(np.int32) for name in ("grams", "chars", "kanji")}
+        self._link_probe = Column(np.int32)
+        self._link_term = Column(np.int32)
+        self._links = 0
+        self._any_close = False  # whether the character and kanji counts have anything to count
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def link(self, norm: str, fuzzy: bool, term: int) -> None:
+        """Say that ``term`` may be present when (norm, fuzzy) may be."""
+        probe = self._probe(norm, fuzzy)
+        link = self._links
+        self._link_probe.ensure(link + 1)
+        self._link_term.ensure(link + 1)
+        self._link_probe.data[link] = probe
+        self._link_term.data[link] = term
+        self._links += 1
+
+    def seal(self) -> None:
+        for postings in (self._grams, self._chars, self._kanji):
+            postings.seal()
+
+    def possible_terms(self, texts: list[str], terms: int) -> np.ndarray:
+        """For each of the first ``terms`` term ids: whether one of its probes reaches every
+        threshold in the offer whose normalised fields are ``texts``."""
+        chars: set[str] = set()
+        grams: set[str] = set()
+        for text in texts:
+            chars.update(text)
+            grams.update(text[i:i + 2] for i in range(len(text) - 1))
+        grams |= chars  # one-character probes are posted under their character
+        size = len(self._ids)
+        possible = self._reaching(self._grams, grams, "grams", size)
+        if self._any_close:
+            possible &= self._reaching(self._chars, chars, "chars", size)
+            possible &= self._reaching(self._kanji, chars, "kanji", size)
+        links = self._links
+        probes, linked = self._link_probe.data[:links], self._link_term.data[:links]
+        result = np.zeros(terms, dtype=bool)
+        result[linked[possible.take(probes)]] = True
+        return result
+
+    def _reaching(self, postings: Postings, keys: set[str], need: str, size: int) -> np.ndarray:
+        arrays = postings.merged()
+        lists = [arrays[key] for key in keys & arrays.keys()]
+        counts = np.bincount(np.concatenate(lists), minlength=size) if lists else np.zeros(size, np.int64)
+        return counts >= self._needs[need].data[:size]
+
+    def _probe(self, norm: str, fuzzy: bool) -> int:
+        probe = self._ids.get((norm, fuzzy))
+        if probe is not None:
+            return probe
+        probe = self._ids[norm, fuzzy] = len(self._ids)
+        for column in self._needs.values():
+            column.ensure(probe + 1)
+        kanji = kanji_of(norm)
+        # A close spelling of a probe made only of kanji is the probe itself (module docstring).
+        close = fuzzy and len(norm) >= FUZZY_MIN_LENGTH and len(kanji) < len(norm)
+        self._needs["grams"].data[probe] = gram_threshold(len(norm), close)
+        for gram in grams_of(norm):
+            self._grams.add(gram, probe)
+        if close:
+            self._any_close = True
+            self._needs["chars"].data[probe] = char_threshold(len(norm))
+            self._needs["kanji"].data[probe] = kanji_threshold(norm)
+            for character in norm:
+                self._chars.add(character, probe)
+            for character in kanji:
+                self._kanji.add(character, probe)
+        return probe
