@@ -112,15 +112,25 @@ def insert_ignore_tuples(session: Session, model: type[SQLModel], columns: Seque
             else:
                 inserted += result.rowcount
         return found if returning else inserted
-    temp = f"_bulk_{table.name}_{next(_temp_names)}"
-    names = ", ".join(f'"{c}"' for c in columns)
-    cursor = session.connection().connection.driver_connection.cursor()
-    cursor.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {names} FROM "{table.name}" WITH NO DATA')
-    with cursor.copy(f'COPY "{temp}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
+    def write(copy) -> None:
         copy.set_types(list(types))
         for row in rows:
             copy.write_row(row)
-    insert = (f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{temp}" '
+
+    return _copy_then_insert_ignore(session, table, list(columns), write, conflict, returning)
+
+
+def _copy_then_insert_ignore(session: Session, table, names: list[str], write, conflict: Sequence[str],
+                             returning: Sequence[str] | None) -> list | int:
+    """PostgreSQL: a binary COPY (``write(copy)``) into a temporary twin of the table, then one
+    INSERT … SELECT … ON CONFLICT DO NOTHING from it (COPY itself cannot skip taken keys)."""
+    temp = f"_bulk_{table.name}_{next(_temp_names)}"
+    quoted = ", ".join(f'"{c}"' for c in names)
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" WITH NO DATA')
+    with cursor.copy(f'COPY "{temp}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
+        write(copy)
+    insert = (f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{temp}" '
               f'ON CONFLICT ({", ".join(conflict)}) DO NOTHING')
     if returning:
         cursor.execute(insert + f' RETURNING {", ".join(returning)}')
@@ -184,22 +194,8 @@ def insert_ignore_columns(session: Session, model: type[SQLModel], columns: Mapp
         return insert_ignore_tuples(session, model, names, [], list(zip(*lists)), conflict=conflict,
                                     returning=returning)
     table = model.__table__  # type: ignore[attr-defined]
-    temp = f"_bulk_{table.name}_{next(_temp_names)}"
-    quoted = ", ".join(f'"{c}"' for c in names)
-    cursor = session.connection().connection.driver_connection.cursor()
-    cursor.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" WITH NO DATA')
-    with cursor.copy(f'COPY "{temp}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
-        copy.write(binary_copy(list(columns.values())))
-    insert = (f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{temp}" '
-              f'ON CONFLICT ({", ".join(conflict)}) DO NOTHING')
-    if returning:
-        cursor.execute(insert + f' RETURNING {", ".join(returning)}')
-        found = [_Row(list(returning), values) for values in cursor.fetchall()]
-    else:
-        cursor.execute(insert)
-        found = cursor.rowcount
-    cursor.execute(f'DROP TABLE "{temp}"')
-    return found
+    return _copy_then_insert_ignore(session, table, names, lambda copy: copy.write(binary_copy(list(columns.values()))),
+                                    conflict, returning)
 
 
 def copy_if_all_new(session: Session, model: type[SQLModel], columns: Mapping[str, tuple[str, Any]]) -> bool:
