@@ -226,6 +226,18 @@ def expected_recommendations(engine) -> set[tuple[int, int]]:
     return {(m.seeker_id, by_number[m.job_number]) for o in offers for m in reference.match(offer_value(o))}
 
 
+def add_saved_search(engine) -> tuple[int, int]:
+    """A new saved search (介護) of the first open, valid seeker, committed as the site would:
+    (seeker id, condition id)."""
+    with session_scope(engine) as session:
+        seeker_id = session.execute(select(Seeker.id).where(Seeker.account_state == "open",
+                                                            Seeker.registration_status == "valid")).scalars().first()
+        condition = Condition(seeker_id=seeker_id, kind="saved", keywords=["介護"])
+        session.add(condition)
+        session.flush()
+        return seeker_id, condition.id
+
+
 def candidate_pairs(engine) -> Counter:
     with engine.connect() as conn:
         return Counter(tuple(row) for row in conn.execute(

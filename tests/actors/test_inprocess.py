@@ -8,10 +8,9 @@ from sqlalchemy import func, select
 from worker import announce
 from worker.actors.inprocess import InProcessWorker
 from worker.actors.runtime import Runtime
-from worker.db import session_scope
-from worker.domain.models import Condition, InboxItem, JobOffer, OutboxMail, Seeker
+from worker.domain.models import InboxItem, JobOffer, OutboxMail
 
-from .conftest import assert_everything_delivered_exactly_once, candidate_pairs, choose, seed
+from .conftest import add_saved_search, assert_everything_delivered_exactly_once, candidate_pairs, choose, seed
 
 
 def job_numbers(engine) -> list[str]:
@@ -64,13 +63,7 @@ def test_an_announced_condition_reaches_the_workers_index_at_once(engine, embedd
     with InProcessWorker(embedded, runtime=runtime, threads=1) as worker:
         runtime.cache.match_many([])
         before = len(runtime.cache)
-        with session_scope(engine) as session:
-            seeker_id = session.execute(select(Seeker.id).where(Seeker.account_state == "open",
-                                                                Seeker.registration_status == "valid")).scalars().first()
-            condition = Condition(seeker_id=seeker_id, kind="saved", keywords=["介護"])
-            session.add(condition)
-            session.flush()
-            condition_id = condition.id
+        seeker_id, condition_id = add_saved_search(engine)
         announce.condition_changed(condition_id)
         worker.join()
 

@@ -9,11 +9,10 @@ from sqlalchemy import func, select
 from worker import announce
 from worker.actors.inprocess import InProcessWorker
 from worker.actors.runtime import Runtime
-from worker.db import session_scope
-from worker.domain.models import Condition, OfferShardMatch, Seeker
+from worker.domain.models import OfferShardMatch
 from worker.pipeline.shards import shard_of
 
-from .conftest import assert_everything_delivered_exactly_once, choose, seed
+from .conftest import add_saved_search, assert_everything_delivered_exactly_once, choose, seed
 from .test_inprocess import job_numbers
 
 
@@ -44,13 +43,7 @@ def test_a_condition_announced_without_its_seeker_reaches_only_its_shards_index(
             cache.refresh_s = 3600  # only the announcement can bring it in
             cache.match_many([])
         before = [len(cache) for cache in caches]
-        with session_scope(engine) as session:
-            seeker_id = session.execute(select(Seeker.id).where(Seeker.account_state == "open",
-                                                                Seeker.registration_status == "valid")).scalars().first()
-            condition = Condition(seeker_id=seeker_id, kind="saved", keywords=["介護"])
-            session.add(condition)
-            session.flush()
-            condition_id = condition.id
+        seeker_id, condition_id = add_saved_search(engine)
         announce.condition_changed(condition_id)
         worker.join()
 
