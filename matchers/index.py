@@ -333,20 +333,16 @@ class ConditionIndex:
         return keep
 
     def _offer_terms(self, view: OfferView) -> np.ndarray:
-        """Which terms may be in the offer (``_possible_terms``), worked out once per offer; the
-        view is told the others are absent, which spares it looking for them."""
+        """Which terms may be in the offer — those with a probe that reaches its thresholds in
+        it; all others are surely absent (see ``matchers.probes``) — worked out once per offer;
+        the view is told the others are absent, which spares it looking for them."""
         if self._offer is not None and self._offer[0] is view:
             return self._offer[1]
-        possible = self._possible_terms(view)
+        possible = self._probes.possible_terms(view.texts(), len(self._terms))
         term_ids = self._term_ids
         view.absent = lambda keyword: (term := term_ids.get(keyword)) is not None and not possible[term]
         self._offer = (view, possible)
         return possible
-
-    def _possible_terms(self, view: OfferView) -> np.ndarray:
-        """Terms with a probe that reaches its thresholds in the offer; all others are surely
-        absent from it (see ``matchers.probes``)."""
-        return self._probes.possible_terms(view.texts(), len(self._terms))
 
     def _scores(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray) -> np.ndarray:
         """Each row's score as ``explain`` adds it up, without its reasons: the base, the points
