@@ -86,50 +86,35 @@ def _copy_insert(session: Session, table, rows, conflict, returning) -> list:
     return [_Row(fields, values) for values in found]
 
 
-def insert_ignore_tuples(session: Session, model: type[SQLModel], columns: Sequence[str], types: Sequence[str],
-                         rows: Sequence[tuple], *, conflict: Sequence[str],
-                         returning: Sequence[str] | None = None) -> list | int:
-    """``insert_ignore_returning`` for many narrow rows of plain values given as tuples in the
-    order of ``columns``: on PostgreSQL a binary COPY with the PostgreSQL ``types`` of the columns
-    ("int4", "timestamptz", …), which psycopg's C code writes without a Python step per value.
-    Returns the inserted rows' ``returning`` columns, or only how many were inserted when
-    ``returning`` is None."""
-    if not rows:
-        return [] if returning else 0
-    table = model.__table__  # type: ignore[attr-defined]
-    if not is_postgres(session):
-        from sqlalchemy.dialects.sqlite import insert
+def _insert_ignore_sqlite(session: Session, table, columns: Sequence[str], rows: Sequence[tuple],
+                          conflict: Sequence[str], returning: Sequence[str] | None) -> list | int:
+    """SQLite: INSERT … ON CONFLICT DO NOTHING of the tuples (in the order of ``columns``), in
+    statements of 5,000 rows."""
+    from sqlalchemy.dialects.sqlite import insert
 
-        stmt = insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+    stmt = insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+    if returning:
+        stmt = stmt.returning(*(table.c[name] for name in returning))
+    found, inserted = [], 0
+    for start in range(0, len(rows), 5_000):
+        result = session.connection().execute(stmt, [dict(zip(columns, row)) for row in rows[start:start + 5_000]])
         if returning:
-            stmt = stmt.returning(*(table.c[name] for name in returning))
-        found, inserted = [], 0
-        for start in range(0, len(rows), 5_000):
-            result = session.connection().execute(stmt, [dict(zip(columns, row))
-                                                         for row in rows[start:start + 5_000]])
-            if returning:
-                found.extend(result.all())
-            else:
-                inserted += result.rowcount
-        return found if returning else inserted
-    def write(copy) -> None:
-        copy.set_types(list(types))
-        for row in rows:
-            copy.write_row(row)
-
-    return _copy_then_insert_ignore(session, table, list(columns), write, conflict, returning)
+            found.extend(result.all())
+        else:
+            inserted += result.rowcount
+    return found if returning else inserted
 
 
-def _copy_then_insert_ignore(session: Session, table, names: list[str], write, conflict: Sequence[str],
+def _copy_then_insert_ignore(session: Session, table, names: list[str], data: bytes, conflict: Sequence[str],
                              returning: Sequence[str] | None) -> list | int:
-    """PostgreSQL: a binary COPY (``write(copy)``) into a temporary twin of the table, then one
+    """PostgreSQL: the binary COPY ``data`` into a temporary twin of the table, then one
     INSERT … SELECT … ON CONFLICT DO NOTHING from it (COPY itself cannot skip taken keys)."""
     temp = f"_bulk_{table.name}_{next(_temp_names)}"
     quoted = ", ".join(f'"{c}"' for c in names)
     cursor = session.connection().connection.driver_connection.cursor()
     cursor.execute(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" WITH NO DATA')
     with cursor.copy(f'COPY "{temp}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
-        write(copy)
+        copy.write(data)
     insert = (f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{temp}" '
               f'ON CONFLICT ({", ".join(conflict)}) DO NOTHING')
     if returning:
@@ -179,9 +164,10 @@ def _binary_value(kind: str, value):
 
 def insert_ignore_columns(session: Session, model: type[SQLModel], columns: Mapping[str, tuple[str, Any]], *,
                           conflict: Sequence[str], returning: Sequence[str] | None = None) -> list | int:
-    """``insert_ignore_tuples`` for rows given as columns: name → (PostgreSQL type, numpy array,
-    or one value for every row). PostgreSQL gets one binary COPY written by numpy
-    (``binary_copy``); SQLite the same rows as tuples."""
+    """``insert_ignore_returning`` for many narrow rows given as columns: name → (PostgreSQL type,
+    numpy array, or one value for every row). PostgreSQL gets one binary COPY written by numpy
+    (``binary_copy``); SQLite the same rows as tuples. Returns the inserted rows' ``returning``
+    columns, or only how many were inserted when ``returning`` is None."""
     names = list(columns)
     lengths = {len(v) for _, v in columns.values() if isinstance(v, np.ndarray)}
     if len(lengths) != 1:
@@ -189,13 +175,11 @@ def insert_ignore_columns(session: Session, model: type[SQLModel], columns: Mapp
     (rows,) = lengths
     if not rows:
         return [] if returning else 0
+    table = model.__table__  # type: ignore[attr-defined]
     if not is_postgres(session):
         lists = [v.tolist() if isinstance(v, np.ndarray) else itertools.repeat(v) for _, v in columns.values()]
-        return insert_ignore_tuples(session, model, names, [], list(zip(*lists)), conflict=conflict,
-                                    returning=returning)
-    table = model.__table__  # type: ignore[attr-defined]
-    return _copy_then_insert_ignore(session, table, names, lambda copy: copy.write(binary_copy(list(columns.values()))),
-                                    conflict, returning)
+        return _insert_ignore_sqlite(session, table, names, list(zip(*lists)), conflict, returning)
+    return _copy_then_insert_ignore(session, table, names, binary_copy(list(columns.values())), conflict, returning)
 
 
 def copy_if_all_new(session: Session, model: type[SQLModel], columns: Mapping[str, tuple[str, Any]]) -> bool:
