@@ -209,6 +209,26 @@ def test_a_round_that_crashes_midway_leaves_nothing_and_the_next_one_does_it_all
     assert len(world.inbox(seeker)) == 2 and len(world.outbox("recommendations")) == 1
 
 
+def test_a_chosen_pair_whose_inbox_item_exists_is_skipped_and_the_others_go_in(world, settings):
+    """A candidate made again after its pair was recommended (pruned, then a staff batch) meets
+    its own item's key: that pair gets no second item, the rest of the round goes in
+    (PostgreSQL: the plain INSERT fails on the key and the insert-or-ignore runs instead)."""
+    seeker = world.seeker()
+    world.condition(seeker)
+    old, new = world.offer(), world.offer()
+    collect(world, settings, [old, new])
+    with session_scope(world.engine) as session:
+        session.add(InboxItem(seeker_id=seeker, kind="recommendation", dedupe_key=f"recommendation:{seeker}:{old}",
+                              job_offer_id=old, title="earlier", created_at=DAYTIME - timedelta(days=10)))
+
+    report = round_at(world, settings)
+
+    assert (report.chosen, report.inbox_items) == (2, 1)
+    assert sorted(inbox_offers(world, seeker)) == sorted([old, new])
+    assert [i.title for i in world.inbox(seeker) if i.job_offer_id == old] == ["earlier"]
+    assert all(c.chosen_at is not None for c in candidates(world))
+
+
 def test_a_chosen_candidate_whose_condition_no_longer_matches_is_dropped(world, settings):
     seeker = world.seeker()
     condition = world.condition(seeker)

@@ -223,7 +223,11 @@ class RecommendationCandidate(SQLModel, table=True):
     __tablename__ = "recommendation_candidate"
     # BRIN on PostgreSQL: rows arrive in created_at order by the million, and a B-tree cost
     # about a quarter of each insert for an index only the upkeep and the age filter use.
-    __table_args__ = (Index("ix_recommendation_candidate_created", "created_at", postgresql_using="brin"),)
+    # Pages 30 % empty on PostgreSQL (fillfactor 70): the round sets ``chosen_at`` on about one
+    # row in five, and with room on its page the new row version is a HOT update (no new index
+    # entry, no page elsewhere): the round's UPDATE took less than half the time.
+    __table_args__ = (Index("ix_recommendation_candidate_created", "created_at", postgresql_using="brin"),
+                      {"postgresql_with": {"fillfactor": 70}})
 
     seeker_id: int = Field(primary_key=True)
     job_offer_id: int = Field(primary_key=True)

@@ -201,11 +201,17 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     notifying = [(s, o, c) for s, o, c in zip(seeker_ids.take(notifying).tolist(), offer_ids.take(notifying).tolist(),
                                               condition_ids.take(notifying).tolist())
                  if new_pairs is None or (s, o) in new_pairs]
-    live = _live(session, {s for s, _, _ in notifying}, {c for _, _, c in notifying})
-    saved: dict[int, tuple[int, list[int]]] = {}
+    found: dict[int, tuple[int, list[int]]] = {}
     for seeker_id, offer_id, condition_id in notifying:
-        if seeker_id in live.saved_search_mails and condition_id in live.notifying:
-            saved.setdefault(condition_id, (seeker_id, []))[1].append(offer_id)
+        found.setdefault(condition_id, (seeker_id, []))[1].append(offer_id)
+    # Most searches already have today's mail pending (a batch meets them in every message):
+    # their offers are appended in one statement that checks the search and its seeker in SQL.
+    # Only the rest are read and checked here, and get a new mail.
+    appended = digest.append_saved_search_offers(session, settings, found, now=now)
+    rest = {c: found[c] for c in found if c not in appended}
+    live = _live(session, {s for s, _ in rest.values()}, set(rest))
+    saved = {c: (s, offers) for c, (s, offers) in rest.items()
+             if s in live.saved_search_mails and c in live.notifying}
     searches = digest.queue_saved_search_mails(session, settings, saved, live.recipients, now=now)
     report.saved_search_mails = searches.queued
     report.mails_due_now = searches.earliest is not None and searches.earliest <= now
