@@ -118,6 +118,22 @@ def queue_saved_search_mails(session: Session, settings: Settings, offers: Mappi
     return outcome
 
 
+def saved_searches_mailed_today(session: Session, settings: Settings, condition_ids: list[int], *,
+                                now: datetime) -> set[int]:
+    """PostgreSQL: the searches among ``condition_ids`` that have a mail of the day (pending or
+    not), read without a lock: ``append_saved_search_offers`` adds to those. An empty set on
+    SQLite, where ``queue_saved_search_mails`` inserts and appends alike."""
+    if not condition_ids or not is_postgres(session):
+        return set()
+    day = clock.local_date(digest_send_time(now, settings)).isoformat()
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.execute(
+        "SELECT c.id FROM unnest(string_to_array(%(conditions)s, ',')::int[]) AS c(id) "
+        "JOIN outbox_mail m ON m.dedupe_key = 'saved-search:' || c.id || ':' || %(day)s",
+        {"conditions": ",".join(str(c) for c in condition_ids), "day": day})
+    return {row[0] for row in cursor.fetchall()}
+
+
 def append_saved_search_offers(session: Session, settings: Settings, offers: Mapping[int, tuple[int, list[int]]], *,
                                now: datetime) -> set[int]:
     """PostgreSQL: add the new offers to the searches' mails of the day that are still pending,
@@ -127,8 +143,8 @@ def append_saved_search_offers(session: Session, settings: Settings, offers: Map
     cost more than matching. The same checks happen here in SQL: the search still a saved
     search asking for mail, its seeker still one who may receive offers and opted in; the rows
     are locked in id order (as ``_insert_or_append`` does) and rechecked as pending once locked.
-    The searches left out (no pending mail yet, or one claimed for sending) go the
-    insert-or-append way. An empty set on SQLite."""
+    A search whose mail of the day was claimed for sending meanwhile gets nothing more today,
+    as in ``_insert_or_append`` (one saved-search mail a day). An empty set on SQLite."""
     if not offers or not is_postgres(session):
         return set()
     day = clock.local_date(digest_send_time(now, settings)).isoformat()

@@ -204,15 +204,17 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     found: dict[int, tuple[int, list[int]]] = {}
     for seeker_id, offer_id, condition_id in notifying:
         found.setdefault(condition_id, (seeker_id, []))[1].append(offer_id)
-    # Most searches already have today's mail pending (a batch meets them in every message):
-    # their offers are appended in one statement that checks the search and its seeker in SQL.
-    # Only the rest are read and checked here, and get a new mail.
-    appended = digest.append_saved_search_offers(session, settings, found, now=now)
-    rest = {c: found[c] for c in found if c not in appended}
+    # Most searches already have today's mail (a batch meets them in every message): their
+    # offers are appended in one statement that checks the search and its seeker in SQL, last
+    # of all, since every batch of the run needs the same rows locked until it commits. Only
+    # the searches without a mail yet are read and checked here, and get a new one.
+    mailed = digest.saved_searches_mailed_today(session, settings, list(found), now=now)
+    rest = {c: found[c] for c in found if c not in mailed}
     live = _live(session, {s for s, _ in rest.values()}, set(rest))
     saved = {c: (s, offers) for c, (s, offers) in rest.items()
              if s in live.saved_search_mails and c in live.notifying}
     searches = digest.queue_saved_search_mails(session, settings, saved, live.recipients, now=now)
+    digest.append_saved_search_offers(session, settings, {c: found[c] for c in mailed}, now=now)
     report.saved_search_mails = searches.queued
     report.mails_due_now = searches.earliest is not None and searches.earliest <= now
     return report

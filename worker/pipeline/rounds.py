@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from types import SimpleNamespace
@@ -92,16 +93,15 @@ def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundRe
     if not picked:
         return report
     report.chosen = len(picked)
-    reasons = _reasons(session, picked)
-    gone = [(r.seeker_id, r.job_offer_id) for r in picked if (r.seeker_id, r.job_offer_id) not in reasons]
-    kept = [r for r in picked if (r.seeker_id, r.job_offer_id) in reasons]
+    if postgres:
+        inserted, gone = _explain_and_insert(session, picked, now)
+    else:
+        reasons = _reasons(session, picked)
+        kept = [r for r in picked if (r.seeker_id, r.job_offer_id) in reasons]
+        inserted = _insert_items(session, kept, reasons, now)
+        gone = [(r.seeker_id, r.job_offer_id) for r in picked if (r.seeker_id, r.job_offer_id) not in reasons]
     report.dropped = len(gone)
     _delete_candidates(session, gone)
-
-    if postgres:
-        inserted = _insert_items_in_sql(session, kept, reasons, now)
-    else:
-        inserted = _insert_items(session, kept, reasons, now)
     report.inbox_items = len(inserted)
     items: dict[int, list[int]] = {}
     for item_id, seeker_id in inserted:
@@ -152,6 +152,13 @@ def _still_recommendable(session: Session, picked: Sequence) -> list:
 def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[str, ...]]:
     """(seeker, offer) → the reasons of the chosen candidate's condition for its offer, worked
     out now for the chosen pairs only; a pair that no longer matches is left out."""
+    conditions, offers = _reason_inputs(session, picked)
+    return _explain(picked, conditions, offers, explain.Explainer())
+
+
+def _reason_inputs(session: Session, picked: Sequence) -> tuple[dict[int, matchers.Condition],
+                                                                 dict[int, matchers.JobOffer]]:
+    """The chosen pairs' conditions and offers as the matchers' values, read once for the round."""
     conn = session.connection()
     conditions = _conditions(session, sorted({r.condition_id for r in picked}))
     offers: dict[int, matchers.JobOffer] = {}
@@ -159,12 +166,17 @@ def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[
         table = JobOffer.__table__
         for row in conn.execute(select(table).where(among(session, table.c.id, part))):
             offers[row.id] = offer_value(row)
+    return conditions, offers
+
+
+def _explain(picked: Sequence, conditions: dict, offers: dict,
+             explainer: explain.Explainer) -> dict[tuple[int, int], tuple[str, ...]]:
+    """``_reasons`` of ``picked`` from conditions and offers already read (no database)."""
     by_offer: dict[int, list] = {}
     for r in picked:
         if r.condition_id in conditions and r.job_offer_id in offers:
             by_offer.setdefault(r.job_offer_id, []).append(r)
     found: dict[tuple[int, int], tuple[str, ...]] = {}
-    explainer = explain.Explainer()
     for offer_id, rows in by_offer.items():
         answers = explainer.explain(offers[offer_id], [conditions[r.condition_id] for r in rows])
         for r in rows:
@@ -172,6 +184,53 @@ def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[
             if answer is not None and answer.seeker_id == r.seeker_id:
                 found[(r.seeker_id, r.job_offer_id)] = answer.reasons
     return found
+
+
+ROUND_PARTS = 4  # PostgreSQL: the chosen pairs are explained and inserted in this many parts
+
+
+def _explain_and_insert(session: Session, picked: Sequence, now: datetime) -> tuple[list, list]:
+    """PostgreSQL: the chosen pairs' reasons and inbox items, in parts split between seekers: while
+    Python works out one part's reasons, PostgreSQL inserts the part before on the round's
+    connection from a second thread (the driver lets go of the GIL while it waits), so both
+    cores work where one waited for the other. A seeker's items are all in one part, so their
+    ids still ascend best first. Returns the inserted (item id, seeker id) and the pairs that no
+    longer match. All in the round's transaction: a failure in either thread rolls it all back."""
+    conditions, offers = _reason_inputs(session, picked)
+    explainer = explain.Explainer()
+    driver = session.connection().connection.driver_connection
+    driver.execute("CREATE TEMP TABLE _round_marked (seeker_id int4, job_offer_id int4) ON COMMIT DROP")
+    inserted: list = []
+    gone: list[tuple[int, int]] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="round-insert") as writer:
+        writing = None
+        for part in _parts(picked, ROUND_PARTS):
+            reasons = _explain(part, conditions, offers, explainer)
+            kept = [r for r in part if (r.seeker_id, r.job_offer_id) in reasons]
+            gone += [(r.seeker_id, r.job_offer_id) for r in part if (r.seeker_id, r.job_offer_id) not in reasons]
+            if writing is not None:
+                inserted += writing.result()
+            writing = writer.submit(_insert_items_in_sql, driver, kept, reasons, now)
+        inserted += writing.result()
+    with driver.cursor() as cursor:
+        cursor.execute("UPDATE recommendation_candidate SET chosen_at = %s FROM _round_marked c "
+                       "WHERE recommendation_candidate.seeker_id = c.seeker_id "
+                       "AND recommendation_candidate.job_offer_id = c.job_offer_id", (now,))
+        cursor.execute("DROP TABLE _round_marked")
+    return inserted, gone
+
+
+def _parts(picked: Sequence, count: int) -> list[Sequence]:
+    """``picked`` (by seeker) cut into about ``count`` parts, never inside a seeker's picks."""
+    size = max(1, -(-len(picked) // count))
+    parts, start = [], 0
+    while start < len(picked):
+        end = min(len(picked), start + size)
+        while end < len(picked) and picked[end].seeker_id == picked[end - 1].seeker_id:
+            end += 1
+        parts.append(picked[start:end])
+        start = end
+    return parts
 
 
 def _item_rows(kept: Sequence, reasons: dict, titles: dict, now: datetime) -> list[dict]:
@@ -203,12 +262,15 @@ def _insert_items(session: Session, kept: Sequence, reasons: dict, now: datetime
     return [(item.id, item.seeker_id) for item in inserted]
 
 
-def _insert_items_in_sql(session: Session, kept: Sequence, reasons: dict, now: datetime) -> list[tuple[int, int]]:
+def _insert_items_in_sql(driver, kept: Sequence, reasons: dict, now: datetime) -> list[tuple[int, int]]:
     """``_insert_items`` on PostgreSQL with no Python step per item but its reasons' number: the
     chosen pairs go in as one binary COPY of integers (with the position chosen and the number
     of their reasons among the distinct reason lists), and one INSERT … SELECT makes the items,
-    their dedupe keys, titles and bodies from the offers in SQL; one UPDATE … FROM marks the
-    candidates chosen."""
+    their dedupe keys, titles and bodies from the offers in SQL. The pairs are added to
+    ``_round_marked``, whose candidates ``_explain_and_insert`` marks chosen in one UPDATE. On
+    the psycopg connection ``driver`` only (it runs in the round's second thread)."""
+    if not kept:
+        return []
     texts: dict[tuple[str, ...], int] = {}
     numbers = [texts.setdefault(reasons[(r.seeker_id, r.job_offer_id)], len(texts)) for r in kept]
     chosen = {"ord": ("int4", np.arange(len(kept), dtype=np.int64)),
@@ -217,7 +279,7 @@ def _insert_items_in_sql(session: Session, kept: Sequence, reasons: dict, now: d
               "condition_id": ("int4", np.fromiter((r.condition_id for r in kept), dtype=np.int64, count=len(kept))),
               "score": ("int4", np.fromiter((r.score for r in kept), dtype=np.int64, count=len(kept))),
               "reasons": ("int4", np.array(numbers, dtype=np.int64))}
-    cursor = session.connection().connection.driver_connection.cursor()
+    cursor = driver.cursor()
     cursor.execute("CREATE TEMP TABLE _round_chosen (ord int4, seeker_id int4, job_offer_id int4, condition_id int4, "
                    "score int4, reasons int4) ON COMMIT DROP")
     cursor.execute("CREATE TEMP TABLE _round_reasons (id int4 PRIMARY KEY, reasons text) ON COMMIT DROP")
@@ -253,9 +315,7 @@ def _insert_items_in_sql(session: Session, kept: Sequence, reasons: dict, now: d
         cursor.execute("RELEASE SAVEPOINT round_items")
         cursor.execute(insert + " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, seeker_id", params)
         inserted = cursor.fetchall()
-    cursor.execute("UPDATE recommendation_candidate SET chosen_at = %s FROM _round_chosen c "
-                   "WHERE recommendation_candidate.seeker_id = c.seeker_id "
-                   "AND recommendation_candidate.job_offer_id = c.job_offer_id", (now,))
+    cursor.execute("INSERT INTO _round_marked SELECT seeker_id, job_offer_id FROM _round_chosen")
     cursor.execute("DROP TABLE _round_chosen, _round_reasons")
     return inserted
 
