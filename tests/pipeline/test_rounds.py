@@ -74,6 +74,30 @@ def test_a_round_chooses_the_best_candidates_first_within_the_daily_budget(world
     assert digest.context["more_count"] == 1
 
 
+def test_a_round_in_many_parts_gives_every_item_its_reasons_and_ids_best_first(world, settings, monkeypatch):
+    """PostgreSQL explains one part of the chosen pairs while it inserts the one before: in parts
+    of one or two pairs, every item still has its reasons, each seeker's ids ascend best first,
+    and every chosen candidate is marked."""
+    from worker.pipeline import rounds
+
+    monkeypatch.setattr(rounds, "ROUND_PARTS", 5)
+    seekers = [world.seeker() for _ in range(3)]
+    for s in seekers:
+        world.condition(s, keywords=["介護"])
+    in_description = world.offer(title="スタッフ", description="介護のお仕事です")
+    in_title = world.offer(title="介護職員")
+    collect(world, settings, [in_description, in_title])
+
+    report = round_at(world, settings)
+
+    assert report.inbox_items == 6
+    for s in seekers:
+        items = world.inbox(s)
+        assert [i.job_offer_id for i in sorted(items, key=lambda i: i.id)] == [in_title, in_description]
+        assert all(i.reasons for i in items)
+    assert all(c.chosen_at is not None for c in candidates(world))
+
+
 def test_equal_scores_go_to_the_newer_offer_then_the_higher_wage_then_the_job_number(world, settings):
     settings = small_budget(settings, per_day=2, per_employer=5)
     seeker = world.seeker()
