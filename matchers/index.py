@@ -84,6 +84,7 @@ SNAPSHOT_SLACK = 1024  # shared rows changed before the members snapshot is take
 TERM_SLOTS = 4  # keywords (and exclusions) kept in a row's columns; a row with more spills to Python
 # (4 one-byte flags make one 32-bit word in ``_keyword_filter``: change both together)
 _WAGE_CEILING = 2 ** 62  # monthly yen beyond int64 (only from unvalidated values) are capped here
+_UNSET = np.iinfo(np.int64).max  # a ``_first_pairs`` key no candidate has
 _NOT_NUMERIC = "not numeric"  # a row whose conditions are fanned out one by one in Python
 _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode": np.int8,
            "keywords_id": np.int32, "wordy": np.bool_, "spill": np.bool_,
@@ -166,7 +167,7 @@ class ConditionIndex:
     def match(self, offer: JobOffer) -> list[Match]:
         """Every condition the offer satisfies, sorted by condition_id."""
         view = OfferView(offer)
-        rows, pairs = self._matching_rows(view)
+        rows, pairs, _ = self._matching_rows(view)
         groups, outcomes = self._explained_groups(view, rows, pairs)
         return self._fan_out(offer.job_number, rows, groups, outcomes)
 
@@ -177,42 +178,59 @@ class ConditionIndex:
         """What ``match_many`` finds, as columns: no Python object per match. Within an offer
         the matches are ordered by condition_id, as ``match`` orders them. Every matching
         condition and seeker id must be an int64 (a ``TypeError`` otherwise): the pipeline's are.
-        Scores are added up in numpy (``_scores``) and no reason is written: a row's conditions
-        share its score, so they are fanned out with one ``np.repeat`` of it."""
+        Scores are added up in numpy while the rows are filtered (``_matching_rows``) and no
+        reason is written: a row's conditions share its score, so it is fanned out with them."""
         parts = []
         for position, offer in enumerate(offers):
             view = OfferView(offer)
-            rows, pairs = self._matching_rows(view)
+            rows, _, scores = self._matching_rows(view, scored=True)
             if not len(rows):
                 continue
-            ids, seekers, row_of, others = self._fan_out_ids(rows, np.arange(len(rows)))
+            ids, seekers, scores, others = self._fan_out_ids(rows, scores)
             if others:
                 raise TypeError("match_columns needs int64 condition and seeker ids")
-            order = np.argsort(ids, kind="stable")
-            parts.append((np.full(len(ids), position, dtype=np.int32), ids[order], seekers[order],
-                          self._scores(view, rows, pairs).take(row_of[order])))
+            # A condition is in one row only, so its id is there once: any sort gives the same order.
+            order = ids.argsort()
+            parts.append((np.full(len(ids), position, dtype=np.int32), ids.take(order), seekers.take(order),
+                          scores.take(order)))
         if not parts:
             return Columns.empty()
+        if len(parts) == 1:  # one offer (what the pipeline and the benchmark pass): nothing to join
+            return Columns(*parts[0])
         return Columns(*(np.concatenate(column) for column in zip(*parts)))
 
-    def _matching_rows(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
-        """The rows the offer satisfies, each with the number of its place × occupation pair."""
+    def _matching_rows(self, view: OfferView, *, scored: bool = False):
+        """The rows the offer satisfies, each with the number of its place × occupation pair and
+        (``scored``) its score as ``explain`` adds it up, without its reasons: the base, the
+        points of its pair, of asking forms and a wage, and of its keywords (capped). Each row
+        column is read once, for the candidates, and the later steps work on what was read."""
         rows, pairs = self._candidates(view)
+        scores = np.empty(0, dtype=np.int32) if scored else None
         if len(rows):
-            keep = self._structural_filter(view, rows)
+            keep, asked = self._structural_filter(view, rows, scored)
             rows, pairs = rows[keep], pairs[keep]
+            if scored:
+                scores = _PAIR_POINTS.take(pairs) + asked[keep]
         if len(rows):
-            wordy = self._col("wordy").take(rows)
-            if wordy.any():
+            wordy = np.flatnonzero(self._col("wordy").take(rows))
+            if len(wordy):
+                satisfied, points = self._keyword_filter(view, rows.take(wordy), scored)
+                if scored:
+                    scores[wordy] += points
                 keep = np.ones(len(rows), dtype=bool)
-                keep[wordy] = self._keyword_filter(view, rows[wordy])
+                keep[wordy] = satisfied
                 rows, pairs = rows[keep], pairs[keep]
-        return rows, pairs
+                if scored:
+                    scores = scores[keep]
+        return rows, pairs, scores
 
     def _candidates(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
         """Rows that may match, each once with the number (1–16) of the first (preferred) place ×
         occupation pair that found it. All satisfy place and occupation; an anchored row is here
-        only if one of its anchor terms is found in the offer (``_anchored_candidates``)."""
+        only if one of its anchor terms is found in the offer (``_anchored_candidates``). Free
+        and anchored rows are disjoint (a row is posted either under its pairs or under its
+        (pair, anchor) keys), but a row may be under several of the offer's pairs, and an OR
+        row under several of its terms: ``_first_pairs`` keeps each once."""
         places = (view.municipality, view.city, view.prefecture, None)
         occupations = (view.occupation, view.middle, view.major, None)
         pairs = []
@@ -221,94 +239,98 @@ class ConditionIndex:
                 if (place_rank < 3 and place is None) or (occupation_rank < 3 and occupation is None):
                     continue
                 pairs.append(((place, occupation), 1 + place_rank * 4 + occupation_rank))
-        free = self._free_candidates(pairs)
-        anchored = self._anchored_candidates(view, pairs)
-        if anchored is None:
-            return free
-        if not len(free[0]):
-            return anchored
-        # Disjoint: a row is posted either under its pairs or under its (pair, anchor) keys.
-        return np.concatenate([free[0], anchored[0]]), np.concatenate([free[1], anchored[1]])
+        lists, numbers = self._free_candidates(pairs)
+        singles, single_numbers = self._anchored_candidates(view, pairs, lists, numbers)
+        if not singles:
+            if not lists:
+                return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int8)
+            if len(lists) == 1:  # one posting array holds each of its rows once
+                return lists[0], np.full(len(lists[0]), numbers[0], dtype=np.int8)
+        # Every list's pair number repeated over it; a single row is a list of one.
+        lengths = [len(rows) for rows in lists] + [1] * len(singles)
+        lists.append(np.array(singles, dtype=np.int32))
+        return self._first_pairs(np.concatenate(lists),
+                                 np.repeat(np.array(numbers + single_numbers, dtype=np.int64), lengths))
 
-    def _free_candidates(self, pairs: list) -> tuple[np.ndarray, np.ndarray]:
-        """Rows without an anchor posted under the offer's pairs, each under its first pair."""
+    def _free_candidates(self, pairs: list) -> tuple[list[np.ndarray], list[int]]:
+        """The posting arrays of rows without an anchor under the offer's pairs, with the pair
+        number of each."""
         lists, numbers = [], []
         for pair, number in pairs:
             rows = self._postings.get(pair)
             if rows is not None and len(rows):
                 lists.append(rows)
                 numbers.append(number)
-        if not lists:
-            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int8)
-        if len(lists) == 1:
-            return lists[0], np.full(len(lists[0]), numbers[0], dtype=np.int8)
-        # Keep each row once, under its most preferred pair: write the pair numbers into a scratch
-        # column from the least to the most preferred, then keep the occurrences that still agree.
-        scratch = self._scratch()
-        for rows, pair in zip(reversed(lists), reversed(numbers)):
-            scratch[rows] = pair
-        rows = np.concatenate(lists)
-        pairs = np.concatenate([np.full(len(r), pair, dtype=np.int8) for r, pair in zip(lists, numbers)])
-        first = scratch[rows] == pairs
-        scratch[rows] = 0
-        return rows[first], pairs[first]
+        return lists, numbers
 
-    def _anchored_candidates(self, view: OfferView, pairs: list) -> tuple[np.ndarray, np.ndarray] | None:
-        """Anchored rows posted under one of the offer's pairs and an anchor term found in the
-        offer, each once under its first pair. Only the terms that pass the n-gram filter and
-        anchor something are looked for: the work follows the offer, not the number of rows.
-        An AND row needs all its keywords, so its anchor among them; an OR row needs one, so it
-        is posted under each — and may be found through several, hence the de-duplication."""
+    def _anchored_candidates(self, view: OfferView, pairs: list, lists: list, numbers: list) -> tuple[list, list]:
+        """Adds to ``lists`` and ``numbers`` the anchored rows posted under one of the offer's
+        pairs and an anchor term found in the offer, and returns the rows that are alone under
+        their (pair, term) key with their pair numbers. Only the terms that pass the n-gram
+        filter and anchor something are looked for: the work follows the offer, not the number
+        of rows. An AND row needs all its keywords, so its anchor among them; an OR row needs
+        one, so it is posted under each — and may be found through several."""
         anchored = self._anchored
-        pairs = [(terms, number) for pair, number in pairs if (terms := anchored.terms(pair)) is not None]
-        if not pairs:
-            return None
-        possible = self._offer_terms(view)
-        anchors = set(np.flatnonzero(possible).tolist())
-        lists, numbers, singles, single_numbers = [], [], [], []
+        singles, single_numbers = [], []
+        anchors = found = None
         keywords = self._terms
-        for terms, number in pairs:
+        for pair, number in pairs:
+            terms = anchored.terms(pair)
+            if terms is None:
+                continue
+            if anchors is None:
+                anchors, found = set(np.flatnonzero(self._offer_terms(view)).tolist()), set()
             for term in terms.keys() & anchors:  # the pair's anchors that may be in the offer
-                if view.keyword_hit(keywords[term]) is None:
-                    continue
+                if term not in found:
+                    if view.keyword_hit(keywords[term]) is None:
+                        anchors.discard(term)  # looked up once per offer, not once per pair
+                        continue
+                    found.add(term)
                 rows = terms[term]
                 if type(rows) is int:
                     singles.append(rows)
                     single_numbers.append(number)
                 else:
-                    rows = anchored.rows(terms, term)
-                    lists.append(rows)
-                    numbers.append(np.full(len(rows), number, dtype=np.int8))
-        if len(lists) == 1 and not singles:  # one array holds each of its rows once
-            return lists[0], numbers[0]
-        if singles:  # may repeat a row: an OR row alone under two of its terms
-            lists.append(np.array(singles, dtype=np.int32))
-            numbers.append(np.array(single_numbers, dtype=np.int8))
-        if not lists:
-            return None
-        # Each row once, under its most preferred (lowest) pair number: sort by row, then number.
-        key = np.unique(np.concatenate(lists).astype(np.int64) * 32 + np.concatenate(numbers))
-        rows, numbers = key >> 5, key & 31
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = rows[1:] != rows[:-1]
-        return rows[first].astype(np.int32), numbers[first].astype(np.int8)
+                    lists.append(anchored.rows(terms, term))
+                    numbers.append(number)
+        return singles, single_numbers
 
-    def _structural_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
-        keep = self._col("alive").take(rows)
+    def _first_pairs(self, rows: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row once, under its most preferred (lowest) pair number, without sorting: a scratch
+        column takes per row the least (pair number, position) key, and the one occurrence whose
+        key it kept survives (a row under the same pair twice is kept once too)."""
+        keys = (numbers << 32) | np.arange(len(rows), dtype=np.int64)
+        scratch = self._scratch()
+        np.minimum.at(scratch, rows, keys)
+        first = scratch.take(rows) == keys
+        scratch[rows] = _UNSET
+        return rows[first], numbers[first].astype(np.int8)
+
+    def _structural_filter(self, view: OfferView, rows: np.ndarray, scored: bool = False):
+        """Whether each row is alive and its forms and wage admit the offer, and (``scored``) the
+        base and the points of asking forms and a wage."""
         forms = self._col("forms").take(rows)
         if view.form is None:
-            keep &= forms == 0
+            keep = forms == 0
         else:
-            keep &= (forms == 0) | ((forms >> view.form) & 1).astype(bool)
+            keep = (forms == 0) | ((forms >> view.form) & 1).astype(bool)
+        if self._dead:  # tombstones: rows whose last condition was removed (none after a build)
+            keep &= self._col("alive").take(rows)
         wage = self._col("wage").take(rows)
         if view.wage_upper_monthly is None:
             keep &= wage < 0
         else:
             keep &= wage <= min(view.wage_upper_monthly, _WAGE_CEILING)  # -1 (no wage asked) passes too
-        return keep
+        if not scored:
+            return keep, None
+        asked = np.where(forms > 0, np.int32(SCORE_BASE + SCORE_FORM), np.int32(SCORE_BASE))
+        asked += (wage >= 0).astype(np.int32) * np.int32(SCORE_WAGE)
+        return keep, asked
 
-    def _keyword_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
-        """For rows with keywords or exclusions: whether the offer satisfies them."""
+    def _keyword_filter(self, view: OfferView, rows: np.ndarray, scored: bool = False):
+        """For rows with keywords or exclusions: whether the offer satisfies them, and
+        (``scored``) their keyword points — each term's worked out once per offer, summed over
+        the row's term slots (an empty slot reads the extra last entry, 0) and capped."""
         size = len(self._terms)
         possible = np.zeros(size + 1, dtype=bool)  # the extra last slot is what -1 (no term) reads
         possible[:size] = self._offer_terms(view)
@@ -316,10 +338,15 @@ class ConditionIndex:
         excludes = self._col("exclude_terms").take(rows, axis=0)
         found = np.zeros(size + 1, dtype=bool)
         present = np.zeros(size + 1, dtype=bool)
-        for term in _used(keywords, possible):
-            found[term] = view.keyword_hit(self._terms[term]) is not None
+        points = np.zeros(size + 1, dtype=np.int32) if scored else None
+        terms = self._terms
+        for term in _used(keywords, possible):  # a term not possible is absent: no points
+            hit = view.keyword_hit(terms[term])
+            found[term] = hit is not None
+            if scored:
+                points[term] = keyword_points(hit)
         for term in _used(excludes, possible):
-            present[term] = view.contains(self._terms[term])
+            present[term] = view.contains(terms[term])
         # A row's TERM_SLOTS booleans read as one 32-bit word: 0 is "none", 0x01010101 "all".
         keep = _as_words(present.take(excludes)) == 0
         modes = self._col("keyword_mode").take(rows)
@@ -327,10 +354,16 @@ class ConditionIndex:
         found[size] = True  # an empty slot never fails "all keywords found"
         all_found = _as_words(found.take(keywords)) == 0x01010101
         keep &= (modes == 0) | ((modes == 1) & all_found) | ((modes == 2) & any_found)
+        if scored:
+            points = np.minimum(points.take(keywords).sum(axis=1, dtype=np.int32), SCORE_KEYWORD_CAP)
         spill = self._col("spill").take(rows)
         for position in np.flatnonzero(spill).tolist():  # more terms than the columns hold
-            keep[position] = keywords_satisfied(view, self._bodies[int(rows[position])])
-        return keep
+            body = self._bodies[int(rows[position])]
+            keep[position] = keywords_satisfied(view, body)
+            if scored:
+                points[position] = min(sum(keyword_points(view.keyword_hit(k)) for k in body.keywords),
+                                       SCORE_KEYWORD_CAP)
+        return keep, points
 
     def _offer_terms(self, view: OfferView) -> np.ndarray:
         """Which terms may be in the offer — those with a probe that reaches its thresholds in
@@ -343,31 +376,6 @@ class ConditionIndex:
         view.absent = lambda keyword: (term := term_ids.get(keyword)) is not None and not possible[term]
         self._offer = (view, possible)
         return possible
-
-    def _scores(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-        """Each row's score as ``explain`` adds it up, without its reasons: the base, the points
-        of its place × occupation pair, of asking forms and a wage, and of its keywords — each
-        distinct term's points worked out once per offer, summed over the row's term slots (an
-        empty slot reads the extra last entry, 0) and capped."""
-        scores = _PAIR_POINTS.take(pairs) + np.int32(SCORE_BASE)
-        scores += SCORE_FORM * (self._col("forms").take(rows) > 0).astype(np.int32)
-        scores += SCORE_WAGE * (self._col("wage").take(rows) >= 0).astype(np.int32)
-        keyworded = np.flatnonzero(self._col("keywords_id").take(rows) > 0)
-        if not len(keyworded):
-            return scores
-        keyword_rows = rows.take(keyworded)
-        slots = self._col("keyword_terms").take(keyword_rows, axis=0)
-        points = np.zeros(len(self._terms) + 1, dtype=np.int32)
-        terms = self._terms
-        for term in np.unique(slots).tolist():
-            if term >= 0:
-                points[term] = keyword_points(view.keyword_hit(terms[term]))
-        found = np.minimum(points.take(slots).sum(axis=1, dtype=np.int32), SCORE_KEYWORD_CAP)
-        for position in np.flatnonzero(self._col("spill").take(keyword_rows)).tolist():  # beyond the slots
-            keywords = self._bodies[int(keyword_rows[position])].keywords
-            found[position] = min(sum(keyword_points(view.keyword_hit(k)) for k in keywords), SCORE_KEYWORD_CAP)
-        scores[keyworded] += found
-        return scores
 
     def _explained_groups(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray):
         """For each row the number of its group, and each group's (score, reasons): rows whose
@@ -389,15 +397,16 @@ class ConditionIndex:
 
     def _fan_out_ids(self, rows: np.ndarray, groups: np.ndarray):
         """Condition ids, seeker ids and group of every condition of the rows with int64 ids, as
-        arrays (unsorted), and the (condition id, seeker id, group) of the others. Rows holding
+        arrays (unsorted), and the (condition id, seeker id, group) of the others. A group is any
+        integer per row (a group number, or a score), fanned out in its own dtype. Rows holding
         one condition read the row's columns; rows shared by several, the members snapshot
         (``_SharedMembers``); rows changed since the snapshot was taken, their own arrays."""
         simple = self._col("simple").take(rows)
         simple_rows = rows[simple]
         ids = [self._col("condition_id").take(simple_rows)]
         seekers = [self._col("seeker_id").take(simple_rows)]
-        group_parts = [groups[simple].astype(np.int64)]
-        shared_rows, shared_groups = rows[~simple], groups[~simple].astype(np.int64)
+        group_parts = [groups[simple]]
+        shared_rows, shared_groups = rows[~simple], groups[~simple]
         if len(shared_rows):
             snapshot = self._shared_snapshot()
             taken = snapshot.gather(shared_rows)
@@ -413,7 +422,7 @@ class ConditionIndex:
                 ids.append(arrays[0]), seekers.append(arrays[1])
                 extra_groups.append(group), sizes.append(len(arrays[0]))
         if sizes:
-            group_parts.append(np.repeat(np.array(extra_groups, dtype=np.int64), sizes))
+            group_parts.append(np.repeat(np.array(extra_groups, dtype=groups.dtype), sizes))
         return np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts), others
 
     def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
@@ -456,7 +465,7 @@ class ConditionIndex:
         self._offer: tuple[OfferView, np.ndarray] | None = None  # ``_offer_terms`` of the last offer
         self._columns = {name: _Column(*dtype) if isinstance(dtype, tuple) else _Column(dtype)
                          for name, dtype in _DTYPES.items()}
-        self._scratch_column = np.zeros(0, dtype=np.int8)
+        self._scratch_column = np.zeros(0, dtype=np.int64)
         self._keyword_list_ids: dict[tuple, int] = {}
         # Terms: distinct keywords (and excluded keywords), each looked for as its probes
         # (``matchers.probes``: its own text, exact or close, and each of its alternatives).
@@ -468,8 +477,9 @@ class ConditionIndex:
         return self._columns[name].data
 
     def _scratch(self) -> np.ndarray:
+        """A column for ``_first_pairs``: _UNSET in every row between two uses."""
         if len(self._scratch_column) < len(self._bodies):
-            self._scratch_column = np.zeros(max(1024, 2 * len(self._bodies)), dtype=np.int8)
+            self._scratch_column = np.full(max(1024, 2 * len(self._bodies)), _UNSET, dtype=np.int64)
         return self._scratch_column
 
     def _append_row(self, body: ConditionBody) -> int:
