@@ -59,6 +59,9 @@ from matchers.rules import (
     SCORE_BASE,
     SCORE_FORM,
     SCORE_KEYWORD_CAP,
+    SCORE_KEYWORD_CLOSE,
+    SCORE_KEYWORD_OTHER,
+    SCORE_KEYWORD_TITLE,
     SCORE_OCCUPATION,
     SCORE_WAGE,
     ConditionBody,
@@ -203,26 +206,21 @@ class ConditionIndex:
         """The rows the offer satisfies, each with the number of its place × occupation pair and
         (``scored``) its score as ``explain`` adds it up, without its reasons: the base, the
         points of its pair, of asking forms and a wage, and of its keywords (capped). Each row
-        column is read once, for the candidates, and the later steps work on what was read."""
+        column is read once, for the candidates; the filters mark one ``keep`` array, applied once."""
         rows, pairs = self._candidates(view)
-        scores = np.empty(0, dtype=np.int32) if scored else None
-        if len(rows):
-            keep, asked = self._structural_filter(view, rows, scored)
-            rows, pairs = rows[keep], pairs[keep]
+        if not len(rows):
+            return rows, pairs, np.empty(0, dtype=np.int32) if scored else None
+        keep, scores = self._structural_filter(view, rows, scored)
+        if scored:
+            scores += _PAIR_POINTS.take(pairs)
+        wordy = np.flatnonzero(keep & self._col("wordy").take(rows))  # only rows the filter kept
+        if len(wordy):
+            satisfied, points = self._keyword_filter(view, rows.take(wordy), scored)
+            keep[wordy] = satisfied
             if scored:
-                scores = _PAIR_POINTS.take(pairs) + asked[keep]
-        if len(rows):
-            wordy = np.flatnonzero(self._col("wordy").take(rows))
-            if len(wordy):
-                satisfied, points = self._keyword_filter(view, rows.take(wordy), scored)
-                if scored:
-                    scores[wordy] += points
-                keep = np.ones(len(rows), dtype=bool)
-                keep[wordy] = satisfied
-                rows, pairs = rows[keep], pairs[keep]
-                if scored:
-                    scores = scores[keep]
-        return rows, pairs, scores
+                scores[wordy] += points
+        kept = np.flatnonzero(keep)
+        return rows.take(kept), pairs.take(kept), scores.take(kept) if scored else None
 
     def _candidates(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
         """Rows that may match, each once with the number (1–16) of the first (preferred) place ×
@@ -307,8 +305,8 @@ class ConditionIndex:
         return rows[first], numbers[first].astype(np.int8)
 
     def _structural_filter(self, view: OfferView, rows: np.ndarray, scored: bool = False):
-        """Whether each row is alive and its forms and wage admit the offer, and (``scored``) the
-        base and the points of asking forms and a wage."""
+        """Whether each row is alive and its forms and wage admit the offer, and (``scored``) its
+        score so far: the base and the points of asking forms and a wage."""
         forms = self._col("forms").take(rows)
         if view.form is None:
             keep = forms == 0
@@ -323,47 +321,61 @@ class ConditionIndex:
             keep &= wage <= min(view.wage_upper_monthly, _WAGE_CEILING)  # -1 (no wage asked) passes too
         if not scored:
             return keep, None
-        asked = np.where(forms > 0, np.int32(SCORE_BASE + SCORE_FORM), np.int32(SCORE_BASE))
-        asked += (wage >= 0).astype(np.int32) * np.int32(SCORE_WAGE)
-        return keep, asked
+        scores = np.where(forms > 0, np.int32(SCORE_BASE + SCORE_FORM), np.int32(SCORE_BASE))
+        scores += (wage >= 0).astype(np.int32) * np.int32(SCORE_WAGE)
+        return keep, scores
 
     def _keyword_filter(self, view: OfferView, rows: np.ndarray, scored: bool = False):
         """For rows with keywords or exclusions: whether the offer satisfies them, and
-        (``scored``) their keyword points — each term's worked out once per offer, summed over
-        the row's term slots (an empty slot reads the extra last entry, 0) and capped."""
-        size = len(self._terms)
-        possible = np.zeros(size + 1, dtype=bool)  # the extra last slot is what -1 (no term) reads
-        possible[:size] = self._offer_terms(view)
-        keywords = self._col("keyword_terms").take(rows, axis=0)  # take: far faster than [] on 2-D
-        excludes = self._col("exclude_terms").take(rows, axis=0)
-        found = np.zeros(size + 1, dtype=bool)
-        present = np.zeros(size + 1, dtype=bool)
-        points = np.zeros(size + 1, dtype=np.int32) if scored else None
+        (``scored``) their keyword points, capped. Each keyword term that may be in the offer is
+        looked up once, into one byte per term (``_term_bytes``); one gather of those bytes over
+        the rows' TERM_SLOTS slots, read as a 32-bit word per row, decides AND and OR and sums
+        the points. Exclusions are gathered only when one of them is in the offer."""
         terms = self._terms
-        for term in _used(keywords, possible):  # a term not possible is absent: no points
+        size = len(terms)
+        use = self._term_use()
+        possible = self._offer_terms(view)
+        table = np.full(size + 1, _MISSING, dtype=np.uint8)
+        table[size] = 0  # what an empty slot (-1) reads: neither found nor missing
+        for term in np.flatnonzero(possible & use.keywords[:size]).tolist():  # others are absent
             hit = view.keyword_hit(terms[term])
-            found[term] = hit is not None
-            if scored:
-                points[term] = keyword_points(hit)
-        for term in _used(excludes, possible):
-            present[term] = view.contains(terms[term])
-        # A row's TERM_SLOTS booleans read as one 32-bit word: 0 is "none", 0x01010101 "all".
-        keep = _as_words(present.take(excludes)) == 0
-        modes = self._col("keyword_mode").take(rows)
-        any_found = _as_words(found.take(keywords)) != 0
-        found[size] = True  # an empty slot never fails "all keywords found"
-        all_found = _as_words(found.take(keywords)) == 0x01010101
-        keep &= (modes == 0) | ((modes == 1) & all_found) | ((modes == 2) & any_found)
+            if hit is not None:
+                table[term] = _FOUND | keyword_points(hit) << _POINTS_SHIFT
+        words = _as_words(table.take(self._col("keyword_terms").take(rows, axis=0)))
+        all_found = (words & _MISSING * _EVERY_BYTE) == 0  # also true for a row without keywords
+        any_found = (words & _FOUND * _EVERY_BYTE) != 0
+        keep = np.where(self._col("keyword_mode").take(rows) == 2, any_found, all_found)
+        present = [term for term in np.flatnonzero(possible & use.exclusions[:size]).tolist()
+                   if view.contains(terms[term])]
+        if present:
+            excluded = np.zeros(size + 1, dtype=bool)
+            excluded[present] = True
+            keep &= _as_words(excluded.take(self._col("exclude_terms").take(rows, axis=0))) == 0
+        points = None
         if scored:
-            points = np.minimum(points.take(keywords).sum(axis=1, dtype=np.int32), SCORE_KEYWORD_CAP)
-        spill = self._col("spill").take(rows)
-        for position in np.flatnonzero(spill).tolist():  # more terms than the columns hold
-            body = self._bodies[int(rows[position])]
-            keep[position] = keywords_satisfied(view, body)
-            if scored:
-                points[position] = min(sum(keyword_points(view.keyword_hit(k)) for k in body.keywords),
-                                       SCORE_KEYWORD_CAP)
+            # The four slots' points side by side in one word; times 0x01010101 adds them up in
+            # its top byte (each at most _POINTS_MAX, so no byte carries into the next).
+            points = ((words >> _POINTS_SHIFT) & _POINTS_MASK * _EVERY_BYTE) * _EVERY_BYTE >> 24
+            points = np.minimum(points, SCORE_KEYWORD_CAP).astype(np.int32)
+        if use.spill:
+            for position in np.flatnonzero(self._col("spill").take(rows)).tolist():  # more terms than slots
+                body = self._bodies[int(rows[position])]
+                keep[position] = keywords_satisfied(view, body)
+                if scored:
+                    points[position] = min(sum(keyword_points(view.keyword_hit(k)) for k in body.keywords),
+                                           SCORE_KEYWORD_CAP)
         return keep, points
+
+    def _term_use(self) -> "_TermUse":
+        """Which terms the rows use as keywords and as exclusions, and whether a row spills:
+        worked out from the columns on first use and brought up to date with the rows appended
+        since (a row's terms never change; a rebuild makes new columns and starts again)."""
+        use = self._use
+        if use is None or use.columns is not self._columns:
+            use = self._use = _TermUse(self._columns)
+        if use.rows < len(self._bodies):
+            use.extend(len(self._bodies), len(self._terms))
+        return use
 
     def _offer_terms(self, view: OfferView) -> np.ndarray:
         """Which terms may be in the offer — those with a probe that reaches its thresholds in
@@ -466,6 +478,7 @@ class ConditionIndex:
         self._columns = {name: _Column(*dtype) if isinstance(dtype, tuple) else _Column(dtype)
                          for name, dtype in _DTYPES.items()}
         self._scratch_column = np.zeros(0, dtype=np.int64)
+        self._use: _TermUse | None = None  # made on the first match (``_term_use``)
         self._keyword_list_ids: dict[tuple, int] = {}
         # Terms: distinct keywords (and excluded keywords), each looked for as its probes
         # (``matchers.probes``: its own text, exact or close, and each of its alternatives).
@@ -634,16 +647,15 @@ def _new_match(job_number, condition_id, seeker_id, score, reasons) -> Match:
     return match
 
 
+# A term's byte in ``_keyword_filter``: found (bit 0), missing (bit 1), its points above them.
+_FOUND, _MISSING, _POINTS_SHIFT, _POINTS_MASK = 1, 2, 2, 0x3F
+_EVERY_BYTE = 0x01010101  # a byte value repeated in each of a word's TERM_SLOTS bytes
+_POINTS_MAX = max(SCORE_KEYWORD_TITLE, SCORE_KEYWORD_OTHER, SCORE_KEYWORD_CLOSE)
+assert _POINTS_MAX <= _POINTS_MASK and TERM_SLOTS * _POINTS_MAX < 256, "a term's points must fit its byte"
+
+
 def _as_words(flags: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(flags).view(np.uint32).ravel()
-
-
-def _used(slots: np.ndarray, possible: np.ndarray) -> list[int]:
-    """The possible terms among those in the slots (a mark per term: no sort needed)."""
-    used = np.zeros(len(possible), dtype=bool)
-    used[slots.ravel()] = True
-    used &= possible  # the last slot (-1, no term) is never possible
-    return np.flatnonzero(used).tolist()
 
 
 def _slots(terms: list[int]) -> list[int]:
@@ -656,6 +668,28 @@ def _is_int64(value) -> bool:
 
 def _id_of(ids: dict, value) -> int:
     return ids.setdefault(value, len(ids) + 1)  # 0 means "none"
+
+
+class _TermUse:
+    """Per term id, whether some row has it as a keyword and as an exclusion, and whether some
+    row spills (has more terms than its slots), over the first ``rows`` rows of ``columns``.
+    Rows are appended, never changed: ``extend`` reads only the new ones. A dead row's terms
+    stay counted: these only tell the keyword filter what it need not look at."""
+
+    __slots__ = ("columns", "rows", "keywords", "exclusions", "spill")
+
+    def __init__(self, columns: dict) -> None:
+        self.columns, self.rows, self.spill = columns, 0, False
+        self.keywords = self.exclusions = np.zeros(0, dtype=bool)
+
+    def extend(self, rows: int, terms: int) -> None:
+        keywords, exclusions = np.zeros(terms, dtype=bool), np.zeros(terms, dtype=bool)
+        keywords[: len(self.keywords)], exclusions[: len(self.exclusions)] = self.keywords, self.exclusions
+        for flags, name in ((keywords, "keyword_terms"), (exclusions, "exclude_terms")):
+            used = self.columns[name].data[self.rows: rows].ravel()
+            flags[used[used >= 0]] = True
+        self.spill = self.spill or bool(self.columns["spill"].data[self.rows: rows].any())
+        self.keywords, self.exclusions, self.rows = keywords, exclusions, rows
 
 
 class _Gathered(NamedTuple):
