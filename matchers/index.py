@@ -87,7 +87,6 @@ SNAPSHOT_SLACK = 1024  # shared rows changed before the members snapshot is take
 TERM_SLOTS = 4  # keywords (and exclusions) kept in a row's columns; a row with more spills to Python
 # (4 one-byte flags make one 32-bit word in ``_keyword_filter``: change both together)
 _WAGE_CEILING = 2 ** 62  # monthly yen beyond int64 (only from unvalidated values) are capped here
-_UNSET = np.iinfo(np.int64).max  # a ``_first_pairs`` key no candidate has
 _NOT_NUMERIC = "not numeric"  # a row whose conditions are fanned out one by one in Python
 _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode": np.int8,
            "keywords_id": np.int32, "wordy": np.bool_, "spill": np.bool_,
@@ -293,16 +292,20 @@ class ConditionIndex:
                     numbers.append(number)
         return singles, single_numbers
 
-    def _first_pairs(self, rows: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each row once, under its most preferred (lowest) pair number, without sorting: a scratch
-        column takes per row the least (pair number, position) key, and the one occurrence whose
-        key it kept survives (a row under the same pair twice is kept once too)."""
-        keys = (numbers << 32) | np.arange(len(rows), dtype=np.int64)
-        scratch = self._scratch()
-        np.minimum.at(scratch, rows, keys)
-        first = scratch.take(rows) == keys
-        scratch[rows] = _UNSET
-        return rows[first], numbers[first].astype(np.int8)
+    @staticmethod
+    def _first_pairs(rows: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row once, under its most preferred (lowest) pair number: one sort of (row, number)
+        keys, then the first of each row's run. (One sort of the few thousand candidates costs
+        less than a scatter into a column of every row, and leaves the rows in ascending order,
+        so the columns are then read forwards.)"""
+        keys = (rows.astype(np.int64) << 5) | numbers  # pair numbers are 1–16: five bits
+        keys.sort()
+        rows = keys >> 5
+        first = np.empty(len(keys), dtype=bool)
+        first[:1] = True
+        np.not_equal(rows[1:], rows[:-1], out=first[1:])
+        keys = keys[first]
+        return (keys >> 5).astype(np.int32), (keys & 31).astype(np.int8)
 
     def _structural_filter(self, view: OfferView, rows: np.ndarray, scored: bool = False):
         """Whether each row is alive and its forms and wage admit the offer, and (``scored``) its
@@ -477,7 +480,6 @@ class ConditionIndex:
         self._offer: tuple[OfferView, np.ndarray] | None = None  # ``_offer_terms`` of the last offer
         self._columns = {name: _Column(*dtype) if isinstance(dtype, tuple) else _Column(dtype)
                          for name, dtype in _DTYPES.items()}
-        self._scratch_column = np.zeros(0, dtype=np.int64)
         self._use: _TermUse | None = None  # made on the first match (``_term_use``)
         self._keyword_list_ids: dict[tuple, int] = {}
         # Terms: distinct keywords (and excluded keywords), each looked for as its probes
@@ -488,12 +490,6 @@ class ConditionIndex:
 
     def _col(self, name: str) -> np.ndarray:
         return self._columns[name].data
-
-    def _scratch(self) -> np.ndarray:
-        """A column for ``_first_pairs``: _UNSET in every row between two uses."""
-        if len(self._scratch_column) < len(self._bodies):
-            self._scratch_column = np.full(max(1024, 2 * len(self._bodies)), _UNSET, dtype=np.int64)
-        return self._scratch_column
 
     def _append_row(self, body: ConditionBody) -> int:
         row = len(self._bodies)
