@@ -331,7 +331,7 @@ class ConditionIndex:
     def _keyword_filter(self, view: OfferView, rows: np.ndarray, scored: bool = False):
         """For rows with keywords or exclusions: whether the offer satisfies them, and
         (``scored``) their keyword points, capped. Each keyword term that may be in the offer is
-        looked up once, into one byte per term (``_term_bytes``); one gather of those bytes over
+        looked up once, into one byte per term (found, missing, points); one gather of those bytes over
         the rows' TERM_SLOTS slots, read as a 32-bit word per row, decides AND and OR and sums
         the points. Exclusions are gathered only when one of them is in the offer."""
         terms = self._terms
@@ -372,9 +372,9 @@ class ConditionIndex:
     def _term_use(self) -> "_TermUse":
         """Which terms the rows use as keywords and as exclusions, and whether a row spills:
         worked out from the columns on first use and brought up to date with the rows appended
-        since (a row's terms never change; a rebuild makes new columns and starts again)."""
+        since (a row's terms never change; a rebuild resets it with the columns)."""
         use = self._use
-        if use is None or use.columns is not self._columns:
+        if use is None:
             use = self._use = _TermUse(self._columns)
         if use.rows < len(self._bodies):
             use.extend(len(self._bodies), len(self._terms))
@@ -668,7 +668,8 @@ def _id_of(ids: dict, value) -> int:
 
 class _TermUse:
     """Per term id, whether some row has it as a keyword and as an exclusion, and whether some
-    row spills (has more terms than its slots), over the first ``rows`` rows of ``columns``.
+    row spills (has more terms than its slots), over the first ``rows`` rows of the index's
+    ``columns``.
     Rows are appended, never changed: ``extend`` reads only the new ones. A dead row's terms
     stay counted: these only tell the keyword filter what it need not look at."""
 
