@@ -191,8 +191,7 @@ class ConditionIndex:
             ids, seekers, scores, others = self._fan_out_ids(rows, scores)
             if others:
                 raise TypeError("match_columns needs int64 condition and seeker ids")
-            # A condition is in one row only, so its id is there once: any sort gives the same order.
-            order = ids.argsort()
+            order = _id_order(ids)
             parts.append((np.full(len(ids), position, dtype=np.int32), ids.take(order), seekers.take(order),
                           scores.take(order)))
         if not parts:
@@ -648,6 +647,20 @@ _FOUND, _MISSING, _POINTS_SHIFT, _POINTS_MASK = 1, 2, 2, 0x3F
 _EVERY_BYTE = 0x01010101  # a byte value repeated in each of a word's TERM_SLOTS bytes
 _POINTS_MAX = max(SCORE_KEYWORD_TITLE, SCORE_KEYWORD_OTHER, SCORE_KEYWORD_CLOSE)
 assert _POINTS_MAX <= _POINTS_MASK and TERM_SLOTS * _POINTS_MAX < 256, "a term's points must fit its byte"
+
+
+def _id_order(ids: np.ndarray) -> np.ndarray:
+    """The order of the (distinct: a condition is in one row only) ids. When each id and its
+    position fit one int64 side by side, sorting those keys is about half the cost of an argsort
+    (no indirection); the position is then read back from the low bits."""
+    if not len(ids):
+        return np.empty(0, dtype=np.intp)
+    shift = len(ids).bit_length()
+    if ids.min() < 0 or int(ids.max()).bit_length() + shift > 62:
+        return ids.argsort()
+    keys = (ids << shift) | np.arange(len(ids), dtype=np.int64)
+    keys.sort()
+    return keys & ((1 << shift) - 1)
 
 
 def _as_words(flags: np.ndarray) -> np.ndarray:
