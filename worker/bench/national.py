@@ -354,8 +354,9 @@ def _agrees_with_reference(engine: Engine, offer_ids: list[int], size: int) -> b
     with engine.connect() as conn:
         offers = conn.execute(select(JobOffer.__table__).where(JobOffer.id.in_(chosen))).all()
         values = [(offer.id, offer_value(offer)) for offer in offers]
-        written = set(conn.execute(select(RecommendationCandidate.seeker_id, RecommendationCandidate.job_offer_id)
-                                   .where(RecommendationCandidate.job_offer_id.in_(chosen))).tuples())
+        written = {(seeker_id, offer_id) for seeker_id, offer_id in conn.execute(
+            select(RecommendationCandidate.seeker_id, RecommendationCandidate.job_offer_id)
+            .where(RecommendationCandidate.job_offer_id.in_(chosen)))}
         expected: set[tuple[int, int]] = set()
         stmt = (select(*COLUMNS).join(Seeker, Seeker.id == Condition.seeker_id).where(recommendable_clause())
                 .order_by(Condition.id))
