@@ -6,10 +6,10 @@ memory of all its processes, and whether a sample agrees with the reference matc
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from worker.cli.args import positive
+from worker.cli.benchmarks import check_servers, print_result, server_options
 
 
 def scale(text: str) -> float:
@@ -38,11 +38,7 @@ def register(sub) -> None:
                         help="keep the seeded database (mypage_national_s<S>_seed<N>) and use it again when it is "
                              "complete; each run first puts the day back")
     parser.add_argument("--database", metavar="NAME", help="with --reuse: the kept database's name")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", metavar="URL",
-                        help="server for the databases (the URL's database is only used to create them)")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", metavar="URL",
-                        help="Redis for the broker (keys under a throw-away namespace)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object (default: a readable table)")
+    server_options(parser, databases="the database")
     parser.set_defaults(func=_bench)
 
 
@@ -51,41 +47,13 @@ def _bench(args) -> int:
     from worker.bench.national import run
     from worker.cli.database import CommandError
 
-    _reachable(args.postgres, args.redis)
+    check_servers(args.postgres, args.redis)
     try:
         result = run(scale=args.scale, shards=args.shards, threads=args.threads, seekers=args.seekers,
                      offers=args.offers, seed=args.seed, sample=args.sample, reuse=args.reuse, database=args.database,
                      postgres_url=args.postgres, redis_url=args.redis, log=lambda message: print(message, file=sys.stderr))
     except (WorkerFailed, TimeoutError) as exc:
         raise CommandError(str(exc)) from None
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        for key, value in result.items():
-            print(f"{key:>22}  {value}")
+    print_result(result, args.json)
     return 0 if result["offers_left_pending"] == 0 and result["identical"] else 1
 
-
-def _reachable(postgres_url: str, redis_url: str) -> None:
-    """One line now, naming the server given, rather than a traceback minutes into a run."""
-    import redis
-    from sqlalchemy.exc import DBAPIError
-
-    from worker.cli.database import CommandError, database_error, shown_url
-    from worker.db import make_engine
-
-    engine = make_engine(postgres_url)
-    try:
-        with engine.connect():
-            pass
-    except DBAPIError as exc:
-        raise database_error(postgres_url, exc) from None
-    finally:
-        engine.dispose()
-    client = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        raise CommandError(f"the broker {shown_url(redis_url)} does not answer: {str(exc).splitlines()[0]}") from None
-    finally:
-        client.close()
