@@ -148,7 +148,8 @@ def test_the_marker_counts_what_the_seeding_wrote(kept_database):
 
 
 @pytest.mark.postgres
-def test_identical_means_the_candidate_pairs_are_the_references(kept_database, monkeypatch):
+@pytest.mark.parametrize("chunk", [7, 10**6])  # the reference in many chunks (their union), or in one
+def test_identical_means_the_candidate_pairs_are_the_references(kept_database, monkeypatch, chunk):
     import matchers
     from worker.domain.models import Condition
     from worker.pipeline.index_cache import COLUMNS
@@ -169,7 +170,7 @@ def test_identical_means_the_candidate_pairs_are_the_references(kept_database, m
         conn.execute(RecommendationCandidate.__table__.insert(), [
             {"seeker_id": s, "job_offer_id": o, "condition_id": 0, "score": 0} for s, o in pairs])
     ids = [offer.id for offer in offers]
-    monkeypatch.setattr(national, "REFERENCE_CHUNK", 7)  # the reference in many chunks: their union
+    monkeypatch.setattr(national, "REFERENCE_CHUNK", chunk)
 
     assert national._agrees_with_reference(engine, ids, 10)
     seeker_id, offer_id = next(iter(pairs))
