@@ -59,3 +59,21 @@ def test_the_own_peak_starts_again_from_the_current_size():
     if not harness.reset_peak_rss():
         pytest.skip("this kernel does not let a process reset its VmHWM")
     assert harness.peak_rss_mb([os.getpid()]) < before + 100
+
+
+@pytest.mark.postgres
+def test_the_backends_of_a_database_are_found_on_a_local_server():
+    from tests.conftest import POSTGRES_ADMIN_URL, require_service
+    from worker.db import make_engine
+
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    engine = make_engine(POSTGRES_ADMIN_URL)
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        if not os.path.exists(f"/proc/{pid}"):
+            pytest.skip("the PostgreSQL server is not on this machine")
+        assert pid in harness.postgres_backends(engine.url.database)
+        assert pid not in harness.postgres_backends("no_such_database_here")
+    engine.dispose()

@@ -242,6 +242,8 @@ def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str,
     engine = make_engine(seeded.url)
     settings, env = harness.worker_settings(seeded.url, redis_url, index_shards=shards)
     pending = _pending(engine)
+    database = engine.url.database
+    postgres_before = _backend_cpu(database)
     harness.reset_peak_rss()
     log(f"starting {shards} shard workers × {threads} threads")
     arguments = [["--shard", str(i), "--processes", "1", "--threads", str(threads)] for i in range(shards)]
@@ -267,6 +269,7 @@ def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str,
             end_to_end_s = index_load_s + match_s + round_s
             # Peaks and CPU time of the shards' processes (dramatiq's parent and its worker) before they stop.
             trees = [worker.processes() for worker in running]
+            postgres_cpu = sum(cpu - postgres_before.get(pid, 0.0) for pid, cpu in _backend_cpu(database).items())
             shard_rss = [harness.peak_rss_mb(tree) for tree in trees]
             shard_cpu = [harness.cpu_seconds(tree) for tree in trees]
         own_rss = harness.peak_rss_mb([os.getpid()])
@@ -307,10 +310,16 @@ def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str,
         "end_to_end_s": round(end_to_end_s, 2),
         "peak_rss_mb_total": sum(shard_rss) + own_rss,
         "peak_rss_mb": {"shards": shard_rss, "bench": own_rss},
-        "cpu_s": {"shards": [round(s, 1) for s in shard_cpu], "bench": round(own_cpu, 1)},
+        "cpu_s": {"shards": [round(s, 1) for s in shard_cpu], "bench": round(own_cpu, 1),
+                  # Of the local server's backends still open at the end of the day (the workers' pools).
+                  "postgres": round(postgres_cpu, 1)},
         "identical": identical,
         "identical_sample": min(sample, len(pending)),
     }
+
+
+def _backend_cpu(database: str) -> dict[int, float]:
+    return {pid: harness.cpu_seconds([pid]) for pid in harness.postgres_backends(database)}
 
 
 def _pending(engine: Engine) -> list[int]:
