@@ -237,6 +237,22 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return total / ticks
 
 
+def postgres_backends(database: str) -> list[int]:
+    """The local PostgreSQL server's processes serving ``database`` now (their title reads
+    ``postgres: … <user> <database> <client> …``); none when the server is elsewhere."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    title = cmdline.read().decode("utf-8", "replace").split()
+            except OSError:
+                continue
+            if title[:1] == ["postgres:"] and database in title:
+                found.append(int(entry))
+    return found
+
+
 def _stat(pid: int) -> list[str] | None:
     """/proc/PID/stat from the state field on (the command name may hold spaces); None if gone."""
     try:
