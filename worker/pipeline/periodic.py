@@ -135,11 +135,12 @@ def _prune_ticks(session: Session, ctx: Context) -> int:
     return session.execute(delete(SchedulerTick).where(SchedulerTick.claimed_at < ctx.now - TICK_RETENTION)).rowcount
 
 
-def _recommendation_round(session: Session, ctx: Context) -> int:
-    # The digests it queues are hinted by the sweeper's next minute (after this commit).
-    report = rounds.run_round(session, ctx.settings, now=ctx.now)
-    rounds.count(report)
-    return report.inbox_items
+def _recommendation_round(_session: Session | None, ctx: Context) -> int:
+    # Window by window, each committed on its own (a country's round in one transaction would
+    # hold every chosen seeker's share lock for its whole length); the digests it queues are
+    # hinted by the sweeper's next minute. A round that dies leaves its tick claimed: the next
+    # hour's round fills what it did not, as a second firing in this hour would have.
+    return rounds.round_now(ctx.engine, ctx.settings, now=ctx.now).inbox_items
 
 
 def _recommendation_upkeep(_session: Session | None, ctx: Context) -> int:
@@ -220,7 +221,7 @@ def jobs(settings: Settings) -> list[PeriodicJob]:
         PeriodicJob("leftover-digests", {"hour": before_morning, "minute": 30}, day_slot, _leftover_digests),
         PeriodicJob("prune-ticks", {"hour": daytime, "minute": 45}, day_slot, _prune_ticks),
         PeriodicJob("recommendation-round", {"hour": settings.round_hours, "minute": 0}, hour_slot,
-                    _recommendation_round),
+                    _recommendation_round, own_transaction=True),
         PeriodicJob("recommendation-upkeep", {"minute": 50}, hour_slot, _recommendation_upkeep,
                     own_transaction=True),
     ]
