@@ -91,6 +91,9 @@ _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode
            "keyword_terms": (np.int32, TERM_SLOTS), "exclude_terms": (np.int32, TERM_SLOTS),
            # fan-out: whether the row holds exactly one condition with int64 ids, and those ids
            "simple": np.bool_, "condition_id": np.int64, "seeker_id": np.int64}
+# The columns a new row's body decides, in the order ``_append_row`` stages them; the others
+# (alive and the fan-out) follow from ``_bodies`` and ``_members`` and are worked out by ``_unstage``.
+_STAGED = ("forms", "wage", "keyword_mode", "keywords_id", "wordy", "spill", "keyword_terms", "exclude_terms")
 
 
 class ConditionIndex:
@@ -101,17 +104,30 @@ class ConditionIndex:
     out of the cyclic collector's sight, or every full collection would walk them all."""
 
     def __init__(self, conditions: Iterable[Condition] = ()) -> None:
+        self._build(map(_as_member, conditions))
+
+    @classmethod
+    def from_bodies(cls, members: Iterable[tuple[ConditionId, SeekerId, ConditionBody]]) -> "ConditionIndex":
+        """The index of (condition_id, seeker_id, body) triples, bodies made by ``rules.prepare``:
+        the same index as ``ConditionIndex(conditions)``, for a loader that makes each distinct
+        body once and hands the same one to every condition sharing it (no ``Condition`` each)."""
+        index = cls.__new__(cls)
+        index._build(members)
+        return index
+
+    def _build(self, members: Iterable[tuple[ConditionId, SeekerId, ConditionBody]]) -> None:
         self._reset()
-        # Building: rows are staged in Python lists and turned into numpy columns once at the end
-        # (a numpy scalar write per column per row would cost more than everything else).
-        self._staged: dict[str, list] | None = {name: [] for name in _DTYPES}
+        # Building: rows are staged as one tuple each and turned into numpy columns once at the
+        # end (a numpy scalar write per column per row would cost more than everything else).
+        self._staged: list[tuple] | None = []
         # The build makes millions of acyclic objects; the cyclic collector would rescan them all
         # again and again while they are made, so it waits until the build is done.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            for condition in conditions:
-                self.add(condition)
+            add = self._add_body
+            for condition_id, seeker_id, body in members:
+                add(condition_id, seeker_id, body)
             self._unstage()
             self._shared_snapshot()  # taken now, so the first offer matched does not pay for it
         finally:
@@ -125,16 +141,18 @@ class ConditionIndex:
 
     def add(self, condition: Condition) -> None:
         """Add the condition, or replace the one with the same condition_id."""
-        condition_id = condition.condition_id
+        self._add_body(condition.condition_id, condition.seeker_id, prepare(condition))
+
+    def _add_body(self, condition_id: ConditionId, seeker_id: SeekerId, body: ConditionBody) -> None:
         if condition_id in self._row_of_condition:
             self.remove(condition_id)
-        body = prepare(condition)
         row = self._row_of_body.get(body)
         if row is None:
             row = self._append_row(body)
-        self._members[row].append((condition_id, condition.seeker_id))
+        self._members[row].append((condition_id, seeker_id))
         self._row_of_condition[condition_id] = row
-        self._refresh_fan_out(row)
+        if self._staged is None:  # while building, ``_unstage`` works out every row's fan-out once
+            self._refresh_fan_out(row)
 
     def remove(self, condition_id: ConditionId) -> None:
         """Forget the condition; unknown ids are ignored."""
@@ -477,25 +495,22 @@ class ConditionIndex:
         self._bodies.append(body)
         self._members.append([])
         self._row_of_body[body] = row
-        values = {
-            "alive": True,
-            "forms": sum(1 << form for form in body.forms),
-            "wage": -1 if body.wage_min is None else min(body.wage_min_monthly, _WAGE_CEILING),
-            "keyword_mode": 0 if not body.keywords else (1 if body.keyword_mode == "and" else 2),
-            "keywords_id": 0 if not body.keywords else _id_of(self._keyword_list_ids, body.keywords),
-            "simple": False,
-            "condition_id": 0,
-            "seeker_id": 0,
-        }
-        keyword_terms = [self._term(keyword) for keyword in body.keywords]
-        values["wordy"] = bool(body.keywords or body.excludes)
-        values["spill"] = len(body.keywords) > TERM_SLOTS or len(body.excludes) > TERM_SLOTS
-        values["keyword_terms"] = _slots(keyword_terms)
-        values["exclude_terms"] = _slots([self._term(keyword) for keyword in body.excludes])
+        keywords, excludes = body.keywords, body.excludes
+        keyword_terms = [self._term(keyword) for keyword in keywords]  # terms first, exclusions next
+        staged = (  # in the order of _STAGED
+            sum(1 << form for form in body.forms),
+            -1 if body.wage_min is None else min(body.wage_min_monthly, _WAGE_CEILING),
+            0 if not keywords else (1 if body.keyword_mode == "and" else 2),
+            0 if not keywords else _id_of(self._keyword_list_ids, keywords),
+            bool(keywords or excludes),
+            len(keywords) > TERM_SLOTS or len(excludes) > TERM_SLOTS,
+            _slots(keyword_terms),
+            _slots([self._term(keyword) for keyword in excludes]),
+        )
         if self._staged is not None:
-            for name, value in values.items():
-                self._staged[name].append(value)
+            self._staged.append(staged)
         else:
+            values = dict(zip(_STAGED, staged), alive=True, simple=False, condition_id=0, seeker_id=0)
             for name, value in values.items():
                 column = self._columns[name]
                 if row >= len(column.data):
@@ -556,9 +571,7 @@ class ConditionIndex:
         self._set("seeker_id", row, seeker_id if simple else 0)
 
     def _set(self, name: str, row: int, value) -> None:
-        if self._staged is not None:
-            self._staged[name][row] = value
-        else:
+        if self._staged is None:  # while building, ``_unstage`` works the value out at the end
             self._col(name)[row] = value
 
     def _unstage(self) -> None:
@@ -566,7 +579,23 @@ class ConditionIndex:
         self._anchored.seal()
         self._probes.seal()
         staged, self._staged = self._staged, None
-        for name, values in staged.items():
+        columns = dict(zip(_STAGED, zip(*staged))) if staged else dict.fromkeys(_STAGED, ())
+        columns["alive"] = [body is not None for body in self._bodies]
+        # The fan-out of each row, as ``_refresh_fan_out`` sets it: a row of one condition with
+        # int64 ids keeps them in its columns.
+        simple, condition_ids, seeker_ids = [], [], []
+        for members in self._members:
+            if len(members) == 1 and _is_int64(members[0][0]) and _is_int64(members[0][1]):
+                simple.append(True)
+                condition_ids.append(members[0][0])
+                seeker_ids.append(members[0][1])
+            else:
+                simple.append(False)
+                condition_ids.append(0)
+                seeker_ids.append(0)
+        columns["simple"], columns["condition_id"], columns["seeker_id"] = simple, condition_ids, seeker_ids
+        for name in _DTYPES:
+            values = columns[name]
             column = self._columns[name]
             column.data = np.array(values, dtype=column.data.dtype).reshape((-1,) + column.data.shape[1:])
             column.ensure(len(values) + 1)  # never empty, and room for the next add
@@ -586,7 +615,7 @@ class ConditionIndex:
         living = [(body, self._members[row]) for row, body in enumerate(self._bodies) if body is not None]
         building = self._staged is not None  # a compaction can happen in the middle of a build
         self._reset()
-        self._staged = {name: [] for name in _DTYPES}
+        self._staged = []
         for body, members in living:
             row = self._append_row(body)
             self._members[row] = members
@@ -638,6 +667,10 @@ def _used(slots: np.ndarray, possible: np.ndarray) -> list[int]:
 
 def _slots(terms: list[int]) -> list[int]:
     return (terms + [-1] * TERM_SLOTS)[:TERM_SLOTS]
+
+
+def _as_member(condition: Condition) -> tuple[ConditionId, SeekerId, ConditionBody]:
+    return condition.condition_id, condition.seeker_id, prepare(condition)
 
 
 def _is_int64(value) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import matchers
+from matchers.rules import ConditionBody, prepare
 
 
 def _codes(values: Any) -> tuple[str, ...]:
@@ -13,20 +14,36 @@ def _codes(values: Any) -> tuple[str, ...]:
 
 
 def condition_value(row: Any) -> matchers.Condition:
+    return condition_of(row.id, row.seeker_id, row.kind, row.keywords, row.keyword_mode, row.exclude_keywords,
+                        row.prefecture_codes, row.municipality_codes, row.occupation_codes, row.employment_forms,
+                        row.wage_type, row.wage_min)
+
+
+def condition_of(condition_id, seeker_id, kind, keywords, keyword_mode, exclude_keywords, prefecture_codes,
+                 municipality_codes, occupation_codes, employment_forms, wage_type, wage_min) -> matchers.Condition:
+    """The columns of a condition row (lists as the database holds them) as a frozen value."""
     return matchers.Condition(
-        condition_id=row.id,
-        seeker_id=row.seeker_id,
-        kind=row.kind,
-        keywords=tuple(row.keywords or ()),
-        keyword_mode=row.keyword_mode or "and",
-        exclude_keywords=tuple(row.exclude_keywords or ()),
-        prefecture_codes=_codes(row.prefecture_codes),
-        municipality_codes=_codes(row.municipality_codes),
-        occupation_codes=_codes(row.occupation_codes),
-        employment_forms=tuple(int(v) for v in row.employment_forms or ()),
-        wage_type=row.wage_type,
-        wage_min=row.wage_min,
+        condition_id=condition_id,
+        seeker_id=seeker_id,
+        kind=kind,
+        keywords=tuple(keywords or ()),
+        keyword_mode=keyword_mode or "and",
+        exclude_keywords=tuple(exclude_keywords or ()),
+        prefecture_codes=_codes(prefecture_codes),
+        municipality_codes=_codes(municipality_codes),
+        occupation_codes=_codes(occupation_codes),
+        employment_forms=tuple(int(v) for v in employment_forms or ()),
+        wage_type=wage_type,
+        wage_min=wage_min,
     )
+
+
+def condition_body(fields) -> ConditionBody:
+    """What decides a match, from ``condition_stream.body_fields``: keywords, keyword_mode,
+    exclude_keywords, prefecture, municipality and occupation codes, employment forms, wage_type
+    and wage_min. The same body ``ConditionIndex.add`` makes of ``condition_value`` (who owns the
+    condition and its kind play no part in it)."""
+    return prepare(condition_of(0, 0, "registered", *fields))
 
 
 def offer_value(row: Any) -> matchers.JobOffer:
