@@ -10,14 +10,12 @@ the build reads. Memory stays flat: one chunk of text and its lists at a time.
 
 SQLite (tests, demos, small installations) keeps the SQLAlchemy read and gives the same lists.
 
-Each row is ``[id, seeker_id, kind, notify, wage_type, wage_min, changed, seeker_changed, body]``:
+Each row is ``[id, seeker_id, kind, notify, changed, seeker_changed, *BODY_FIELDS]``: the
+condition's columns as the database holds them (JSON lists as lists), except
 
 - ``changed`` / ``seeker_changed``: the row's (and its seeker's) ``updated_at`` when it is later
   than ``since``, else None — the build remembers only those (``IndexCache``), so no other
-  timestamp is ever made into a ``datetime``;
-- ``body``: a hashable key of what decides a match (keywords, keyword mode, exclusions, places,
-  occupations, forms, wage type and minimum): a JSON text on PostgreSQL, a tuple on SQLite.
-  Conditions with equal keys have equal bodies; ``body_fields`` turns a key into those nine values.
+  timestamp is ever made into a ``datetime``.
 """
 
 from __future__ import annotations
@@ -26,22 +24,19 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, Text, cast, extract, func, select
+from sqlalchemy import JSON, BigInteger, cast, extract, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 
 from worker.domain.models import Condition, Seeker
+from worker.pipeline.values import BODY_FIELDS
 
 CHUNK_ROWS = 20_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
-# What decides a match, in the order ``body_fields`` returns it.
-BODY_COLUMNS = (
-    Condition.keywords, Condition.keyword_mode, Condition.exclude_keywords, Condition.prefecture_codes,
-    Condition.municipality_codes, Condition.occupation_codes, Condition.employment_forms,
-    Condition.wage_type, Condition.wage_min,
-)
-_HEAD_COLUMNS = (Condition.id, Condition.seeker_id, Condition.kind, Condition.notify, Condition.wage_type,
-                 Condition.wage_min)
+_HEAD_COLUMNS = (Condition.id, Condition.seeker_id, Condition.kind, Condition.notify)
+_BODY_COLUMNS = tuple(getattr(Condition, name) for name in BODY_FIELDS)
+FIELDS = ("id", "seeker_id", "kind", "notify", "changed", "seeker_changed", *BODY_FIELDS)
 
 
 def stream_conditions(engine: Engine, *where, since: datetime, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[list]]:
@@ -50,12 +45,6 @@ def stream_conditions(engine: Engine, *where, since: datetime, chunk_rows: int =
     if engine.dialect.name == "postgresql":
         return _copy_chunks(engine, where, since, chunk_rows)
     return _select_chunks(engine, where, since, chunk_rows)
-
-
-def body_fields(key) -> tuple | list:
-    """keywords, keyword_mode, exclude_keywords, prefecture, municipality and occupation codes,
-    employment forms, wage_type, wage_min — as the database holds them (lists, not tuples)."""
-    return json.loads(key) if type(key) is str else key
 
 
 # ---------------------------------------------------------------------------- PostgreSQL
@@ -67,9 +56,10 @@ def _micros(column):
 
 
 def _copy_statement(engine: Engine, where) -> tuple[str, dict]:
-    row = func.json_build_array(
-        *_HEAD_COLUMNS, _micros(Condition.updated_at), _micros(Seeker.updated_at),
-        cast(func.json_build_array(*BODY_COLUMNS), Text))
+    # JSON lists go through jsonb: it writes them canonically, with no raw control character
+    # (a json value keeps whatever whitespace it was stored with, newlines included).
+    body = [cast(column, JSONB) if isinstance(column.type, JSON) else column for column in _BODY_COLUMNS]
+    row = func.json_build_array(*_HEAD_COLUMNS, _micros(Condition.updated_at), _micros(Seeker.updated_at), *body)
     stmt = select(row).join(Seeker, Seeker.id == Condition.seeker_id).where(*where)
     compiled = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
     return f"COPY ({compiled}) TO STDOUT", compiled.params
@@ -92,17 +82,18 @@ def _copy_chunks(engine: Engine, where, since: datetime, chunk_rows: int) -> Ite
 
 
 def _parse(lines: list, since_us: int) -> list[list]:
-    """COPY's text lines (one JSON array each) as lists. Text COPY escapes only backslashes here —
-    it would escape control characters too, but ``json_build_array`` writes none raw — so
-    undoing the doubling gives the JSON back; the lines end in newlines, which become commas."""
+    """COPY's text lines (one JSON array each) as lists. Text COPY escapes backslashes, and
+    control characters — but there are none raw: ``json_build_array`` and jsonb escape them in
+    strings and put only spaces between values — so undoing the doubling
+    gives the JSON back; the lines end in newlines, which become commas."""
     text = b"".join(lines).decode()
     if "\\" in text:
         text = text.replace("\\\\", "\\")
     rows = json.loads("[" + text[:-1].replace("\n", ",") + "]")
     for row in rows:
-        changed, seeker_changed = row[6], row[7]
-        row[6] = EPOCH + changed * ONE_MICROSECOND if changed > since_us else None
-        row[7] = EPOCH + seeker_changed * ONE_MICROSECOND if seeker_changed > since_us else None
+        changed, seeker_changed = row[4], row[5]
+        row[4] = EPOCH + changed * ONE_MICROSECOND if changed > since_us else None
+        row[5] = EPOCH + seeker_changed * ONE_MICROSECOND if seeker_changed > since_us else None
     return rows
 
 
@@ -110,16 +101,17 @@ def _parse(lines: list, since_us: int) -> list[list]:
 
 
 def _select_chunks(engine: Engine, where, since: datetime, chunk_rows: int) -> Iterator[list[list]]:
-    stmt = (select(*_HEAD_COLUMNS, Condition.updated_at, Seeker.updated_at, *BODY_COLUMNS)
+    stmt = (select(*_HEAD_COLUMNS, Condition.updated_at, Seeker.updated_at, *_BODY_COLUMNS)
             .join(Seeker, Seeker.id == Condition.seeker_id).where(*where))
-    width = len(_HEAD_COLUMNS)
     with engine.connect() as conn:
         result = conn.execution_options(yield_per=chunk_rows).execute(stmt)
         for partition in result.partitions():
             chunk = []
             for row in partition:
-                changed, seeker_changed = row[width], row[width + 1]
-                body = tuple(tuple(v) if type(v) is list else v for v in row[width + 2:])
-                chunk.append([*row[:width], changed if changed > since else None,
-                              seeker_changed if seeker_changed > since else None, body])
+                row = list(row)
+                if row[4] <= since:
+                    row[4] = None
+                if row[5] <= since:
+                    row[5] = None
+                chunk.append(row)
             yield chunk

@@ -35,7 +35,7 @@ from matchers.rules import ConditionBody
 from worker.domain.models import Condition, Seeker, utcnow
 from worker.pipeline import shards
 from worker.pipeline.condition_facts import ConditionFacts, Facts
-from worker.pipeline.condition_stream import body_fields, stream_conditions
+from worker.pipeline.condition_stream import stream_conditions
 from worker.pipeline.values import condition_body, condition_value
 from worker.services.eligibility import recommendable_clause
 
@@ -47,7 +47,6 @@ COLUMNS = (
     Condition.occupation_codes, Condition.employment_forms, Condition.wage_type, Condition.wage_min,
     Condition.notify, Condition.updated_at,
 )
-BODY_CACHE = 100_000  # distinct body keys remembered while building (cleared when full)
 IN_CHUNK = 5_000  # ids per IN (…) list: PostgreSQL takes at most 65,535 parameters
 
 
@@ -124,15 +123,14 @@ class IndexCache:
         recent_conditions: dict[int, datetime] = {}
         recent_seekers: dict[int, datetime] = {}
         facts = ConditionFacts()
-        bodies: dict = {}  # body key → prepared body, shared by the conditions of equal keys
 
         def members() -> Iterator[tuple[int, int, ConditionBody]]:
             for chunk in stream_conditions(self.engine, recommendable_clause(), self._mine, since=window):
                 if not chunk:
                     continue
                 columns = list(zip(*chunk))
-                facts.put_many(columns[0], columns[2], columns[3], columns[5], columns[4])
-                for condition_id, seeker_id, _, _, _, _, changed, seeker_changed, key in chunk:
+                facts.put_many(columns[0], columns[2], columns[3], columns[-1], columns[-2])
+                for condition_id, seeker_id, _, _, changed, seeker_changed, *fields in chunk:
                     seeker_of[condition_id] = seeker_id
                     owned = by_seeker.get(seeker_id)
                     if owned is None:
@@ -143,12 +141,7 @@ class IndexCache:
                         recent_conditions[condition_id] = changed
                     if seeker_changed is not None:
                         recent_seekers[seeker_id] = seeker_changed
-                    body = bodies.get(key)
-                    if body is None:
-                        if len(bodies) >= BODY_CACHE:  # flat memory: common bodies come back soon
-                            bodies.clear()
-                        body = bodies[key] = condition_body(body_fields(key))
-                    yield condition_id, seeker_id, body
+                    yield condition_id, seeker_id, condition_body(*fields)
 
         index = matchers.ConditionIndex.from_bodies(members())
         with self._lock:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import matchers
-from matchers.rules import ConditionBody, prepare
+from matchers.rules import ConditionBody, prepare_fields
 
 
 def _codes(values: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in values or ())
+    return tuple(map(str, values)) if values else ()
 
 
 def condition_value(row: Any) -> matchers.Condition:
@@ -19,31 +19,45 @@ def condition_value(row: Any) -> matchers.Condition:
                         row.wage_type, row.wage_min)
 
 
-def condition_of(condition_id, seeker_id, kind, keywords, keyword_mode, exclude_keywords, prefecture_codes,
-                 municipality_codes, occupation_codes, employment_forms, wage_type, wage_min) -> matchers.Condition:
-    """The columns of a condition row (lists as the database holds them) as a frozen value."""
+def condition_of(condition_id, seeker_id, kind, *fields) -> matchers.Condition:
+    """A condition from its id, seeker id, kind and ``BODY_FIELDS`` as the database holds them."""
+    keywords, keyword_mode, excludes, prefectures, municipalities, occupations, forms, wage_type, wage_min = \
+        _typed(*fields)
     return matchers.Condition(
         condition_id=condition_id,
         seeker_id=seeker_id,
         kind=kind,
-        keywords=tuple(keywords or ()),
-        keyword_mode=keyword_mode or "and",
-        exclude_keywords=tuple(exclude_keywords or ()),
-        prefecture_codes=_codes(prefecture_codes),
-        municipality_codes=_codes(municipality_codes),
-        occupation_codes=_codes(occupation_codes),
-        employment_forms=tuple(int(v) for v in employment_forms or ()),
+        keywords=keywords,
+        keyword_mode=keyword_mode,
+        exclude_keywords=excludes,
+        prefecture_codes=prefectures,
+        municipality_codes=municipalities,
+        occupation_codes=occupations,
+        employment_forms=forms,
         wage_type=wage_type,
         wage_min=wage_min,
     )
 
 
-def condition_body(fields) -> ConditionBody:
-    """What decides a match, from ``condition_stream.body_fields``: keywords, keyword_mode,
-    exclude_keywords, prefecture, municipality and occupation codes, employment forms, wage_type
-    and wage_min. The same body ``ConditionIndex.add`` makes of ``condition_value`` (who owns the
-    condition and its kind play no part in it)."""
-    return prepare(condition_of(0, 0, "registered", *fields))
+def condition_body(*fields) -> ConditionBody:
+    """What ``ConditionIndex.add`` makes of ``condition_of(…, *fields)`` — the body that decides
+    a match — without the ``Condition`` (who owns a condition and its kind play no part in it)."""
+    return prepare_fields(*_typed(*fields))
+
+
+# The columns of a condition that decide a match, in the order ``condition_of`` takes them.
+BODY_FIELDS = ("keywords", "keyword_mode", "exclude_keywords", "prefecture_codes", "municipality_codes",
+               "occupation_codes", "employment_forms", "wage_type", "wage_min")
+
+
+def _typed(keywords, keyword_mode, exclude_keywords, prefecture_codes, municipality_codes, occupation_codes,
+           employment_forms, wage_type, wage_min) -> tuple:
+    """``BODY_FIELDS`` typed as ``matchers.Condition`` types them: JSON lists become tuples,
+    codes strings and employment forms ints."""
+    return (tuple(keywords) if keywords else (), keyword_mode or "and",
+            tuple(exclude_keywords) if exclude_keywords else (), _codes(prefecture_codes),
+            _codes(municipality_codes), _codes(occupation_codes),
+            tuple(map(int, employment_forms)) if employment_forms else (), wage_type, wage_min)
 
 
 def offer_value(row: Any) -> matchers.JobOffer:
