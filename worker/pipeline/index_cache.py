@@ -89,6 +89,11 @@ class IndexCache:
         return len(self._seeker_of)
 
     @property
+    def distinct_bodies(self) -> int:
+        """Rows of the index: conditions with equal bodies share one (0 before the first build)."""
+        return 0 if self._index is None else self._index.distinct_bodies
+
+    @property
     def built(self) -> bool:
         return self._index is not None
 
