@@ -93,6 +93,7 @@ _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode
            "simple": np.bool_, "condition_id": np.int64, "seeker_id": np.int64}
 # The columns a new row's body decides, in the order ``_append_row`` stages them; the others
 # (alive and the fan-out) follow from ``_bodies`` and ``_members`` and are worked out by ``_unstage``.
+_NO_TERMS = [-1] * TERM_SLOTS  # empty term slots (only read: shared by the rows staged with none)
 _STAGED = ("forms", "wage", "keyword_mode", "keywords_id", "wordy", "spill", "keyword_terms", "exclude_terms")
 
 
@@ -146,9 +147,9 @@ class ConditionIndex:
     def _add_body(self, condition_id: ConditionId, seeker_id: SeekerId, body: ConditionBody) -> None:
         if condition_id in self._row_of_condition:
             self.remove(condition_id)
-        row = self._row_of_body.get(body)
-        if row is None:
-            row = self._append_row(body)
+        row = self._row_of_body.setdefault(body, len(self._bodies))  # hashed once: bodies are deep tuples
+        if row == len(self._bodies):
+            self._append_row(body)
         self._members[row].append((condition_id, seeker_id))
         self._row_of_condition[condition_id] = row
         if self._staged is None:  # while building, ``_unstage`` works out every row's fan-out once
@@ -480,6 +481,7 @@ class ConditionIndex:
         # (``matchers.probes``: its own text, exact or close, and each of its alternatives).
         self._terms: list[Keyword] = []
         self._term_ids: dict[Keyword, int] = {}
+        self._anchor_rank: list[tuple[bool, int]] = []  # per term: the larger, the better an anchor
         self._probes = Probes()
 
     def _col(self, name: str) -> np.ndarray:
@@ -491,10 +493,10 @@ class ConditionIndex:
         return self._scratch_column
 
     def _append_row(self, body: ConditionBody) -> int:
+        """A new row for the body (the caller enters it in ``_row_of_body``)."""
         row = len(self._bodies)
         self._bodies.append(body)
         self._members.append([])
-        self._row_of_body[body] = row
         keywords, excludes = body.keywords, body.excludes
         keyword_terms = [self._term(keyword) for keyword in keywords]  # terms first, exclusions next
         staged = (  # in the order of _STAGED
@@ -504,8 +506,8 @@ class ConditionIndex:
             0 if not keywords else _id_of(self._keyword_list_ids, keywords),
             bool(keywords or excludes),
             len(keywords) > TERM_SLOTS or len(excludes) > TERM_SLOTS,
-            _slots(keyword_terms),
-            _slots([self._term(keyword) for keyword in excludes]),
+            (keyword_terms + _NO_TERMS)[:TERM_SLOTS],
+            ([self._term(keyword) for keyword in excludes] + _NO_TERMS)[:TERM_SLOTS] if excludes else _NO_TERMS,
         )
         if self._staged is not None:
             self._staged.append(staged)
@@ -536,8 +538,7 @@ class ConditionIndex:
         any of its keywords: which are found is decided for it in Python afterwards."""
         if len(terms) < 2 or body.keyword_mode == "or":
             return terms
-        keywords = self._terms
-        return [max(terms, key=lambda term: (not keywords[term].alternatives, len(keywords[term].norm)))]
+        return [max(terms, key=self._anchor_rank.__getitem__)]
 
     def _cache_member_arrays(self, row: int):
         """The ids of a row shared by several conditions as numpy arrays, made on first use."""
@@ -605,7 +606,9 @@ class ConditionIndex:
         if term is None:
             term = self._term_ids[keyword] = len(self._terms)
             self._terms.append(keyword)
-            probes = [(keyword.norm, keyword.fuzzy)] + [(other.norm, False) for other in keyword.alternatives]
+            alternatives = keyword.alternatives
+            self._anchor_rank.append((not alternatives, len(keyword.norm)))  # see ``_anchors``
+            probes = [(keyword.norm, keyword.fuzzy)] + [(other.norm, False) for other in alternatives]
             for norm, fuzzy in dict.fromkeys(probes):
                 self._probes.link(norm, fuzzy, term)
         return term
@@ -617,7 +620,7 @@ class ConditionIndex:
         self._reset()
         self._staged = []
         for body, members in living:
-            row = self._append_row(body)
+            row = self._row_of_body[body] = self._append_row(body)
             self._members[row] = members
             for condition_id, _ in members:
                 self._row_of_condition[condition_id] = row
@@ -663,10 +666,6 @@ def _used(slots: np.ndarray, possible: np.ndarray) -> list[int]:
     used[slots.ravel()] = True
     used &= possible  # the last slot (-1, no term) is never possible
     return np.flatnonzero(used).tolist()
-
-
-def _slots(terms: list[int]) -> list[int]:
-    return (terms + [-1] * TERM_SLOTS)[:TERM_SLOTS]
 
 
 def _as_member(condition: Condition) -> tuple[ConditionId, SeekerId, ConditionBody]:
