@@ -118,9 +118,10 @@ class ConditionIndex:
 
     def _build(self, members: Iterable[tuple[ConditionId, SeekerId, ConditionBody]]) -> None:
         self._reset()
-        # Building: rows are staged as one tuple each and turned into numpy columns once at the
-        # end (a numpy scalar write per column per row would cost more than everything else).
-        self._staged: list[tuple] | None = []
+        # Building: rows are staged in Python lists (one per column of _STAGED) and turned into
+        # numpy columns once at the end (a numpy scalar write per column per row would cost more
+        # than everything else).
+        self._staged: tuple[list, ...] | None = _new_stage()
         # The build makes millions of acyclic objects; the cyclic collector would rescan them all
         # again and again while they are made, so it waits until the build is done.
         collecting = gc.isenabled()
@@ -510,7 +511,7 @@ class ConditionIndex:
             ([self._term(keyword) for keyword in excludes] + _NO_TERMS)[:TERM_SLOTS] if excludes else _NO_TERMS,
         )
         if self._staged is not None:
-            self._staged.append(staged)
+            deque(map(list.append, self._staged, staged), maxlen=0)  # one append per column, in C
         else:
             values = dict(zip(_STAGED, staged), alive=True, simple=False, condition_id=0, seeker_id=0)
             for name, value in values.items():
@@ -580,7 +581,8 @@ class ConditionIndex:
         self._anchored.seal()
         self._probes.seal()
         staged, self._staged = self._staged, None
-        columns = dict(zip(_STAGED, zip(*staged))) if staged else dict.fromkeys(_STAGED, ())
+        columns = dict(zip(_STAGED, staged))
+        del staged  # each list goes as soon as its numpy column is made (``pop`` below)
         columns["alive"] = [body is not None for body in self._bodies]
         # The fan-out of each row, as ``_refresh_fan_out`` sets it: a row of one condition with
         # int64 ids keeps them in its columns.
@@ -595,11 +597,13 @@ class ConditionIndex:
                 condition_ids.append(0)
                 seeker_ids.append(0)
         columns["simple"], columns["condition_id"], columns["seeker_id"] = simple, condition_ids, seeker_ids
+        del simple, condition_ids, seeker_ids
         for name in _DTYPES:
-            values = columns[name]
+            values = columns.pop(name)
             column = self._columns[name]
             column.data = np.array(values, dtype=column.data.dtype).reshape((-1,) + column.data.shape[1:])
             column.ensure(len(values) + 1)  # never empty, and room for the next add
+            del values
 
     def _term(self, keyword: Keyword) -> int:
         term = self._term_ids.get(keyword)
@@ -618,7 +622,7 @@ class ConditionIndex:
         living = [(body, self._members[row]) for row, body in enumerate(self._bodies) if body is not None]
         building = self._staged is not None  # a compaction can happen in the middle of a build
         self._reset()
-        self._staged = []
+        self._staged = _new_stage()
         for body, members in living:
             row = self._row_of_body[body] = self._append_row(body)
             self._members[row] = members
@@ -666,6 +670,10 @@ def _used(slots: np.ndarray, possible: np.ndarray) -> list[int]:
     used[slots.ravel()] = True
     used &= possible  # the last slot (-1, no term) is never possible
     return np.flatnonzero(used).tolist()
+
+
+def _new_stage() -> tuple[list, ...]:
+    return tuple([] for _ in _STAGED)
 
 
 def _as_member(condition: Condition) -> tuple[ConditionId, SeekerId, ConditionBody]:
