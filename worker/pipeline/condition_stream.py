@@ -3,10 +3,12 @@
 A shard process loads up to a million conditions before it can match (issue 10). Through
 SQLAlchemy result rows that read cost about 65 s per million on its own — a Row object per
 condition, and psycopg's JSON loader called once per JSON column (six per condition). On
-PostgreSQL the select is therefore wrapped in ``COPY (…) TO STDOUT`` and every condition comes
-as one JSON array of text (``json_build_array``), a chunk of them parsed by a single
-``json.loads``: the rows never exist as Python objects before the one list per condition that
-the build reads. Memory stays flat: one chunk of text and its lists at a time.
+PostgreSQL every condition comes instead as one JSON array in text (``json_build_array``, built
+by PostgreSQL in C on its own core) through a server-side cursor, and a chunk of them is parsed
+by a single ``json.loads``: the rows never exist as Python objects before the one list per
+condition that the build reads. Memory stays flat: one chunk of text and its lists at a time.
+(Not a text COPY: it escapes the control characters a stored JSON list may hold between its
+values, and normalising those lists through jsonb first cost PostgreSQL more than twice the time.)
 
 SQLite (tests, demos, small installations) keeps the SQLAlchemy read and gives the same lists.
 
@@ -24,8 +26,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import JSON, BigInteger, cast, extract, func, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, Text, cast, extract, func, select
 from sqlalchemy.engine import Engine
 
 from worker.domain.models import Condition, Seeker
@@ -43,7 +44,7 @@ def stream_conditions(engine: Engine, *where, since: datetime, chunk_rows: int =
     """Chunks of rows (see the module docstring) of the conditions joined with their seeker
     that satisfy ``where`` (SQLAlchemy clauses on ``condition`` and ``seeker``)."""
     if engine.dialect.name == "postgresql":
-        return _copy_chunks(engine, where, since, chunk_rows)
+        return _cursor_chunks(engine, where, since, chunk_rows)
     return _select_chunks(engine, where, since, chunk_rows)
 
 
@@ -55,41 +56,31 @@ def _micros(column):
     return cast(extract("epoch", column) * 1_000_000, BigInteger)
 
 
-def _copy_statement(engine: Engine, where) -> tuple[str, dict]:
-    # JSON lists go through jsonb: it writes them canonically, with no raw control character
-    # (a json value keeps whatever whitespace it was stored with, newlines included).
-    body = [cast(column, JSONB) if isinstance(column.type, JSON) else column for column in _BODY_COLUMNS]
-    row = func.json_build_array(*_HEAD_COLUMNS, _micros(Condition.updated_at), _micros(Seeker.updated_at), *body)
-    stmt = select(row).join(Seeker, Seeker.id == Condition.seeker_id).where(*where)
+def _cursor_statement(engine: Engine, where) -> tuple[str, dict]:
+    row = func.json_build_array(*_HEAD_COLUMNS, _micros(Condition.updated_at), _micros(Seeker.updated_at),
+                                *_BODY_COLUMNS)
+    stmt = select(cast(row, Text)).join(Seeker, Seeker.id == Condition.seeker_id).where(*where)
     compiled = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    return f"COPY ({compiled}) TO STDOUT", compiled.params
+    return str(compiled), compiled.params
 
 
-def _copy_chunks(engine: Engine, where, since: datetime, chunk_rows: int) -> Iterator[list[list]]:
-    sql, params = _copy_statement(engine, where)
+def _cursor_chunks(engine: Engine, where, since: datetime, chunk_rows: int) -> Iterator[list[list]]:
+    sql, params = _cursor_statement(engine, where)
     since_us = (since - EPOCH) // ONE_MICROSECOND
     with engine.connect() as conn:
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(sql, params) as copy:
-            lines: list = []
-            for line in copy:
-                lines.append(line)
-                if len(lines) >= chunk_rows:
-                    yield _parse(lines, since_us)
-                    lines = []
-            if lines:
-                yield _parse(lines, since_us)
+        # A named cursor is a server-side one: PostgreSQL keeps the result and hands it out a
+        # chunk per fetch (inside the transaction the connection has begun).
+        with conn.connection.driver_connection.cursor(name="index_load") as cursor:
+            cursor.itersize = chunk_rows
+            cursor.execute(sql, params)
+            while texts := cursor.fetchmany(chunk_rows):
+                yield _parse(texts, since_us)
 
 
-def _parse(lines: list, since_us: int) -> list[list]:
-    """COPY's text lines (one JSON array each) as lists. Text COPY escapes backslashes, and
-    control characters — but there are none raw: ``json_build_array`` and jsonb escape them in
-    strings and put only spaces between values — so undoing the doubling
-    gives the JSON back; the lines end in newlines, which become commas."""
-    text = b"".join(lines).decode()
-    if "\\" in text:
-        text = text.replace("\\\\", "\\")
-    rows = json.loads("[" + text[:-1].replace("\n", ",") + "]")
+def _parse(texts: list[tuple[str]], since_us: int) -> list[list]:
+    """The rows' JSON texts as lists, in one ``json.loads`` (a raw newline in a text is JSON
+    whitespace, so joining them with commas is all it takes)."""
+    rows = json.loads("[" + ",".join([text for text, in texts]) + "]")
     for row in rows:
         changed, seeker_changed = row[4], row[5]
         row[4] = EPOCH + changed * ONE_MICROSECOND if changed > since_us else None
