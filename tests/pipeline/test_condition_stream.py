@@ -3,6 +3,7 @@ very index, matches and facts that reading every condition through the ORM gives
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import numpy as np
@@ -15,6 +16,7 @@ from matchers.rules import prepare
 from worker.db import session_scope
 from worker.domain.models import Condition, Seeker
 from worker.pipeline.condition_facts import ConditionFacts
+from worker.pipeline.condition_stream import prefetched
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.shards import Shard, shard_of
 from worker.pipeline.values import condition_value
@@ -99,3 +101,25 @@ def test_the_build_remembers_each_recent_row_at_the_version_a_refresh_reads(engi
     cache.build()
 
     assert cache.refresh().added == 0
+
+
+def test_prefetching_hands_out_every_chunk_in_order():
+    chunks = [[1, 2], [3], [4, 5, 6]]
+    assert list(prefetched(lambda: chunks.pop(0) if chunks else [])) == [[1, 2], [3], [4, 5, 6]]
+
+
+def test_a_failed_fetch_is_raised_where_the_chunks_are_read():
+    def fetch():
+        raise ConnectionError("the server went away")
+
+    with pytest.raises(ConnectionError, match="went away"):
+        list(prefetched(fetch))
+
+
+def test_a_reader_that_stops_early_leaves_no_fetching_thread_behind():
+    """The cursor is closed right after: the thread must not be fetching from it then."""
+    chunks = prefetched(lambda: [0])  # endless
+    next(chunks)
+    chunks.close()
+
+    assert not [thread for thread in threading.enumerate() if thread.name == "index-load-fetch"]

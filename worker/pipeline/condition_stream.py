@@ -23,8 +23,11 @@ condition's columns as the database holds them (JSON lists as lists), except
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from queue import Empty, Full, Queue
+from typing import NamedTuple
 
 from sqlalchemy import BigInteger, Text, cast, extract, func, select
 from sqlalchemy.engine import Engine
@@ -73,8 +76,58 @@ def _cursor_chunks(engine: Engine, where, since: datetime, chunk_rows: int) -> I
         with conn.connection.driver_connection.cursor(name="index_load") as cursor:
             cursor.itersize = chunk_rows
             cursor.execute(sql, params)
-            while texts := cursor.fetchmany(chunk_rows):
+            for texts in prefetched(lambda: cursor.fetchmany(chunk_rows)):
                 yield _parse(texts, since_us)
+
+
+def prefetched(fetch, depth: int = 2) -> Iterator:
+    """What ``fetch()`` returns, until it returns nothing, fetched by a thread up to ``depth``
+    ahead. A server-side cursor computes the next rows only when asked for them, so without this
+    PostgreSQL (on its own core) and the build (on this one) would take turns; psycopg waits
+    for the server without the GIL. If the caller stops early the thread is stopped and joined
+    before the cursor is closed."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return
+            except Full:
+                continue
+
+    def run() -> None:
+        try:
+            while not stop.is_set() and (item := fetch()):
+                put(item)
+        except BaseException as exc:  # handed to the caller, raised there
+            put(_Failed(exc))
+        finally:
+            put(_DONE)
+
+    thread = threading.Thread(target=run, name="index-load-fetch", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not _DONE:
+            if type(item) is _Failed:
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # it may be waiting to put: make room until it ends
+            try:
+                queue.get(timeout=0.1)
+            except Empty:
+                pass
+        thread.join()
+
+
+class _Failed(NamedTuple):
+    error: BaseException
+
+
+_DONE = object()
 
 
 def _parse(texts: list[tuple[str]], since_us: int) -> list[list]:
