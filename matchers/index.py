@@ -91,9 +91,9 @@ _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode
            "keyword_terms": (np.int32, TERM_SLOTS), "exclude_terms": (np.int32, TERM_SLOTS),
            # fan-out: whether the row holds exactly one condition with int64 ids, and those ids
            "simple": np.bool_, "condition_id": np.int64, "seeker_id": np.int64}
+_NO_TERMS = [-1] * TERM_SLOTS  # empty term slots (only read: shared by the rows staged with none)
 # The columns a new row's body decides, in the order ``_append_row`` stages them; the others
 # (alive and the fan-out) follow from ``_bodies`` and ``_members`` and are worked out by ``_unstage``.
-_NO_TERMS = [-1] * TERM_SLOTS  # empty term slots (only read: shared by the rows staged with none)
 _STAGED = ("forms", "wage", "keyword_mode", "keywords_id", "wordy", "spill", "keyword_terms", "exclude_terms")
 
 
@@ -109,9 +109,10 @@ class ConditionIndex:
 
     @classmethod
     def from_bodies(cls, members: Iterable[tuple[ConditionId, SeekerId, ConditionBody]]) -> "ConditionIndex":
-        """The index of (condition_id, seeker_id, body) triples, bodies made by ``rules.prepare``:
-        the same index as ``ConditionIndex(conditions)``, for a loader that makes each distinct
-        body once and hands the same one to every condition sharing it (no ``Condition`` each)."""
+        """The index of (condition_id, seeker_id, body) triples, each body made by
+        ``rules.prepare`` or ``rules.prepare_fields``: the same index as
+        ``ConditionIndex(conditions)``, for a loader of millions of rows that makes no
+        ``Condition`` for each."""
         index = cls.__new__(cls)
         index._build(members)
         return index
