@@ -40,7 +40,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
 _HEAD_COLUMNS = (Condition.id, Condition.seeker_id, Condition.kind, Condition.notify)
 _BODY_COLUMNS = tuple(getattr(Condition, name) for name in BODY_FIELDS)
-FIELDS = ("id", "seeker_id", "kind", "notify", "changed", "seeker_changed", *BODY_FIELDS)
+FIELDS = ("id", "seeker_id", "kind", "notify", "changed", "seeker_changed", *BODY_FIELDS)  # of a row
 
 
 def stream_conditions(engine: Engine, *where, since: datetime, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[list]]:

@@ -35,7 +35,7 @@ from matchers.rules import ConditionBody
 from worker.domain.models import Condition, Seeker, utcnow
 from worker.pipeline import shards
 from worker.pipeline.condition_facts import ConditionFacts, Facts
-from worker.pipeline.condition_stream import stream_conditions
+from worker.pipeline.condition_stream import FIELDS, stream_conditions
 from worker.pipeline.values import condition_body, condition_value
 from worker.services.eligibility import recommendable_clause
 
@@ -133,8 +133,9 @@ class IndexCache:
             for chunk in stream_conditions(self.engine, recommendable_clause(), self._mine, since=window):
                 if not chunk:
                     continue
-                columns = list(zip(*chunk))
-                facts.put_many(columns[0], columns[2], columns[3], columns[-1], columns[-2])
+                column = dict(zip(FIELDS, zip(*chunk)))
+                facts.put_many(column["id"], column["kind"], column["notify"], column["wage_min"],
+                               column["wage_type"])
                 for condition_id, seeker_id, _, _, changed, seeker_changed, *fields in chunk:
                     seeker_of[condition_id] = seeker_id
                     owned = by_seeker.get(seeker_id)
