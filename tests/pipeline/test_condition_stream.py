@@ -123,3 +123,16 @@ def test_a_reader_that_stops_early_leaves_no_fetching_thread_behind():
     chunks.close()
 
     assert not [thread for thread in threading.enumerate() if thread.name == "index-load-fetch"]
+
+
+def test_facts_put_for_a_chunk_at_once_are_the_facts_put_one_by_one():
+    rows = [(3, "registered", False, 200_000, None), (5, "saved", True, 1_100, "hourly"),
+            (6, "saved", False, None, None), (2_000, "registered", True, 9_000, "daily")]
+    one_by_one, at_once = ConditionFacts(), ConditionFacts()
+    for condition_id, kind, notify, wage_min, wage_type in rows:
+        one_by_one.put(condition_id, kind=kind, notify=notify, wage_min=wage_min, wage_type=wage_type)
+    at_once.put_many(*zip(*rows))
+
+    ids = np.arange(2_002)
+    for got, expected in zip(vars(at_once.lookup(ids)).values(), vars(one_by_one.lookup(ids)).values()):
+        assert np.array_equal(got, expected)
