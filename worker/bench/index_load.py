@@ -34,11 +34,11 @@ def run(*, conditions: int, profile: str = "dense", shards: int = 1, shard: int 
         seeded, seed_s = None, None
         measured = _measure_in_fresh_process(database_url, shards, shard)
     else:
-        from worker.bench.pipeline import _database
+        from worker.bench.harness import throwaway_database
         from worker.db import create_schema, make_engine
         from worker.seed.load import seed_database
 
-        with _database(postgres_url) as url:
+        with throwaway_database(postgres_url) as url:
             engine = make_engine(url)
             create_schema(engine)
             seekers = math.ceil(conditions * shards / CONDITIONS_PER_SEEKER)
