@@ -367,3 +367,23 @@ def test_a_round_that_dies_in_a_window_keeps_the_windows_done_and_the_next_round
     again = rounds.round_now(world.engine, windowed, now=DAYTIME)
 
     assert again.seekers == {seekers[-1]} and sorted(i.seeker_id for i in world.inbox()) == seekers
+
+
+def test_upkeep_drops_the_shards_claims_on_offers_matched_over_a_day_ago_and_keeps_the_rest(world, settings):
+    from worker.domain.models import OfferShardMatch
+
+    matched, pending, fresh = world.offer(), world.offer(), world.offer()
+    world.update(JobOffer, matched, matching_status="matched")
+    world.update(JobOffer, fresh, matching_status="matched")
+    with world.engine.begin() as conn:
+        conn.execute(OfferShardMatch.__table__.insert(), [
+            {"job_offer_id": matched, "shard": 0, "matched_at": DAYTIME - timedelta(days=2)},
+            {"job_offer_id": matched, "shard": 1, "matched_at": DAYTIME - timedelta(days=2)},
+            {"job_offer_id": pending, "shard": 0, "matched_at": DAYTIME - timedelta(days=2)},
+            {"job_offer_id": fresh, "shard": 0, "matched_at": DAYTIME - timedelta(hours=1)}])
+
+    deleted = prune_recommendations(world.engine, settings, now=DAYTIME, batch=1)
+
+    with world.engine.connect() as conn:
+        left = conn.execute(select(OfferShardMatch.job_offer_id).order_by(OfferShardMatch.job_offer_id)).scalars()
+        assert list(left) == sorted([pending, fresh]) and deleted == 2
