@@ -108,7 +108,9 @@ def _choosable(session: Session, settings: Settings, now: datetime, seekers: ran
                          .join(JobOffer.__table__, JobOffer.id == c.job_offer_id)
                          .join(Seeker.__table__, Seeker.id == c.seeker_id))
             .where(c.chosen_at.is_(None), c.created_at >= now - timedelta(days=settings.candidate_days), open_offer,
-                   recommendable_clause(), _in_window(c.seeker_id, seekers)))
+                   recommendable_clause(), _in_window(c.seeker_id, seekers),
+                   # the same window on the seeker table, so it is read by its key range, not whole
+                   _in_window(Seeker.id, seekers)))
     if is_postgres(session):
         return _copy_out(session, stmt)
     rows = session.connection().execute(stmt).all()
