@@ -94,6 +94,10 @@ _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode
            "keyword_terms": (np.int32, TERM_SLOTS), "exclude_terms": (np.int32, TERM_SLOTS),
            # fan-out: whether the row holds exactly one condition with int64 ids, and those ids
            "simple": np.bool_, "condition_id": np.int64, "seeker_id": np.int64}
+_NO_TERMS = [-1] * TERM_SLOTS  # empty term slots (only read: shared by the rows staged with none)
+# The columns a new row's body decides, in the order ``_append_row`` stages them; the others
+# (alive and the fan-out) follow from ``_bodies`` and ``_members`` and are worked out by ``_unstage``.
+_STAGED = ("forms", "wage", "keyword_mode", "keywords_id", "wordy", "spill", "keyword_terms", "exclude_terms")
 
 
 class ConditionIndex:
@@ -104,17 +108,32 @@ class ConditionIndex:
     out of the cyclic collector's sight, or every full collection would walk them all."""
 
     def __init__(self, conditions: Iterable[Condition] = ()) -> None:
+        self._build(map(_as_member, conditions))
+
+    @classmethod
+    def from_bodies(cls, members: Iterable[tuple[ConditionId, SeekerId, ConditionBody]]) -> "ConditionIndex":
+        """The index of (condition_id, seeker_id, body) triples, each body made by
+        ``rules.prepare`` or ``rules.prepare_fields``: the same index as
+        ``ConditionIndex(conditions)``, for a loader of millions of rows that makes no
+        ``Condition`` for each."""
+        index = cls.__new__(cls)
+        index._build(members)
+        return index
+
+    def _build(self, members: Iterable[tuple[ConditionId, SeekerId, ConditionBody]]) -> None:
         self._reset()
-        # Building: rows are staged in Python lists and turned into numpy columns once at the end
-        # (a numpy scalar write per column per row would cost more than everything else).
-        self._staged: dict[str, list] | None = {name: [] for name in _DTYPES}
+        # Building: rows are staged in Python lists (one per column of _STAGED) and turned into
+        # numpy columns once at the end (a numpy scalar write per column per row would cost more
+        # than everything else).
+        self._staged: tuple[list, ...] | None = _new_stage()
         # The build makes millions of acyclic objects; the cyclic collector would rescan them all
         # again and again while they are made, so it waits until the build is done.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            for condition in conditions:
-                self.add(condition)
+            add = self._add_body
+            for condition_id, seeker_id, body in members:
+                add(condition_id, seeker_id, body)
             self._unstage()
             self._shared_snapshot()  # taken now, so the first offer matched does not pay for it
         finally:
@@ -128,16 +147,18 @@ class ConditionIndex:
 
     def add(self, condition: Condition) -> None:
         """Add the condition, or replace the one with the same condition_id."""
-        condition_id = condition.condition_id
+        self._add_body(condition.condition_id, condition.seeker_id, prepare(condition))
+
+    def _add_body(self, condition_id: ConditionId, seeker_id: SeekerId, body: ConditionBody) -> None:
         if condition_id in self._row_of_condition:
             self.remove(condition_id)
-        body = prepare(condition)
-        row = self._row_of_body.get(body)
-        if row is None:
-            row = self._append_row(body)
-        self._members[row].append((condition_id, condition.seeker_id))
+        row = self._row_of_body.setdefault(body, len(self._bodies))  # hashed once: bodies are deep tuples
+        if row == len(self._bodies):
+            self._append_row(body)
+        self._members[row].append((condition_id, seeker_id))
         self._row_of_condition[condition_id] = row
-        self._refresh_fan_out(row)
+        if self._staged is None:  # while building, ``_unstage`` works out every row's fan-out once
+            self._refresh_fan_out(row)
 
     def remove(self, condition_id: ConditionId) -> None:
         """Forget the condition; unknown ids are ignored."""
@@ -485,35 +506,33 @@ class ConditionIndex:
         # (``matchers.probes``: its own text, exact or close, and each of its alternatives).
         self._terms: list[Keyword] = []
         self._term_ids: dict[Keyword, int] = {}
+        self._anchor_rank: list[tuple[bool, int]] = []  # per term: the larger, the better an anchor
         self._probes = Probes()
 
     def _col(self, name: str) -> np.ndarray:
         return self._columns[name].data
 
     def _append_row(self, body: ConditionBody) -> int:
+        """A new row for the body (the caller enters it in ``_row_of_body``)."""
         row = len(self._bodies)
         self._bodies.append(body)
         self._members.append([])
-        self._row_of_body[body] = row
-        values = {
-            "alive": True,
-            "forms": sum(1 << form for form in body.forms),
-            "wage": -1 if body.wage_min is None else min(body.wage_min_monthly, _WAGE_CEILING),
-            "keyword_mode": 0 if not body.keywords else (1 if body.keyword_mode == "and" else 2),
-            "keywords_id": 0 if not body.keywords else _id_of(self._keyword_list_ids, body.keywords),
-            "simple": False,
-            "condition_id": 0,
-            "seeker_id": 0,
-        }
-        keyword_terms = [self._term(keyword) for keyword in body.keywords]
-        values["wordy"] = bool(body.keywords or body.excludes)
-        values["spill"] = len(body.keywords) > TERM_SLOTS or len(body.excludes) > TERM_SLOTS
-        values["keyword_terms"] = _slots(keyword_terms)
-        values["exclude_terms"] = _slots([self._term(keyword) for keyword in body.excludes])
+        keywords, excludes = body.keywords, body.excludes
+        keyword_terms = [self._term(keyword) for keyword in keywords]  # terms first, exclusions next
+        staged = (  # in the order of _STAGED
+            sum(1 << form for form in body.forms),
+            -1 if body.wage_min is None else min(body.wage_min_monthly, _WAGE_CEILING),
+            0 if not keywords else (1 if body.keyword_mode == "and" else 2),
+            0 if not keywords else _id_of(self._keyword_list_ids, keywords),
+            bool(keywords or excludes),
+            len(keywords) > TERM_SLOTS or len(excludes) > TERM_SLOTS,
+            (keyword_terms + _NO_TERMS)[:TERM_SLOTS],
+            ([self._term(keyword) for keyword in excludes] + _NO_TERMS)[:TERM_SLOTS] if excludes else _NO_TERMS,
+        )
         if self._staged is not None:
-            for name, value in values.items():
-                self._staged[name].append(value)
+            deque(map(list.append, self._staged, staged), maxlen=0)  # one append per column, in C
         else:
+            values = dict(zip(_STAGED, staged), alive=True, simple=False, condition_id=0, seeker_id=0)
             for name, value in values.items():
                 column = self._columns[name]
                 if row >= len(column.data):
@@ -539,8 +558,7 @@ class ConditionIndex:
         any of its keywords: which are found is decided for it in Python afterwards."""
         if len(terms) < 2 or body.keyword_mode == "or":
             return terms
-        keywords = self._terms
-        return [max(terms, key=lambda term: (not keywords[term].alternatives, len(keywords[term].norm)))]
+        return [max(terms, key=self._anchor_rank.__getitem__)]
 
     def _cache_member_arrays(self, row: int):
         """The ids of a row shared by several conditions as numpy arrays, made on first use."""
@@ -574,9 +592,7 @@ class ConditionIndex:
         self._set("seeker_id", row, seeker_id if simple else 0)
 
     def _set(self, name: str, row: int, value) -> None:
-        if self._staged is not None:
-            self._staged[name][row] = value
-        else:
+        if self._staged is None:  # while building, ``_unstage`` works the value out at the end
             self._col(name)[row] = value
 
     def _unstage(self) -> None:
@@ -584,17 +600,38 @@ class ConditionIndex:
         self._anchored.seal()
         self._probes.seal()
         staged, self._staged = self._staged, None
-        for name, values in staged.items():
+        columns = dict(zip(_STAGED, staged))
+        del staged  # each list goes as soon as its numpy column is made (``pop`` below)
+        columns["alive"] = [body is not None for body in self._bodies]
+        # The fan-out of each row, as ``_refresh_fan_out`` sets it: a row of one condition with
+        # int64 ids keeps them in its columns.
+        simple, condition_ids, seeker_ids = [], [], []
+        for members in self._members:
+            if len(members) == 1 and _is_int64(members[0][0]) and _is_int64(members[0][1]):
+                simple.append(True)
+                condition_ids.append(members[0][0])
+                seeker_ids.append(members[0][1])
+            else:
+                simple.append(False)
+                condition_ids.append(0)
+                seeker_ids.append(0)
+        columns["simple"], columns["condition_id"], columns["seeker_id"] = simple, condition_ids, seeker_ids
+        del simple, condition_ids, seeker_ids
+        for name in _DTYPES:
+            values = columns.pop(name)
             column = self._columns[name]
             column.data = np.array(values, dtype=column.data.dtype).reshape((-1,) + column.data.shape[1:])
             column.ensure(len(values) + 1)  # never empty, and room for the next add
+            del values
 
     def _term(self, keyword: Keyword) -> int:
         term = self._term_ids.get(keyword)
         if term is None:
             term = self._term_ids[keyword] = len(self._terms)
             self._terms.append(keyword)
-            probes = [(keyword.norm, keyword.fuzzy)] + [(other.norm, False) for other in keyword.alternatives]
+            alternatives = keyword.alternatives
+            self._anchor_rank.append((not alternatives, len(keyword.norm)))  # see ``_anchors``
+            probes = [(keyword.norm, keyword.fuzzy)] + [(other.norm, False) for other in alternatives]
             for norm, fuzzy in dict.fromkeys(probes):
                 self._probes.link(norm, fuzzy, term)
         return term
@@ -604,9 +641,9 @@ class ConditionIndex:
         living = [(body, self._members[row]) for row, body in enumerate(self._bodies) if body is not None]
         building = self._staged is not None  # a compaction can happen in the middle of a build
         self._reset()
-        self._staged = {name: [] for name in _DTYPES}
+        self._staged = _new_stage()
         for body, members in living:
-            row = self._append_row(body)
+            row = self._row_of_body[body] = self._append_row(body)
             self._members[row] = members
             for condition_id, _ in members:
                 self._row_of_condition[condition_id] = row
@@ -667,8 +704,12 @@ def _as_words(flags: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(flags).view(np.uint32).ravel()
 
 
-def _slots(terms: list[int]) -> list[int]:
-    return (terms + [-1] * TERM_SLOTS)[:TERM_SLOTS]
+def _new_stage() -> tuple[list, ...]:
+    return tuple([] for _ in _STAGED)
+
+
+def _as_member(condition: Condition) -> tuple[ConditionId, SeekerId, ConditionBody]:
+    return condition.condition_id, condition.seeker_id, prepare(condition)
 
 
 def _is_int64(value) -> bool:
