@@ -59,6 +59,9 @@ from matchers.rules import (
     SCORE_BASE,
     SCORE_FORM,
     SCORE_KEYWORD_CAP,
+    SCORE_KEYWORD_CLOSE,
+    SCORE_KEYWORD_OTHER,
+    SCORE_KEYWORD_TITLE,
     SCORE_OCCUPATION,
     SCORE_WAGE,
     ConditionBody,
@@ -91,6 +94,10 @@ _DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode
            "keyword_terms": (np.int32, TERM_SLOTS), "exclude_terms": (np.int32, TERM_SLOTS),
            # fan-out: whether the row holds exactly one condition with int64 ids, and those ids
            "simple": np.bool_, "condition_id": np.int64, "seeker_id": np.int64}
+_NO_TERMS = [-1] * TERM_SLOTS  # empty term slots (only read: shared by the rows staged with none)
+# The columns a new row's body decides, in the order ``_append_row`` stages them; the others
+# (alive and the fan-out) follow from ``_bodies`` and ``_members`` and are worked out by ``_unstage``.
+_STAGED = ("forms", "wage", "keyword_mode", "keywords_id", "wordy", "spill", "keyword_terms", "exclude_terms")
 
 
 class ConditionIndex:
@@ -101,17 +108,32 @@ class ConditionIndex:
     out of the cyclic collector's sight, or every full collection would walk them all."""
 
     def __init__(self, conditions: Iterable[Condition] = ()) -> None:
+        self._build(map(_as_member, conditions))
+
+    @classmethod
+    def from_bodies(cls, members: Iterable[tuple[ConditionId, SeekerId, ConditionBody]]) -> "ConditionIndex":
+        """The index of (condition_id, seeker_id, body) triples, each body made by
+        ``rules.prepare`` or ``rules.prepare_fields``: the same index as
+        ``ConditionIndex(conditions)``, for a loader of millions of rows that makes no
+        ``Condition`` for each."""
+        index = cls.__new__(cls)
+        index._build(members)
+        return index
+
+    def _build(self, members: Iterable[tuple[ConditionId, SeekerId, ConditionBody]]) -> None:
         self._reset()
-        # Building: rows are staged in Python lists and turned into numpy columns once at the end
-        # (a numpy scalar write per column per row would cost more than everything else).
-        self._staged: dict[str, list] | None = {name: [] for name in _DTYPES}
+        # Building: rows are staged in Python lists (one per column of _STAGED) and turned into
+        # numpy columns once at the end (a numpy scalar write per column per row would cost more
+        # than everything else).
+        self._staged: tuple[list, ...] | None = _new_stage()
         # The build makes millions of acyclic objects; the cyclic collector would rescan them all
         # again and again while they are made, so it waits until the build is done.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            for condition in conditions:
-                self.add(condition)
+            add = self._add_body
+            for condition_id, seeker_id, body in members:
+                add(condition_id, seeker_id, body)
             self._unstage()
             self._shared_snapshot()  # taken now, so the first offer matched does not pay for it
         finally:
@@ -125,16 +147,18 @@ class ConditionIndex:
 
     def add(self, condition: Condition) -> None:
         """Add the condition, or replace the one with the same condition_id."""
-        condition_id = condition.condition_id
+        self._add_body(condition.condition_id, condition.seeker_id, prepare(condition))
+
+    def _add_body(self, condition_id: ConditionId, seeker_id: SeekerId, body: ConditionBody) -> None:
         if condition_id in self._row_of_condition:
             self.remove(condition_id)
-        body = prepare(condition)
-        row = self._row_of_body.get(body)
-        if row is None:
-            row = self._append_row(body)
-        self._members[row].append((condition_id, condition.seeker_id))
+        row = self._row_of_body.setdefault(body, len(self._bodies))  # hashed once: bodies are deep tuples
+        if row == len(self._bodies):
+            self._append_row(body)
+        self._members[row].append((condition_id, seeker_id))
         self._row_of_condition[condition_id] = row
-        self._refresh_fan_out(row)
+        if self._staged is None:  # while building, ``_unstage`` works out every row's fan-out once
+            self._refresh_fan_out(row)
 
     def remove(self, condition_id: ConditionId) -> None:
         """Forget the condition; unknown ids are ignored."""
@@ -166,7 +190,7 @@ class ConditionIndex:
     def match(self, offer: JobOffer) -> list[Match]:
         """Every condition the offer satisfies, sorted by condition_id."""
         view = OfferView(offer)
-        rows, pairs = self._matching_rows(view)
+        rows, pairs, _ = self._matching_rows(view)
         groups, outcomes = self._explained_groups(view, rows, pairs)
         return self._fan_out(offer.job_number, rows, groups, outcomes)
 
@@ -177,42 +201,53 @@ class ConditionIndex:
         """What ``match_many`` finds, as columns: no Python object per match. Within an offer
         the matches are ordered by condition_id, as ``match`` orders them. Every matching
         condition and seeker id must be an int64 (a ``TypeError`` otherwise): the pipeline's are.
-        Scores are added up in numpy (``_scores``) and no reason is written: a row's conditions
-        share its score, so they are fanned out with one ``np.repeat`` of it."""
+        Scores are added up in numpy while the rows are filtered (``_matching_rows``) and no
+        reason is written: a row's conditions share its score, so it is fanned out with them."""
         parts = []
         for position, offer in enumerate(offers):
             view = OfferView(offer)
-            rows, pairs = self._matching_rows(view)
+            rows, _, scores = self._matching_rows(view, scored=True)
             if not len(rows):
                 continue
-            ids, seekers, row_of, others = self._fan_out_ids(rows, np.arange(len(rows)))
+            ids, seekers, scores, others = self._fan_out_ids(rows, scores)
             if others:
                 raise TypeError("match_columns needs int64 condition and seeker ids")
-            order = np.argsort(ids, kind="stable")
-            parts.append((np.full(len(ids), position, dtype=np.int32), ids[order], seekers[order],
-                          self._scores(view, rows, pairs).take(row_of[order])))
+            order = _id_order(ids)
+            parts.append((np.full(len(ids), position, dtype=np.int32), ids.take(order), seekers.take(order),
+                          scores.take(order)))
         if not parts:
             return Columns.empty()
+        if len(parts) == 1:  # one offer (what the pipeline and the benchmark pass): nothing to join
+            return Columns(*parts[0])
         return Columns(*(np.concatenate(column) for column in zip(*parts)))
 
-    def _matching_rows(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
-        """The rows the offer satisfies, each with the number of its place × occupation pair."""
+    def _matching_rows(self, view: OfferView, *, scored: bool = False):
+        """The rows the offer satisfies, each with the number of its place × occupation pair and
+        (``scored``) its score as ``explain`` adds it up, without its reasons: the base, the
+        points of its pair, of asking forms and a wage, and of its keywords (capped). Each row
+        column is read once, for the candidates; the filters mark one ``keep`` array, applied once."""
         rows, pairs = self._candidates(view)
-        if len(rows):
-            keep = self._structural_filter(view, rows)
-            rows, pairs = rows[keep], pairs[keep]
-        if len(rows):
-            wordy = self._col("wordy").take(rows)
-            if wordy.any():
-                keep = np.ones(len(rows), dtype=bool)
-                keep[wordy] = self._keyword_filter(view, rows[wordy])
-                rows, pairs = rows[keep], pairs[keep]
-        return rows, pairs
+        if not len(rows):
+            return rows, pairs, np.empty(0, dtype=np.int32) if scored else None
+        keep, scores = self._structural_filter(view, rows, scored)
+        if scored:
+            scores += _PAIR_POINTS.take(pairs)
+        wordy = np.flatnonzero(keep & self._col("wordy").take(rows))  # only rows the filter kept
+        if len(wordy):
+            satisfied, points = self._keyword_filter(view, rows.take(wordy), scored)
+            keep[wordy] = satisfied
+            if scored:
+                scores[wordy] += points
+        kept = np.flatnonzero(keep)
+        return rows.take(kept), pairs.take(kept), scores.take(kept) if scored else None
 
     def _candidates(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
         """Rows that may match, each once with the number (1–16) of the first (preferred) place ×
         occupation pair that found it. All satisfy place and occupation; an anchored row is here
-        only if one of its anchor terms is found in the offer (``_anchored_candidates``)."""
+        only if one of its anchor terms is found in the offer (``_anchored_candidates``). Free
+        and anchored rows are disjoint (a row is posted either under its pairs or under its
+        (pair, anchor) keys), but a row may be under several of the offer's pairs, and an OR
+        row under several of its terms: ``_first_pairs`` keeps each once."""
         places = (view.municipality, view.city, view.prefecture, None)
         occupations = (view.occupation, view.middle, view.major, None)
         pairs = []
@@ -221,116 +256,149 @@ class ConditionIndex:
                 if (place_rank < 3 and place is None) or (occupation_rank < 3 and occupation is None):
                     continue
                 pairs.append(((place, occupation), 1 + place_rank * 4 + occupation_rank))
-        free = self._free_candidates(pairs)
-        anchored = self._anchored_candidates(view, pairs)
-        if anchored is None:
-            return free
-        if not len(free[0]):
-            return anchored
-        # Disjoint: a row is posted either under its pairs or under its (pair, anchor) keys.
-        return np.concatenate([free[0], anchored[0]]), np.concatenate([free[1], anchored[1]])
+        lists, numbers = self._free_candidates(pairs)
+        singles, single_numbers = self._anchored_candidates(view, pairs, lists, numbers)
+        if not singles:
+            if not lists:
+                return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int8)
+            if len(lists) == 1:  # one posting array holds each of its rows once
+                return lists[0], np.full(len(lists[0]), numbers[0], dtype=np.int8)
+        # Every list's pair number repeated over it; a single row is a list of one.
+        lengths = [len(rows) for rows in lists] + [1] * len(singles)
+        lists.append(np.array(singles, dtype=np.int32))
+        return self._first_pairs(np.concatenate(lists),
+                                 np.repeat(np.array(numbers + single_numbers, dtype=np.int64), lengths))
 
-    def _free_candidates(self, pairs: list) -> tuple[np.ndarray, np.ndarray]:
-        """Rows without an anchor posted under the offer's pairs, each under its first pair."""
+    def _free_candidates(self, pairs: list) -> tuple[list[np.ndarray], list[int]]:
+        """The posting arrays of rows without an anchor under the offer's pairs, with the pair
+        number of each."""
         lists, numbers = [], []
         for pair, number in pairs:
             rows = self._postings.get(pair)
             if rows is not None and len(rows):
                 lists.append(rows)
                 numbers.append(number)
-        if not lists:
-            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int8)
-        if len(lists) == 1:
-            return lists[0], np.full(len(lists[0]), numbers[0], dtype=np.int8)
-        # Keep each row once, under its most preferred pair: write the pair numbers into a scratch
-        # column from the least to the most preferred, then keep the occurrences that still agree.
-        scratch = self._scratch()
-        for rows, pair in zip(reversed(lists), reversed(numbers)):
-            scratch[rows] = pair
-        rows = np.concatenate(lists)
-        pairs = np.concatenate([np.full(len(r), pair, dtype=np.int8) for r, pair in zip(lists, numbers)])
-        first = scratch[rows] == pairs
-        scratch[rows] = 0
-        return rows[first], pairs[first]
+        return lists, numbers
 
-    def _anchored_candidates(self, view: OfferView, pairs: list) -> tuple[np.ndarray, np.ndarray] | None:
-        """Anchored rows posted under one of the offer's pairs and an anchor term found in the
-        offer, each once under its first pair. Only the terms that pass the n-gram filter and
-        anchor something are looked for: the work follows the offer, not the number of rows.
-        An AND row needs all its keywords, so its anchor among them; an OR row needs one, so it
-        is posted under each — and may be found through several, hence the de-duplication."""
+    def _anchored_candidates(self, view: OfferView, pairs: list, lists: list, numbers: list) -> tuple[list, list]:
+        """Adds to ``lists`` and ``numbers`` the anchored rows posted under one of the offer's
+        pairs and an anchor term found in the offer, and returns the rows that are alone under
+        their (pair, term) key with their pair numbers. Only the terms that pass the n-gram
+        filter and anchor something are looked for: the work follows the offer, not the number
+        of rows. An AND row needs all its keywords, so its anchor among them; an OR row needs
+        one, so it is posted under each — and may be found through several."""
         anchored = self._anchored
-        pairs = [(terms, number) for pair, number in pairs if (terms := anchored.terms(pair)) is not None]
-        if not pairs:
-            return None
-        possible = self._offer_terms(view)
-        anchors = set(np.flatnonzero(possible).tolist())
-        lists, numbers, singles, single_numbers = [], [], [], []
+        singles, single_numbers = [], []
+        anchors = found = None
         keywords = self._terms
-        for terms, number in pairs:
+        for pair, number in pairs:
+            terms = anchored.terms(pair)
+            if terms is None:
+                continue
+            if anchors is None:
+                anchors, found = set(np.flatnonzero(self._offer_terms(view)).tolist()), set()
             for term in terms.keys() & anchors:  # the pair's anchors that may be in the offer
-                if view.keyword_hit(keywords[term]) is None:
-                    continue
+                if term not in found:
+                    if view.keyword_hit(keywords[term]) is None:
+                        anchors.discard(term)  # looked up once per offer, not once per pair
+                        continue
+                    found.add(term)
                 rows = terms[term]
                 if type(rows) is int:
                     singles.append(rows)
                     single_numbers.append(number)
                 else:
-                    rows = anchored.rows(terms, term)
-                    lists.append(rows)
-                    numbers.append(np.full(len(rows), number, dtype=np.int8))
-        if len(lists) == 1 and not singles:  # one array holds each of its rows once
-            return lists[0], numbers[0]
-        if singles:  # may repeat a row: an OR row alone under two of its terms
-            lists.append(np.array(singles, dtype=np.int32))
-            numbers.append(np.array(single_numbers, dtype=np.int8))
-        if not lists:
-            return None
-        # Each row once, under its most preferred (lowest) pair number: sort by row, then number.
-        key = np.unique(np.concatenate(lists).astype(np.int64) * 32 + np.concatenate(numbers))
-        rows, numbers = key >> 5, key & 31
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = rows[1:] != rows[:-1]
-        return rows[first].astype(np.int32), numbers[first].astype(np.int8)
+                    lists.append(anchored.rows(terms, term))
+                    numbers.append(number)
+        return singles, single_numbers
 
-    def _structural_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
-        keep = self._col("alive").take(rows)
+    @staticmethod
+    def _first_pairs(rows: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row once, under its most preferred (lowest) pair number: one sort of (row, number)
+        keys, then the first of each row's run. (One sort of the few thousand candidates costs
+        less than a scatter into a column of every row, and leaves the rows in ascending order,
+        so the columns are then read forwards.)"""
+        keys = (rows.astype(np.int64) << 5) | numbers  # pair numbers are 1–16: five bits
+        keys.sort()
+        rows = keys >> 5
+        first = np.empty(len(keys), dtype=bool)
+        first[:1] = True
+        np.not_equal(rows[1:], rows[:-1], out=first[1:])
+        keys = keys[first]
+        return (keys >> 5).astype(np.int32), (keys & 31).astype(np.int8)
+
+    def _structural_filter(self, view: OfferView, rows: np.ndarray, scored: bool = False):
+        """Whether each row is alive and its forms and wage admit the offer, and (``scored``) its
+        score so far: the base and the points of asking forms and a wage."""
         forms = self._col("forms").take(rows)
         if view.form is None:
-            keep &= forms == 0
+            keep = forms == 0
         else:
-            keep &= (forms == 0) | ((forms >> view.form) & 1).astype(bool)
+            keep = (forms == 0) | ((forms >> view.form) & 1).astype(bool)
+        if self._dead:  # tombstones: rows whose last condition was removed (none after a build)
+            keep &= self._col("alive").take(rows)
         wage = self._col("wage").take(rows)
         if view.wage_upper_monthly is None:
             keep &= wage < 0
         else:
             keep &= wage <= min(view.wage_upper_monthly, _WAGE_CEILING)  # -1 (no wage asked) passes too
-        return keep
+        if not scored:
+            return keep, None
+        scores = np.where(forms > 0, np.int32(SCORE_BASE + SCORE_FORM), np.int32(SCORE_BASE))
+        scores += (wage >= 0).astype(np.int32) * np.int32(SCORE_WAGE)
+        return keep, scores
 
-    def _keyword_filter(self, view: OfferView, rows: np.ndarray) -> np.ndarray:
-        """For rows with keywords or exclusions: whether the offer satisfies them."""
-        size = len(self._terms)
-        possible = np.zeros(size + 1, dtype=bool)  # the extra last slot is what -1 (no term) reads
-        possible[:size] = self._offer_terms(view)
-        keywords = self._col("keyword_terms").take(rows, axis=0)  # take: far faster than [] on 2-D
-        excludes = self._col("exclude_terms").take(rows, axis=0)
-        found = np.zeros(size + 1, dtype=bool)
-        present = np.zeros(size + 1, dtype=bool)
-        for term in _used(keywords, possible):
-            found[term] = view.keyword_hit(self._terms[term]) is not None
-        for term in _used(excludes, possible):
-            present[term] = view.contains(self._terms[term])
-        # A row's TERM_SLOTS booleans read as one 32-bit word: 0 is "none", 0x01010101 "all".
-        keep = _as_words(present.take(excludes)) == 0
-        modes = self._col("keyword_mode").take(rows)
-        any_found = _as_words(found.take(keywords)) != 0
-        found[size] = True  # an empty slot never fails "all keywords found"
-        all_found = _as_words(found.take(keywords)) == 0x01010101
-        keep &= (modes == 0) | ((modes == 1) & all_found) | ((modes == 2) & any_found)
-        spill = self._col("spill").take(rows)
-        for position in np.flatnonzero(spill).tolist():  # more terms than the columns hold
-            keep[position] = keywords_satisfied(view, self._bodies[int(rows[position])])
-        return keep
+    def _keyword_filter(self, view: OfferView, rows: np.ndarray, scored: bool = False):
+        """For rows with keywords or exclusions: whether the offer satisfies them, and
+        (``scored``) their keyword points, capped. Each keyword term that may be in the offer is
+        looked up once, into one byte per term (found, missing, points); one gather of those bytes over
+        the rows' TERM_SLOTS slots, read as a 32-bit word per row, decides AND and OR and sums
+        the points. Exclusions are gathered only when one of them is in the offer."""
+        terms = self._terms
+        size = len(terms)
+        use = self._term_use()
+        possible = self._offer_terms(view)
+        table = np.full(size + 1, _MISSING, dtype=np.uint8)
+        table[size] = 0  # what an empty slot (-1) reads: neither found nor missing
+        for term in np.flatnonzero(possible & use.keywords[:size]).tolist():  # others are absent
+            hit = view.keyword_hit(terms[term])
+            if hit is not None:
+                table[term] = _FOUND | keyword_points(hit) << _POINTS_SHIFT
+        words = _as_words(table.take(self._col("keyword_terms").take(rows, axis=0)))
+        all_found = (words & _MISSING * _EVERY_BYTE) == 0  # also true for a row without keywords
+        any_found = (words & _FOUND * _EVERY_BYTE) != 0
+        keep = np.where(self._col("keyword_mode").take(rows) == 2, any_found, all_found)
+        present = [term for term in np.flatnonzero(possible & use.exclusions[:size]).tolist()
+                   if view.contains(terms[term])]
+        if present:
+            excluded = np.zeros(size + 1, dtype=bool)
+            excluded[present] = True
+            keep &= _as_words(excluded.take(self._col("exclude_terms").take(rows, axis=0))) == 0
+        points = None
+        if scored:
+            # The four slots' points side by side in one word; times 0x01010101 adds them up in
+            # its top byte (each at most _POINTS_MAX, so no byte carries into the next).
+            points = ((words >> _POINTS_SHIFT) & _POINTS_MASK * _EVERY_BYTE) * _EVERY_BYTE >> 24
+            points = np.minimum(points, SCORE_KEYWORD_CAP).astype(np.int32)
+        if use.spill:
+            for position in np.flatnonzero(self._col("spill").take(rows)).tolist():  # more terms than slots
+                body = self._bodies[int(rows[position])]
+                keep[position] = keywords_satisfied(view, body)
+                if scored:
+                    points[position] = min(sum(keyword_points(view.keyword_hit(k)) for k in body.keywords),
+                                           SCORE_KEYWORD_CAP)
+        return keep, points
+
+    def _term_use(self) -> "_TermUse":
+        """Which terms the rows use as keywords and as exclusions, and whether a row spills:
+        worked out from the columns on first use and brought up to date with the rows appended
+        since (a row's terms never change; a rebuild resets it with the columns)."""
+        use = self._use
+        if use is None:
+            use = self._use = _TermUse(self._columns)
+        if use.rows < len(self._bodies):
+            use.extend(len(self._bodies), len(self._terms))
+        return use
 
     def _offer_terms(self, view: OfferView) -> np.ndarray:
         """Which terms may be in the offer — those with a probe that reaches its thresholds in
@@ -343,31 +411,6 @@ class ConditionIndex:
         view.absent = lambda keyword: (term := term_ids.get(keyword)) is not None and not possible[term]
         self._offer = (view, possible)
         return possible
-
-    def _scores(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-        """Each row's score as ``explain`` adds it up, without its reasons: the base, the points
-        of its place × occupation pair, of asking forms and a wage, and of its keywords — each
-        distinct term's points worked out once per offer, summed over the row's term slots (an
-        empty slot reads the extra last entry, 0) and capped."""
-        scores = _PAIR_POINTS.take(pairs) + np.int32(SCORE_BASE)
-        scores += SCORE_FORM * (self._col("forms").take(rows) > 0).astype(np.int32)
-        scores += SCORE_WAGE * (self._col("wage").take(rows) >= 0).astype(np.int32)
-        keyworded = np.flatnonzero(self._col("keywords_id").take(rows) > 0)
-        if not len(keyworded):
-            return scores
-        keyword_rows = rows.take(keyworded)
-        slots = self._col("keyword_terms").take(keyword_rows, axis=0)
-        points = np.zeros(len(self._terms) + 1, dtype=np.int32)
-        terms = self._terms
-        for term in np.unique(slots).tolist():
-            if term >= 0:
-                points[term] = keyword_points(view.keyword_hit(terms[term]))
-        found = np.minimum(points.take(slots).sum(axis=1, dtype=np.int32), SCORE_KEYWORD_CAP)
-        for position in np.flatnonzero(self._col("spill").take(keyword_rows)).tolist():  # beyond the slots
-            keywords = self._bodies[int(keyword_rows[position])].keywords
-            found[position] = min(sum(keyword_points(view.keyword_hit(k)) for k in keywords), SCORE_KEYWORD_CAP)
-        scores[keyworded] += found
-        return scores
 
     def _explained_groups(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray):
         """For each row the number of its group, and each group's (score, reasons): rows whose
@@ -389,15 +432,16 @@ class ConditionIndex:
 
     def _fan_out_ids(self, rows: np.ndarray, groups: np.ndarray):
         """Condition ids, seeker ids and group of every condition of the rows with int64 ids, as
-        arrays (unsorted), and the (condition id, seeker id, group) of the others. Rows holding
+        arrays (unsorted), and the (condition id, seeker id, group) of the others. A group is any
+        integer per row (a group number, or a score), fanned out in its own dtype. Rows holding
         one condition read the row's columns; rows shared by several, the members snapshot
         (``_SharedMembers``); rows changed since the snapshot was taken, their own arrays."""
         simple = self._col("simple").take(rows)
         simple_rows = rows[simple]
         ids = [self._col("condition_id").take(simple_rows)]
         seekers = [self._col("seeker_id").take(simple_rows)]
-        group_parts = [groups[simple].astype(np.int64)]
-        shared_rows, shared_groups = rows[~simple], groups[~simple].astype(np.int64)
+        group_parts = [groups[simple]]
+        shared_rows, shared_groups = rows[~simple], groups[~simple]
         if len(shared_rows):
             snapshot = self._shared_snapshot()
             taken = snapshot.gather(shared_rows)
@@ -413,7 +457,7 @@ class ConditionIndex:
                 ids.append(arrays[0]), seekers.append(arrays[1])
                 extra_groups.append(group), sizes.append(len(arrays[0]))
         if sizes:
-            group_parts.append(np.repeat(np.array(extra_groups, dtype=np.int64), sizes))
+            group_parts.append(np.repeat(np.array(extra_groups, dtype=groups.dtype), sizes))
         return np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts), others
 
     def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
@@ -456,46 +500,39 @@ class ConditionIndex:
         self._offer: tuple[OfferView, np.ndarray] | None = None  # ``_offer_terms`` of the last offer
         self._columns = {name: _Column(*dtype) if isinstance(dtype, tuple) else _Column(dtype)
                          for name, dtype in _DTYPES.items()}
-        self._scratch_column = np.zeros(0, dtype=np.int8)
+        self._use: _TermUse | None = None  # made on the first match (``_term_use``)
         self._keyword_list_ids: dict[tuple, int] = {}
         # Terms: distinct keywords (and excluded keywords), each looked for as its probes
         # (``matchers.probes``: its own text, exact or close, and each of its alternatives).
         self._terms: list[Keyword] = []
         self._term_ids: dict[Keyword, int] = {}
+        self._anchor_rank: list[tuple[bool, int]] = []  # per term: the larger, the better an anchor
         self._probes = Probes()
 
     def _col(self, name: str) -> np.ndarray:
         return self._columns[name].data
 
-    def _scratch(self) -> np.ndarray:
-        if len(self._scratch_column) < len(self._bodies):
-            self._scratch_column = np.zeros(max(1024, 2 * len(self._bodies)), dtype=np.int8)
-        return self._scratch_column
-
     def _append_row(self, body: ConditionBody) -> int:
+        """A new row for the body (the caller enters it in ``_row_of_body``)."""
         row = len(self._bodies)
         self._bodies.append(body)
         self._members.append([])
-        self._row_of_body[body] = row
-        values = {
-            "alive": True,
-            "forms": sum(1 << form for form in body.forms),
-            "wage": -1 if body.wage_min is None else min(body.wage_min_monthly, _WAGE_CEILING),
-            "keyword_mode": 0 if not body.keywords else (1 if body.keyword_mode == "and" else 2),
-            "keywords_id": 0 if not body.keywords else _id_of(self._keyword_list_ids, body.keywords),
-            "simple": False,
-            "condition_id": 0,
-            "seeker_id": 0,
-        }
-        keyword_terms = [self._term(keyword) for keyword in body.keywords]
-        values["wordy"] = bool(body.keywords or body.excludes)
-        values["spill"] = len(body.keywords) > TERM_SLOTS or len(body.excludes) > TERM_SLOTS
-        values["keyword_terms"] = _slots(keyword_terms)
-        values["exclude_terms"] = _slots([self._term(keyword) for keyword in body.excludes])
+        keywords, excludes = body.keywords, body.excludes
+        keyword_terms = [self._term(keyword) for keyword in keywords]  # terms first, exclusions next
+        staged = (  # in the order of _STAGED
+            sum(1 << form for form in body.forms),
+            -1 if body.wage_min is None else min(body.wage_min_monthly, _WAGE_CEILING),
+            0 if not keywords else (1 if body.keyword_mode == "and" else 2),
+            0 if not keywords else _id_of(self._keyword_list_ids, keywords),
+            bool(keywords or excludes),
+            len(keywords) > TERM_SLOTS or len(excludes) > TERM_SLOTS,
+            (keyword_terms + _NO_TERMS)[:TERM_SLOTS],
+            ([self._term(keyword) for keyword in excludes] + _NO_TERMS)[:TERM_SLOTS] if excludes else _NO_TERMS,
+        )
         if self._staged is not None:
-            for name, value in values.items():
-                self._staged[name].append(value)
+            deque(map(list.append, self._staged, staged), maxlen=0)  # one append per column, in C
         else:
+            values = dict(zip(_STAGED, staged), alive=True, simple=False, condition_id=0, seeker_id=0)
             for name, value in values.items():
                 column = self._columns[name]
                 if row >= len(column.data):
@@ -521,8 +558,7 @@ class ConditionIndex:
         any of its keywords: which are found is decided for it in Python afterwards."""
         if len(terms) < 2 or body.keyword_mode == "or":
             return terms
-        keywords = self._terms
-        return [max(terms, key=lambda term: (not keywords[term].alternatives, len(keywords[term].norm)))]
+        return [max(terms, key=self._anchor_rank.__getitem__)]
 
     def _cache_member_arrays(self, row: int):
         """The ids of a row shared by several conditions as numpy arrays, made on first use."""
@@ -556,9 +592,7 @@ class ConditionIndex:
         self._set("seeker_id", row, seeker_id if simple else 0)
 
     def _set(self, name: str, row: int, value) -> None:
-        if self._staged is not None:
-            self._staged[name][row] = value
-        else:
+        if self._staged is None:  # while building, ``_unstage`` works the value out at the end
             self._col(name)[row] = value
 
     def _unstage(self) -> None:
@@ -566,17 +600,38 @@ class ConditionIndex:
         self._anchored.seal()
         self._probes.seal()
         staged, self._staged = self._staged, None
-        for name, values in staged.items():
+        columns = dict(zip(_STAGED, staged))
+        del staged  # each list goes as soon as its numpy column is made (``pop`` below)
+        columns["alive"] = [body is not None for body in self._bodies]
+        # The fan-out of each row, as ``_refresh_fan_out`` sets it: a row of one condition with
+        # int64 ids keeps them in its columns.
+        simple, condition_ids, seeker_ids = [], [], []
+        for members in self._members:
+            if len(members) == 1 and _is_int64(members[0][0]) and _is_int64(members[0][1]):
+                simple.append(True)
+                condition_ids.append(members[0][0])
+                seeker_ids.append(members[0][1])
+            else:
+                simple.append(False)
+                condition_ids.append(0)
+                seeker_ids.append(0)
+        columns["simple"], columns["condition_id"], columns["seeker_id"] = simple, condition_ids, seeker_ids
+        del simple, condition_ids, seeker_ids
+        for name in _DTYPES:
+            values = columns.pop(name)
             column = self._columns[name]
             column.data = np.array(values, dtype=column.data.dtype).reshape((-1,) + column.data.shape[1:])
             column.ensure(len(values) + 1)  # never empty, and room for the next add
+            del values
 
     def _term(self, keyword: Keyword) -> int:
         term = self._term_ids.get(keyword)
         if term is None:
             term = self._term_ids[keyword] = len(self._terms)
             self._terms.append(keyword)
-            probes = [(keyword.norm, keyword.fuzzy)] + [(other.norm, False) for other in keyword.alternatives]
+            alternatives = keyword.alternatives
+            self._anchor_rank.append((not alternatives, len(keyword.norm)))  # see ``_anchors``
+            probes = [(keyword.norm, keyword.fuzzy)] + [(other.norm, False) for other in alternatives]
             for norm, fuzzy in dict.fromkeys(probes):
                 self._probes.link(norm, fuzzy, term)
         return term
@@ -586,9 +641,9 @@ class ConditionIndex:
         living = [(body, self._members[row]) for row, body in enumerate(self._bodies) if body is not None]
         building = self._staged is not None  # a compaction can happen in the middle of a build
         self._reset()
-        self._staged = {name: [] for name in _DTYPES}
+        self._staged = _new_stage()
         for body, members in living:
-            row = self._append_row(body)
+            row = self._row_of_body[body] = self._append_row(body)
             self._members[row] = members
             for condition_id, _ in members:
                 self._row_of_condition[condition_id] = row
@@ -624,20 +679,37 @@ def _new_match(job_number, condition_id, seeker_id, score, reasons) -> Match:
     return match
 
 
+# A term's byte in ``_keyword_filter``: found (bit 0), missing (bit 1), its points above them.
+_FOUND, _MISSING, _POINTS_SHIFT, _POINTS_MASK = 1, 2, 2, 0x3F
+_EVERY_BYTE = 0x01010101  # a byte value repeated in each of a word's TERM_SLOTS bytes
+_POINTS_MAX = max(SCORE_KEYWORD_TITLE, SCORE_KEYWORD_OTHER, SCORE_KEYWORD_CLOSE)
+assert _POINTS_MAX <= _POINTS_MASK and TERM_SLOTS * _POINTS_MAX < 256, "a term's points must fit its byte"
+
+
+def _id_order(ids: np.ndarray) -> np.ndarray:
+    """The order of the (distinct: a condition is in one row only) ids. When each id and its
+    position fit one int64 side by side, sorting those keys is about half the cost of an argsort
+    (no indirection); the position is then read back from the low bits."""
+    if not len(ids):
+        return np.empty(0, dtype=np.intp)
+    shift = len(ids).bit_length()
+    if ids.min() < 0 or int(ids.max()).bit_length() + shift > 62:
+        return ids.argsort()
+    keys = (ids << shift) | np.arange(len(ids), dtype=np.int64)
+    keys.sort()
+    return keys & ((1 << shift) - 1)
+
+
 def _as_words(flags: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(flags).view(np.uint32).ravel()
 
 
-def _used(slots: np.ndarray, possible: np.ndarray) -> list[int]:
-    """The possible terms among those in the slots (a mark per term: no sort needed)."""
-    used = np.zeros(len(possible), dtype=bool)
-    used[slots.ravel()] = True
-    used &= possible  # the last slot (-1, no term) is never possible
-    return np.flatnonzero(used).tolist()
+def _new_stage() -> tuple[list, ...]:
+    return tuple([] for _ in _STAGED)
 
 
-def _slots(terms: list[int]) -> list[int]:
-    return (terms + [-1] * TERM_SLOTS)[:TERM_SLOTS]
+def _as_member(condition: Condition) -> tuple[ConditionId, SeekerId, ConditionBody]:
+    return condition.condition_id, condition.seeker_id, prepare(condition)
 
 
 def _is_int64(value) -> bool:
@@ -646,6 +718,29 @@ def _is_int64(value) -> bool:
 
 def _id_of(ids: dict, value) -> int:
     return ids.setdefault(value, len(ids) + 1)  # 0 means "none"
+
+
+class _TermUse:
+    """Per term id, whether some row has it as a keyword and as an exclusion, and whether some
+    row spills (has more terms than its slots), over the first ``rows`` rows of the index's
+    ``columns``.
+    Rows are appended, never changed: ``extend`` reads only the new ones. A dead row's terms
+    stay counted: these only tell the keyword filter what it need not look at."""
+
+    __slots__ = ("columns", "rows", "keywords", "exclusions", "spill")
+
+    def __init__(self, columns: dict) -> None:
+        self.columns, self.rows, self.spill = columns, 0, False
+        self.keywords = self.exclusions = np.zeros(0, dtype=bool)
+
+    def extend(self, rows: int, terms: int) -> None:
+        keywords, exclusions = np.zeros(terms, dtype=bool), np.zeros(terms, dtype=bool)
+        keywords[: len(self.keywords)], exclusions[: len(self.exclusions)] = self.keywords, self.exclusions
+        for flags, name in ((keywords, "keyword_terms"), (exclusions, "exclude_terms")):
+            used = self.columns[name].data[self.rows: rows].ravel()
+            flags[used[used >= 0]] = True
+        self.spill = self.spill or bool(self.columns["spill"].data[self.rows: rows].any())
+        self.keywords, self.exclusions, self.rows = keywords, exclusions, rows
 
 
 class _Gathered(NamedTuple):

@@ -88,17 +88,27 @@ class KeywordHit(NamedTuple):  # made per keyword per offer: a named tuple is ch
 def prepare(condition: Condition) -> ConditionBody:
     """The body of a condition, normalised. Equal inputs give the very same tuples (cached), so
     an index holding millions of bodies keeps one copy of each common prefecture list."""
-    keywords = _keywords(condition.keywords)
-    wage_min = condition.wage_min
+    return prepare_fields(condition.keywords, condition.keyword_mode, condition.exclude_keywords,
+                          condition.prefecture_codes, condition.municipality_codes, condition.occupation_codes,
+                          condition.employment_forms, condition.wage_type, condition.wage_min)
+
+
+def prepare_fields(keywords: tuple[str, ...], keyword_mode: str, exclude_keywords: tuple[str, ...],
+                   prefecture_codes: tuple[str, ...], municipality_codes: tuple[str, ...],
+                   occupation_codes: tuple[str, ...], employment_forms: tuple[int, ...], wage_type: str | None,
+                   wage_min: int | None) -> ConditionBody:
+    """``prepare`` of a condition with these fields (typed as ``Condition``'s), for a loader
+    that makes no ``Condition`` for the millions it reads."""
+    prepared = _keywords(keywords)
     return ConditionBody(
-        keywords,
-        condition.keyword_mode if keywords else "and",
-        _keywords(condition.exclude_keywords),
-        _codes(condition.prefecture_codes),
-        _codes(condition.municipality_codes),
-        _codes(condition.occupation_codes),
-        _codes(condition.employment_forms),
-        (condition.wage_type or "monthly") if wage_min is not None else None,
+        prepared,
+        keyword_mode if prepared else "and",
+        _keywords(exclude_keywords),
+        _codes(prefecture_codes),
+        _codes(municipality_codes),
+        _codes(occupation_codes),
+        _codes(employment_forms),
+        (wage_type or "monthly") if wage_min is not None else None,
         wage_min,
     )
 

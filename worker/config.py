@@ -71,6 +71,9 @@ class Settings(BaseSettings):
         2, ge=1, description="New おすすめ求人 from one employer per seeker per JST day")
     candidate_days: int = Field(7, ge=1, description="A match not chosen may still be chosen for this many days")
     inbox_days: int = Field(30, ge=1, description="An おすすめ求人 leaves the inbox after this many days")
+    round_seekers: int = Field(
+        50_000, ge=1, description="A round chooses for this many seeker ids at a time, each window in its own "
+                                  "transaction: memory follows the window, not the country")
     round_hours: str = Field("8-20", pattern=r"^[0-9*/,\-]+$",
                              description="JST hours (cron syntax) at which a recommendation round runs")
 

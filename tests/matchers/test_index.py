@@ -88,3 +88,33 @@ def test_a_keyword_is_found_through_its_synonyms_and_readings_after_incremental_
     index.add(Condition(4, 1, exclude_keywords=("ガードマン",)))
     assert ids(index, offer("看護師")) == [2, 3, 4]
     assert ids(index, offer("警備員")) == []
+
+
+def test_an_index_built_from_prepared_bodies_is_the_index_built_from_conditions():
+    """``from_bodies`` (the worker's loader), the constructor (both staged, the fan-out worked out
+    at the end) and adding one by one build the same rows and columns, with replacements and
+    shared bodies."""
+    from matchers.rules import prepare, prepare_fields
+
+    conditions = [
+        Condition(1, 10, keywords=("介護", "夜勤"), prefecture_codes=("13",)),
+        Condition(2, 11, keywords=("ナース",), keyword_mode="or", occupation_codes=("021",)),
+        Condition(3, 12, keywords=("介護", "夜勤"), prefecture_codes=("13",)),  # shares 1's body
+        Condition(4, 13, exclude_keywords=("派遣",), employment_forms=(1, 2), wage_type="hourly", wage_min=1200),
+        Condition(1, 10, keywords=("看護",), municipality_codes=("14100",)),  # replaces 1
+    ]
+    built = ConditionIndex(conditions)
+    loaded = ConditionIndex.from_bodies((c.condition_id, c.seeker_id, prepare(c)) for c in conditions)
+    added = ConditionIndex()  # one add at a time: every column written as it goes, nothing staged
+    for condition in conditions:
+        added.add(condition)
+
+    for index in (loaded, added):
+        assert index._bodies == built._bodies and index._members == built._members
+        for name in built._columns:
+            assert (index._col(name)[:4] == built._col(name)[:4]).all(), name
+    assert prepare_fields(("介護",), "and", (), ("13",), (), (), (), None, None) == prepare(
+        Condition(9, 9, keywords=("介護",), prefecture_codes=("13",)))
+    offer = JobOffer(job_number="13010-00000001", title="看護師", prefecture_code="14",
+                     municipality_code="14101")
+    assert loaded.match(offer) == built.match(offer) and [m.condition_id for m in built.match(offer)] == [1]

@@ -114,3 +114,15 @@ def test_rows_shared_by_several_conditions_fan_out_right_as_their_members_change
         getattr(index, action)(value)
         assert _column_rows(index, [offer]) == _reference_rows(reference, [offer])
         assert index.match(offer) == reference.match(offer)
+
+
+@pytest.mark.parametrize("ids", [[5, 0, 7, 2, 6, 1, 4, 3],
+                                 [3, 2 ** 62 + 1, 1, 2 ** 61, 2 ** 63 - 1, 2 ** 59, 0, 2 ** 62 - 1],
+                                 [3, -(2 ** 63), -1, 2 ** 40, 0, -5, 2 ** 62, 7]])
+def test_the_columns_are_ordered_by_condition_id_whatever_their_size(ids):
+    # Small ids are sorted with their positions packed beside them in one int64; ids too large
+    # (or negative) for that are argsorted.
+    conditions = [Condition(condition_id, seeker, prefecture_codes=("13",)) for seeker, condition_id in enumerate(ids)]
+    offer = JobOffer(job_number="13010-00000001", title="事務", prefecture_code="13")
+    assert _column_rows(ConditionIndex(conditions), [offer]) == _reference_rows(ReferenceMatcher(conditions), [offer])
+    assert ConditionIndex(conditions).match_columns([offer]).condition_id.tolist() == sorted(ids)

@@ -63,3 +63,25 @@ def test_a_row_the_database_refuses_costs_that_row_only_not_its_batch(world, tmp
     with world.engine.connect() as conn:
         assert set(conn.execute(select(JobOffer.job_number)).scalars()) == {"13010-00000001", "13010-00000003"}
     assert report.imported == 2 and len(report.pending_ids) == 2
+
+
+def test_an_offer_without_a_referral_deadline_closes_at_the_end_of_the_month_after_next(world, tmp_path):
+    # Without a deadline an offer would stay open for ever, and with it the record of every
+    # recommendation made of it (kept while the offer is open so it is never made twice).
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from worker.domain.models import JobOffer
+
+    path = tmp_path / "jobs.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in (
+        job("13010-00000001", received_on="2026-11-20"),
+        job("13010-00000002", received_on="2026-12-01", referral_deadline="2026-12-20"),
+    )) + "\n", encoding="utf-8")
+
+    import_jobs(world.engine, path)
+
+    with world.engine.connect() as conn:
+        deadlines = dict(conn.execute(select(JobOffer.job_number, JobOffer.referral_deadline)).all())
+    assert deadlines == {"13010-00000001": date(2027, 1, 31), "13010-00000002": date(2026, 12, 20)}

@@ -354,3 +354,80 @@ def test_two_rounds_at_once_keep_the_budget_on_postgresql(world, settings):
     second.join(timeout=30)
 
     assert len(world.inbox(seeker)) == 2
+
+
+def test_a_round_in_windows_of_seekers_chooses_what_one_pass_chooses(world, settings):
+    from worker.pipeline.choosing import choose
+    from worker.pipeline.rounds import day_start, round_now
+
+    settings = small_budget(settings, per_day=2)
+    seekers = [world.seeker() for _ in range(5)]
+    for s in seekers:
+        world.condition(s)
+    collect(world, settings, [world.offer() for _ in range(4)])
+    with session_scope(world.engine) as session:  # what one pass would choose (nothing written)
+        expected = sorted((p.seeker_id, p.job_offer_id)
+                          for p in choose(session, settings, now=DAYTIME, since=day_start(DAYTIME, settings)))
+
+    report = round_now(world.engine, settings.model_copy(update={"round_seekers": 2}), now=DAYTIME)
+
+    assert sorted((i.seeker_id, i.job_offer_id) for i in world.inbox()) == expected
+    assert report.inbox_items == 10 and report.seekers == set(seekers) and report.mails_queued == 5
+
+
+def test_a_window_chooses_for_its_own_seekers_only(world, settings):
+    first, second = world.seeker(), world.seeker()
+    for s in (first, second):
+        world.condition(s)
+    collect(world, settings, [world.offer()])
+
+    report = round_at(world, settings, seekers=range(second, second + 1))
+
+    assert report.seekers == {second} and inbox_offers(world, first) == []
+
+
+def test_a_round_that_dies_in_a_window_keeps_the_windows_done_and_the_next_round_does_the_rest(
+        world, settings, monkeypatch):
+    from worker.pipeline import rounds
+
+    seekers = [world.seeker() for _ in range(3)]
+    for s in seekers:
+        world.condition(s)
+    collect(world, settings, [world.offer()])
+    windowed = settings.model_copy(update={"round_seekers": 1})
+    real = rounds.digest.queue_recommendation_digests
+
+    def dies_for_the_last(session, settings, items, *args, **kwargs):
+        if seekers[-1] in items:
+            raise RuntimeError("the worker died in the last window")
+        return real(session, settings, items, *args, **kwargs)
+
+    monkeypatch.setattr(rounds.digest, "queue_recommendation_digests", dies_for_the_last)
+    with pytest.raises(RuntimeError):
+        rounds.round_now(world.engine, windowed, now=DAYTIME)
+    assert sorted(i.seeker_id for i in world.inbox()) == seekers[:-1]
+    monkeypatch.undo()
+
+    again = rounds.round_now(world.engine, windowed, now=DAYTIME)
+
+    assert again.seekers == {seekers[-1]} and sorted(i.seeker_id for i in world.inbox()) == seekers
+
+
+def test_upkeep_drops_the_shards_claims_on_offers_matched_over_a_day_ago_and_keeps_the_rest(world, settings):
+    from worker.domain.models import OfferShardMatch
+
+    matched, pending, fresh = world.offer(), world.offer(), world.offer()
+    world.update(JobOffer, matched, matching_status="matched")
+    world.update(JobOffer, fresh, matching_status="matched")
+    with world.engine.begin() as conn:
+        conn.execute(OfferShardMatch.__table__.insert(), [
+            {"job_offer_id": matched, "shard": 0, "matched_at": DAYTIME - timedelta(days=2)},
+            {"job_offer_id": matched, "shard": 1, "matched_at": DAYTIME - timedelta(days=2)},
+            {"job_offer_id": pending, "shard": 0, "matched_at": DAYTIME - timedelta(days=2)},
+            {"job_offer_id": fresh, "shard": 0, "matched_at": DAYTIME - timedelta(hours=1)}])
+
+    deleted = prune_recommendations(world.engine, settings, now=DAYTIME, batch=1)
+
+    with world.engine.connect() as conn:
+        left = conn.execute(select(OfferShardMatch.job_offer_id).order_by(OfferShardMatch.job_offer_id)).scalars()
+        assert list(left) == sorted([pending, fresh]) and deleted == 2

@@ -20,10 +20,10 @@ from worker.seed.generate import (
     BLOCK,
     condition_groups,
     condition_records,
-    end_of_month_after_next,
     job_offer_records,
     seeker_records,
 )
+from worker.services.calendar import end_of_month_after_next
 
 TODAY = date(2025, 11, 25)
 NUMBER = re.compile(r"\d{5}-\d{8}")

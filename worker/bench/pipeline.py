@@ -15,28 +15,18 @@ reported separately. Not a timed test: one command that prints JSON.
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
-import threading
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from worker.config import load_settings
+from worker.bench.harness import count_rows, forget_namespace, throwaway_database, worker_settings, workers
 from worker.db import create_schema, make_engine
 from worker.domain.models import InboxItem, JobOffer, MatchingStatus, OutboxMail, RecommendationCandidate
 from worker.pipeline.rounds import round_now
 
 TARGET_CANDIDATES_PER_S = 100_000
 TARGET_BATCH_S = 60.0
-_READY = re.compile(r"condition index ready: (\d+) conditions in ([0-9.]+) s")
 
 
 def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads: int = 4,
@@ -46,43 +36,41 @@ def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads
     from worker.actors.broker import connect
     from worker.seed.load import seed_database
 
-    with _database(postgres_url) as url:
+    with throwaway_database(postgres_url) as url:
         engine = make_engine(url)
         create_schema(engine)
         log(f"seeding {seekers:,} seekers and {offers:,} pending offers")
         report = seed_database(engine, seekers=seekers, jobs=offers, seed=seed, new_jobs_pending=offers,
                                today=date.today(), profile=profile)
-        namespace = f"bench-{uuid.uuid4().hex[:8]}"
-        settings = load_settings(database_url=url, redis_url=redis_url, redis_namespace=namespace,
-                                 var_dir=Path(os.environ.get("TMPDIR", "/tmp")) / namespace)
-        env = {**os.environ, "MYPAGE_DATABASE_URL": url, "MYPAGE_REDIS_URL": redis_url,
-               "MYPAGE_REDIS_NAMESPACE": namespace, "MYPAGE_VAR_DIR": str(settings.var_dir)}
+        settings, env = worker_settings(url, redis_url)
+        namespace = settings.redis_namespace
         log(f"starting {processes} worker processes × {threads} threads")
-        with _worker(env, processes, threads) as ready:
-            builds = ready.wait_for(processes, timeout_s)
+        arguments = ["--processes", str(processes), "--threads", str(threads), "--queues", "matching"]
+        with workers(env, arguments) as (worker,):
+            builds = worker.ready.wait_for(processes, timeout_s)
             pending = list(_scalars(engine, select(JobOffer.id).where(
                 JobOffer.matching_status == MatchingStatus.PENDING.value).order_by(JobOffer.id)))
             dispatcher = connect(settings)
             log(f"sending hints for {len(pending):,} offers")
             started = time.perf_counter()
             dispatcher.match_job_offers(pending)
-            while _count(engine, JobOffer.matching_status == MatchingStatus.PENDING.value) and \
+            while count_rows(engine, JobOffer, JobOffer.matching_status == MatchingStatus.PENDING.value) and \
                     time.perf_counter() - started < timeout_s:
                 time.sleep(0.2)
             match_s = time.perf_counter() - started
             dispatcher.broker.close()
-        _forget_namespace(redis_url, namespace)
-        candidates = _count_rows(engine, RecommendationCandidate)
-        saved_search_mails = _count_rows(engine, OutboxMail)
+        forget_namespace(redis_url, namespace)
+        candidates = count_rows(engine, RecommendationCandidate)
+        saved_search_mails = count_rows(engine, OutboxMail)
         log(f"{candidates:,} candidates in {match_s:.1f} s; one round for every seeker")
         round_started = time.perf_counter()
         chosen = round_now(engine, settings)
         round_s = time.perf_counter() - round_started
         seconds = match_s + round_s
-        items = _count_rows(engine, InboxItem)
-        mails = _count_rows(engine, OutboxMail)
+        items = count_rows(engine, InboxItem)
+        mails = count_rows(engine, OutboxMail)
         most = _most_items_per_seeker(engine)
-        left = _count(engine, JobOffer.matching_status == MatchingStatus.PENDING.value)
+        left = count_rows(engine, JobOffer, JobOffer.matching_status == MatchingStatus.PENDING.value)
         engine.dispose()
     result = {
         "date": date.today().isoformat(),
@@ -117,87 +105,9 @@ def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads
     return result
 
 
-@contextmanager
-def _database(admin_url: str):
-    name = f"mypage_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-class _Readiness:
-    """Reads the worker's log; each process logs once that its condition index is ready."""
-
-    def __init__(self, stream):
-        self.builds: list[tuple[int, float]] = []
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
-
-    def _read(self, stream) -> None:
-        for line in stream:
-            found = _READY.search(line)
-            with self._changed:
-                self.lines = (self.lines + [line])[-50:]
-                if found:
-                    self.builds.append((int(found.group(1)), float(found.group(2))))
-                self._changed.notify_all()
-
-    def wait_for(self, processes: int, timeout_s: float) -> list[tuple[int, float]]:
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self.builds) >= processes, timeout=timeout_s):
-                raise TimeoutError("the worker processes did not load their condition index:\n"
-                                   + "".join(self.lines))
-            return list(self.builds)
-
-
-@contextmanager
-def _worker(env: dict, processes: int, threads: int):
-    command = [sys.executable, "-c", "import sys; from worker.cli import main; sys.exit(main())", "worker",
-               "--processes", str(processes), "--threads", str(threads), "--queues", "matching"]
-    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
-    try:
-        yield _Readiness(proc.stderr)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-def _forget_namespace(redis_url: str, namespace: str) -> None:
-    """Drop every key the run left in Redis (queues, delayed queues, heartbeats)."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{namespace}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
 def _scalars(engine, stmt):
     with engine.connect() as conn:
         return conn.execute(stmt).scalars().all()
-
-
-def _count(engine, where) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(JobOffer).where(where)).scalar_one()
-
-
-def _count_rows(engine, model) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 def _most_items_per_seeker(engine) -> int:

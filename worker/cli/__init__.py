@@ -12,7 +12,8 @@ import sys
 # Module names under worker.cli, in the order `--help` lists them.
 COMMANDS = [
     "demo", "run", "seed", "match", "bench", "mail", "recommend", "notice",
-    "import_jobs", "status", "bench_pipeline", "db", "worker", "scheduler", "codes", "staff", "console",
+    "import_jobs", "status", "bench_pipeline", "bench_national", "bench_index_load", "db", "worker", "scheduler",
+    "codes", "staff", "console",
 ]
 
 

@@ -5,10 +5,10 @@ mails queued, the most items one seeker got and the end-to-end seconds."""
 
 from __future__ import annotations
 
-import json
 import sys
 
 from worker.cli.args import positive
+from worker.cli.benchmarks import check_servers, print_result, server_options
 
 
 def register(sub) -> None:
@@ -20,23 +20,16 @@ def register(sub) -> None:
     parser.add_argument("--seed", type=int, default=7, help="random seed of the seeded data")
     parser.add_argument("--profile", choices=("realistic", "dense"), default="realistic",
                         help="generated data: realistic 求職票-shaped conditions (default) or the earlier dense ones")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", metavar="URL",
-                        help="server for the throw-away database (the URL's database is only used to create it)")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", metavar="URL",
-                        help="Redis for the broker (keys under a throw-away namespace)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object (default: a readable table)")
+    server_options(parser, databases="the throw-away database")
     parser.set_defaults(func=_bench)
 
 
 def _bench(args) -> int:
     from worker.bench.pipeline import run
 
+    check_servers(args.postgres, args.redis)
     result = run(offers=args.offers, seekers=args.seekers, seed=args.seed, processes=args.processes,
                  threads=args.threads, postgres_url=args.postgres, redis_url=args.redis, profile=args.profile,
                  log=lambda message: print(message, file=sys.stderr))
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        for key, value in result.items():
-            print(f"{key:>22}  {value}")
+    print_result(result, args.json)
     return 0 if result["offers_left_pending"] == 0 else 1

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlmodel import Session
 
 from worker.config import Settings
@@ -50,15 +50,17 @@ class _Candidates:
     score: np.ndarray
 
 
-def choose(session: Session, settings: Settings, *, now: datetime, since: datetime) -> list[Pick]:
-    """The round's picks, by seeker and then best first. ``since``: the JST day's start."""
-    found = _choosable(session, settings, now)
+def choose(session: Session, settings: Settings, *, now: datetime, since: datetime,
+           seekers: range | None = None) -> list[Pick]:
+    """The round's picks, by seeker and then best first. ``since``: the JST day's start;
+    ``seekers``: a window of seeker ids to choose for (all when None)."""
+    found = _choosable(session, settings, now, seekers)
     if not len(found.seeker):
         return []
     offer_ids, at = np.unique(found.offer, return_inverse=True)
     tie, employer_of, employers = _offer_order(session, offer_ids.tolist())
     tie, employer = tie.take(at), employer_of.take(at)
-    used_pairs = _chosen_today(session, since)
+    used_pairs = _chosen_today(session, since, seekers)
 
     # 1. best first within a seeker
     order = np.lexsort((tie, -found.score, found.seeker))
@@ -92,7 +94,11 @@ def _running_count(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.arange(n) - start_at
 
 
-def _choosable(session: Session, settings: Settings, now: datetime) -> _Candidates:
+def _in_window(column, seekers: range | None):
+    return true() if seekers is None else and_(column >= seekers.start, column < seekers.stop)
+
+
+def _choosable(session: Session, settings: Settings, now: datetime, seekers: range | None) -> _Candidates:
     c = RecommendationCandidate.__table__.c
     today = clock.local_date(now)
     open_offer = and_(JobOffer.matching_status != MatchingStatus.WITHDRAWN.value,
@@ -102,7 +108,9 @@ def _choosable(session: Session, settings: Settings, now: datetime) -> _Candidat
                          .join(JobOffer.__table__, JobOffer.id == c.job_offer_id)
                          .join(Seeker.__table__, Seeker.id == c.seeker_id))
             .where(c.chosen_at.is_(None), c.created_at >= now - timedelta(days=settings.candidate_days), open_offer,
-                   recommendable_clause()))
+                   recommendable_clause(), _in_window(c.seeker_id, seekers),
+                   # the same window on the seeker table, so it is read by its key range, not whole
+                   _in_window(Seeker.id, seekers)))
     if is_postgres(session):
         return _copy_out(session, stmt)
     rows = session.connection().execute(stmt).all()
@@ -155,13 +163,13 @@ def _offer_order(session: Session, offer_ids: list[int]) -> tuple[np.ndarray, np
     return tie, employer, employers
 
 
-def _chosen_today(session: Session, since: datetime) -> list[tuple[int, str]]:
+def _chosen_today(session: Session, since: datetime, seekers: range | None) -> list[tuple[int, str]]:
     """(seeker, employer) of every candidate chosen since the day's start."""
     c = RecommendationCandidate.__table__.c
     return [tuple(row) for row in session.connection().execute(
         select(c.seeker_id, func.coalesce(JobOffer.employer_name, ""))
         .select_from(RecommendationCandidate.__table__.join(JobOffer.__table__, JobOffer.id == c.job_offer_id))
-        .where(c.chosen_at >= since))]
+        .where(c.chosen_at >= since, _in_window(c.seeker_id, seekers)))]
 
 
 def _lookup(used: list[tuple[int, str]], seeker: np.ndarray, employer: np.ndarray,

@@ -59,6 +59,17 @@ class ConditionFacts:
         self._notify[condition_id] = kind == ConditionKind.SAVED and bool(notify)
         self._floor[condition_id] = wage_floor(wage_min, wage_type)
 
+    def put_many(self, condition_ids, kinds, notify, wage_min, wage_type) -> None:
+        """``put`` for many conditions at once (a build's chunk): the same facts, numpy writes."""
+        ids = np.asarray(condition_ids, dtype=np.int64)
+        if not len(ids):
+            return
+        self._grow(int(ids.max()) + 1)
+        self._present[ids] = True
+        self._registered[ids] = [kind == ConditionKind.REGISTERED for kind in kinds]
+        self._notify[ids] = [kind == ConditionKind.SAVED and bool(wish) for kind, wish in zip(kinds, notify)]
+        self._floor[ids] = [wage_floor(amount, unit) for amount, unit in zip(wage_min, wage_type)]
+
     def drop(self, condition_id: int) -> None:
         if condition_id < len(self._present):
             self._present[condition_id] = False

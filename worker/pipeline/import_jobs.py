@@ -23,7 +23,9 @@ import matchers
 from matchers.parsing import InvalidRecord, job_offer, job_record, read_jsonl
 from matchers.schema import JobRecord
 from worker.db import insert_ignore, session_scope
+from worker.domain import clock
 from worker.domain.models import JobOffer, MatchingStatus, utcnow
+from worker.services.calendar import end_of_month_after_next
 
 LINES_PER_TRANSACTION = 500
 DATABASE = "(database)"
@@ -120,6 +122,11 @@ def job_offer_row(job: JobRecord | matchers.JobOffer, record: dict | None = None
     if not isinstance(job, JobRecord):
         job = job_record(record)
     offer = job_offer(job)
+    now = utcnow()
+    # 紹介期限日 defaults to the end of the month after next from 受付年月日 (the leaflet's rule),
+    # so every offer closes some day: a recommendation is kept while its offer is open, and an
+    # offer open for ever would keep its chosen candidates for ever.
+    deadline = job.referral_deadline or end_of_month_after_next(offer.received_on or clock.local_date(now))
     return {
         "job_number": offer.job_number,
         "title": offer.title,
@@ -135,8 +142,8 @@ def job_offer_row(job: JobRecord | matchers.JobOffer, record: dict | None = None
         "wage_max": offer.wage_max,
         "licenses": list(offer.licenses),
         "received_on": offer.received_on,
-        "referral_deadline": job.referral_deadline,
+        "referral_deadline": deadline,
         "online_application": offer.online_application,
         "matching_status": MatchingStatus.PENDING.value,
-        "created_at": utcnow(),
+        "created_at": now,
     }

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,10 +31,12 @@ from sqlalchemy import select, true
 from sqlalchemy.engine import Connection, Engine
 
 import matchers
+from matchers.rules import ConditionBody
 from worker.domain.models import Condition, Seeker, utcnow
 from worker.pipeline import shards
 from worker.pipeline.condition_facts import ConditionFacts, Facts
-from worker.pipeline.values import condition_value
+from worker.pipeline.condition_stream import FIELDS, stream_conditions
+from worker.pipeline.values import condition_body, condition_value
 from worker.services.eligibility import recommendable_clause
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,11 @@ class IndexCache:
         return len(self._seeker_of)
 
     @property
+    def distinct_bodies(self) -> int:
+        """Rows of the index: conditions with equal bodies share one (0 before the first build)."""
+        return 0 if self._index is None else self._index.distinct_bodies
+
+    @property
     def built(self) -> bool:
         return self._index is not None
 
@@ -122,21 +129,27 @@ class IndexCache:
         recent_seekers: dict[int, datetime] = {}
         facts = ConditionFacts()
 
-        def values() -> Iterable[matchers.Condition]:
-            stmt = (select(*COLUMNS, Seeker.updated_at.label("seeker_updated_at"))
-                    .join(Seeker, Seeker.id == Condition.seeker_id).where(recommendable_clause(), self._mine))
-            with self.engine.connect() as conn:
-                for row in conn.execution_options(yield_per=20_000).execute(stmt):
-                    seeker_of[row.id] = row.seeker_id
-                    by_seeker.setdefault(row.seeker_id, set()).add(row.id)
-                    if row.updated_at > window:
-                        recent_conditions[row.id] = row.updated_at
-                    if row.seeker_updated_at > window:
-                        recent_seekers[row.seeker_id] = row.seeker_updated_at
-                    _put_facts(facts, row)
-                    yield condition_value(row)
+        def members() -> Iterator[tuple[int, int, ConditionBody]]:
+            for chunk in stream_conditions(self.engine, recommendable_clause(), self._mine, since=window):
+                if not chunk:
+                    continue
+                column = dict(zip(FIELDS, zip(*chunk)))
+                facts.put_many(column["id"], column["kind"], column["notify"], column["wage_min"],
+                               column["wage_type"])
+                for condition_id, seeker_id, _, _, changed, seeker_changed, *fields in chunk:
+                    seeker_of[condition_id] = seeker_id
+                    owned = by_seeker.get(seeker_id)
+                    if owned is None:
+                        by_seeker[seeker_id] = {condition_id}
+                    else:
+                        owned.add(condition_id)
+                    if changed is not None:
+                        recent_conditions[condition_id] = changed
+                    if seeker_changed is not None:
+                        recent_seekers[seeker_id] = seeker_changed
+                    yield condition_id, seeker_id, condition_body(*fields)
 
-        index = matchers.ConditionIndex(values())
+        index = matchers.ConditionIndex.from_bodies(members())
         with self._lock:
             self._index, self._seeker_of, self._by_seeker, self._facts = index, seeker_of, by_seeker, facts
             self._recent_conditions, self._recent_seekers = recent_conditions, recent_seekers

@@ -26,6 +26,7 @@ from worker.domain.models import (
     InboxKind,
     JobOffer,
     MatchingStatus,
+    OfferShardMatch,
     RecommendationCandidate,
     SchedulerTick,
     Seeker,
@@ -135,11 +136,12 @@ def _prune_ticks(session: Session, ctx: Context) -> int:
     return session.execute(delete(SchedulerTick).where(SchedulerTick.claimed_at < ctx.now - TICK_RETENTION)).rowcount
 
 
-def _recommendation_round(session: Session, ctx: Context) -> int:
-    # The digests it queues are hinted by the sweeper's next minute (after this commit).
-    report = rounds.run_round(session, ctx.settings, now=ctx.now)
-    rounds.count(report)
-    return report.inbox_items
+def _recommendation_round(_session: Session | None, ctx: Context) -> int:
+    # Window by window, each committed on its own (a country's round in one transaction would
+    # hold every chosen seeker's share lock for its whole length); the digests it queues are
+    # hinted by the sweeper's next minute. A round that dies leaves its tick claimed: the next
+    # hour's round fills what it did not, as a second firing in this hour would have.
+    return rounds.round_now(ctx.engine, ctx.settings, now=ctx.now).inbox_items
 
 
 def _recommendation_upkeep(_session: Session | None, ctx: Context) -> int:
@@ -148,17 +150,19 @@ def _recommendation_upkeep(_session: Session | None, ctx: Context) -> int:
 
 UPKEEP_BATCH = 5_000  # rows deleted per transaction
 UPKEEP_MAX_BATCHES = 40  # per tick and table: the rest waits for the next hour
+SHARD_CLAIM_GRACE = timedelta(days=1)
 
 
 def prune_recommendations(engine: Engine, settings: Settings, *, now: datetime, batch: int = UPKEEP_BATCH,
                           max_batches: int = UPKEEP_MAX_BATCHES) -> int:
     """Delete, in bounded batches each committed on its own, the おすすめ求人 inbox items whose
     offer closed (withdrawn, 紹介期限日 passed) or that are older than ``inbox_days``, the
-    candidates not chosen and older than ``candidate_days``, and the candidates whose offer
-    closed. A chosen candidate stays while its offer is open: it is the record that the pair
-    was recommended, so once its inbox item is gone after ``inbox_days`` a staff batch over the
-    offer cannot collect the pair again and a round recommend it twice (and one chosen today
-    stays until tomorrow: today's budget is counted from it)."""
+    candidates not chosen and older than ``candidate_days``, the candidates whose offer
+    closed, and the shards' claims on offers no longer pending (older than a day). A chosen
+    candidate stays while its offer is open: it is the record that the pair was recommended, so
+    once its inbox item is gone after ``inbox_days`` a staff batch over the offer cannot collect
+    the pair again and a round recommend it twice (and one chosen today stays until tomorrow:
+    today's budget is counted from it)."""
     today = clock.local_date(now)
     closed = (select(JobOffer.id).where(or_(JobOffer.matching_status == MatchingStatus.WITHDRAWN.value,
                                             JobOffer.referral_deadline < today)))
@@ -172,9 +176,18 @@ def prune_recommendations(engine: Engine, settings: Settings, *, now: datetime, 
         and_(c.job_offer_id.in_(closed),
              or_(c.chosen_at.is_(None), c.chosen_at < rounds.day_start(now, settings)))))
         .limit(batch))
+    # A shard's claim on an offer matters only while the offer is pending (a matched offer is
+    # never matched again); a day's grace keeps a shard that read the offer as pending just
+    # before the last shard turned it from finding its claim gone and writing it again.
+    s = OfferShardMatch.__table__.c
+    done_claims = (select(s.job_offer_id, s.shard).where(
+        s.matched_at < now - SHARD_CLAIM_GRACE,
+        s.job_offer_id.in_(select(JobOffer.id).where(JobOffer.matching_status != MatchingStatus.PENDING.value)))
+        .limit(batch))
     deleted = 0
     for statement in (delete(InboxItem).where(InboxItem.id.in_(stale_items)),
-                      delete(RecommendationCandidate).where(tuple_(c.seeker_id, c.job_offer_id).in_(stale_candidates))):
+                      delete(RecommendationCandidate).where(tuple_(c.seeker_id, c.job_offer_id).in_(stale_candidates)),
+                      delete(OfferShardMatch).where(tuple_(s.job_offer_id, s.shard).in_(done_claims))):
         for _ in range(max_batches):
             with session_scope(engine) as session:
                 gone = session.execute(statement).rowcount
@@ -220,7 +233,7 @@ def jobs(settings: Settings) -> list[PeriodicJob]:
         PeriodicJob("leftover-digests", {"hour": before_morning, "minute": 30}, day_slot, _leftover_digests),
         PeriodicJob("prune-ticks", {"hour": daytime, "minute": 45}, day_slot, _prune_ticks),
         PeriodicJob("recommendation-round", {"hour": settings.round_hours, "minute": 0}, hour_slot,
-                    _recommendation_round),
+                    _recommendation_round, own_transaction=True),
         PeriodicJob("recommendation-upkeep", {"minute": 50}, hour_slot, _recommendation_upkeep,
                     own_transaction=True),
     ]

@@ -73,21 +73,32 @@ class RoundReport:
     dropped: int = 0  # chosen candidates that no longer match (condition changed or deleted): removed
     mails_due_now: bool = False
 
+    def add(self, other: RoundReport) -> None:
+        """Sum a window's report into this one (``round_now``)."""
+        self.chosen += other.chosen
+        self.inbox_items += other.inbox_items
+        self.seekers |= other.seekers
+        self.mails_queued += other.mails_queued
+        self.digests_extended += other.digests_extended
+        self.dropped += other.dropped
+        self.mails_due_now = self.mails_due_now or other.mails_due_now
+
 
 def day_start(now: datetime, settings: Settings) -> datetime:
     """JST midnight of ``now``'s JST day, as an aware datetime."""
     return datetime.combine(clock.local_date(now), time.min, tzinfo=settings.tz)
 
 
-def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundReport:
-    """One round in the caller's transaction (see the module's text)."""
+def run_round(session: Session, settings: Settings, *, now: datetime, seekers: range | None = None) -> RoundReport:
+    """One round in the caller's transaction (see the module's text), for the seekers whose ids
+    are in ``seekers`` (all when None; :func:`round_now` goes window by window)."""
     report = RoundReport()
     if settings.recommendations_per_day <= 0:
         return report
     postgres = is_postgres(session)
     if postgres:
         session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUND_LOCK})
-    picked = choosing.choose(session, settings, now=now, since=day_start(now, settings))
+    picked = choosing.choose(session, settings, now=now, since=day_start(now, settings), seekers=seekers)
     if picked and postgres:
         picked = _still_recommendable(session, picked)
     if not picked:
@@ -124,12 +135,25 @@ def run_round(session: Session, settings: Settings, *, now: datetime) -> RoundRe
 
 
 def round_now(engine: Engine, settings: Settings, *, now: datetime | None = None) -> RoundReport:
-    """A round in its own transaction, counted for Prometheus once committed (the staff
-    batch's round, the demo, the benchmark and the tests playing the scheduler)."""
-    with session_scope(engine) as session:
-        report = run_round(session, settings, now=now or utcnow())
-    count(report)
-    return report
+    """A round over every seeker, ``round_seekers`` seeker ids at a time, each window in its own
+    transaction and counted for Prometheus once committed (the scheduler's hourly round, the
+    staff batch's, the demo's, the benchmarks'). A seeker's budget, employer cap and digest
+    depend on that seeker's rows only, so windows choose exactly what one pass would; what
+    bounds the memory is the window (at national scale a day's first round has about 90
+    candidates a seeker). A crash loses the window in flight only: the next round fills it,
+    and windows done are not redone (the budget counts what was chosen today)."""
+    now = now or utcnow()
+    total = RoundReport()
+    with engine.connect() as conn:
+        low, high = conn.execute(select(func.min(Seeker.id), func.max(Seeker.id))).one()
+    if low is None:
+        return total
+    for start in range(low, high + 1, settings.round_seekers):
+        with session_scope(engine) as session:
+            report = run_round(session, settings, now=now, seekers=range(start, start + settings.round_seekers))
+        count(report)
+        total.add(report)
+    return total
 
 
 def count(report: RoundReport) -> None:

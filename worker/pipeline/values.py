@@ -6,27 +6,58 @@ from __future__ import annotations
 from typing import Any
 
 import matchers
+from matchers.rules import ConditionBody, prepare_fields
 
 
 def _codes(values: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in values or ())
+    return tuple(map(str, values)) if values else ()
 
 
 def condition_value(row: Any) -> matchers.Condition:
+    return condition_of(row.id, row.seeker_id, row.kind, row.keywords, row.keyword_mode, row.exclude_keywords,
+                        row.prefecture_codes, row.municipality_codes, row.occupation_codes, row.employment_forms,
+                        row.wage_type, row.wage_min)
+
+
+def condition_of(condition_id, seeker_id, kind, *fields) -> matchers.Condition:
+    """A condition from its id, seeker id, kind and ``BODY_FIELDS`` as the database holds them."""
+    keywords, keyword_mode, excludes, prefectures, municipalities, occupations, forms, wage_type, wage_min = \
+        _typed(*fields)
     return matchers.Condition(
-        condition_id=row.id,
-        seeker_id=row.seeker_id,
-        kind=row.kind,
-        keywords=tuple(row.keywords or ()),
-        keyword_mode=row.keyword_mode or "and",
-        exclude_keywords=tuple(row.exclude_keywords or ()),
-        prefecture_codes=_codes(row.prefecture_codes),
-        municipality_codes=_codes(row.municipality_codes),
-        occupation_codes=_codes(row.occupation_codes),
-        employment_forms=tuple(int(v) for v in row.employment_forms or ()),
-        wage_type=row.wage_type,
-        wage_min=row.wage_min,
+        condition_id=condition_id,
+        seeker_id=seeker_id,
+        kind=kind,
+        keywords=keywords,
+        keyword_mode=keyword_mode,
+        exclude_keywords=excludes,
+        prefecture_codes=prefectures,
+        municipality_codes=municipalities,
+        occupation_codes=occupations,
+        employment_forms=forms,
+        wage_type=wage_type,
+        wage_min=wage_min,
     )
+
+
+def condition_body(*fields) -> ConditionBody:
+    """What ``ConditionIndex.add`` makes of ``condition_of(…, *fields)`` — the body that decides
+    a match — without the ``Condition`` (who owns a condition and its kind play no part in it)."""
+    return prepare_fields(*_typed(*fields))
+
+
+# The columns of a condition that decide a match, in the order ``condition_of`` takes them.
+BODY_FIELDS = ("keywords", "keyword_mode", "exclude_keywords", "prefecture_codes", "municipality_codes",
+               "occupation_codes", "employment_forms", "wage_type", "wage_min")
+
+
+def _typed(keywords, keyword_mode, exclude_keywords, prefecture_codes, municipality_codes, occupation_codes,
+           employment_forms, wage_type, wage_min) -> tuple:
+    """``BODY_FIELDS`` typed as ``matchers.Condition`` types them: JSON lists become tuples,
+    codes strings and employment forms ints."""
+    return (tuple(keywords) if keywords else (), keyword_mode or "and",
+            tuple(exclude_keywords) if exclude_keywords else (), _codes(prefecture_codes),
+            _codes(municipality_codes), _codes(occupation_codes),
+            tuple(map(int, employment_forms)) if employment_forms else (), wage_type, wage_min)
 
 
 def offer_value(row: Any) -> matchers.JobOffer:

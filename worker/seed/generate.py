@@ -23,7 +23,6 @@ Two profiles (``profile=``):
 
 from __future__ import annotations
 
-import calendar
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from matchers.codes import industries, municipality, occupations, prefecture_nam
 from worker.seed import jobtext, weights
 from worker.seed import vocabulary as vocab
 from worker.seed.numbers import MAX_INDEX, job_number, seeker_number
+from worker.services.calendar import end_of_month_after_next
 
 BLOCK = 4096
 
@@ -195,14 +195,6 @@ def _employer_pool(faker: Faker, seed: int, stream: str, block: int) -> tuple[st
 
 
 # ---------------------------------------------------------------------------- dates
-
-
-def end_of_month_after_next(day: date) -> date:
-    """翌々月末: the last day of the month two months after ``day``'s month."""
-    month = day.month + 2
-    year = day.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _jst_morning_utc(day: date, minutes: int) -> str:

@@ -41,10 +41,10 @@ from worker.seed.generate import (
     DEFAULT_PROFILE,
     GeneratedCondition,
     condition_groups,
-    end_of_month_after_next,
     job_offer_records,
     seeker_records,
 )
+from worker.services.calendar import end_of_month_after_next
 
 Progress = Callable[[str, int], None]  # (table name, rows just inserted)
 
