@@ -188,37 +188,6 @@ def test_saved_search_mails_go_only_to_seekers_who_opted_in(world, settings):
     assert quiet_search != search
 
 
-def test_a_later_batch_adds_its_offers_to_the_pending_saved_search_mail_of_searches_still_wanting_it(world,
-                                                                                                      settings):
-    """A search met again by a later batch gets the new offer in its pending mail of the day
-    (PostgreSQL: one statement that checks the search and its seeker in SQL); a seeker turned
-    無効 or unsubscribed since, or a search no longer asking for mail, gets nothing added, nor
-    does a mail already sent (the day's one mail is used up)."""
-    kept, invalid, unsubscribed, quiet, sent = (world.seeker() for _ in range(5))
-    searches = {s: world.condition(s, kind="saved", notify=True, keywords=["介護"])
-                for s in (kept, invalid, unsubscribed, quiet, sent)}
-    first = world.offer(title="介護職員")
-    cache = IndexCache(world.engine)
-    match_pending_offers(world.engine, settings, cache, [first], now=DAYTIME)
-    cache.refresh_s = 3600  # the index still sees all four searches asking for mail: the check is the database's
-    world.update(Seeker, invalid, registration_status="invalid")
-    world.update(Seeker, unsubscribed, saved_search_mails=False)
-    with world.engine.begin() as conn:
-        conn.exec_driver_sql(f"UPDATE condition SET notify = false WHERE id = {searches[quiet]}")
-    [sent_mail] = [m for m in world.outbox("saved-search-new-jobs") if m.context["seeker_id"] == sent]
-    world.update(OutboxMail, sent_mail.id, status=MailStatus.SENT.value)
-    second = world.offer(title="介護スタッフ")
-
-    report = match_pending_offers(world.engine, settings, cache, [second], now=DAYTIME + timedelta(minutes=1))
-
-    mails = {m.context["seeker_id"]: m for m in world.outbox("saved-search-new-jobs")}
-    assert report.saved_search_mails == 0 and len(mails) == 5
-    assert mails[kept].context == {"seeker_id": kept, "condition_id": searches[kept],
-                                   "job_offer_ids": sorted([first, second])}
-    for seeker in (invalid, unsubscribed, quiet, sent):
-        assert mails[seeker].context["job_offer_ids"] == [first]
-
-
 def test_a_dry_run_counts_what_a_batch_would_create_and_writes_nothing(world, settings):
     seekers = [world.seeker() for _ in range(3)]
     for s in seekers:

@@ -29,10 +29,9 @@ from sqlmodel import Session
 
 from worker.config import Settings
 from worker.domain import clock
-from worker.domain.models import ConditionKind, MailStatus, OutboxMail
+from worker.domain.models import MailStatus, OutboxMail
 from worker.outbox.enqueue import outbox_row
 from worker.pipeline.bulk import among, chunks, enqueue_mails, is_postgres
-from worker.services.eligibility import recommendable_clause
 from worker.services.quiet_hours import sending_time
 
 MAX_ROUNDS = 3  # insert-or-append rounds; each lost race moves an owner to the next round
@@ -116,68 +115,6 @@ def queue_saved_search_mails(session: Session, settings: Settings, offers: Mappi
     outcome = _insert_or_append(session, {c: [saved_search_key(c, day)] for c in offers}, new, merged)
     outcome.earliest = send_at if outcome.queued else None
     return outcome
-
-
-def saved_searches_mailed_today(session: Session, settings: Settings, condition_ids: list[int], *,
-                                now: datetime) -> set[int]:
-    """PostgreSQL: the searches among ``condition_ids`` that have a mail of the day (pending or
-    not), read without a lock: ``append_saved_search_offers`` adds to those. An empty set on
-    SQLite, where ``queue_saved_search_mails`` inserts and appends alike."""
-    if not condition_ids or not is_postgres(session):
-        return set()
-    day = clock.local_date(digest_send_time(now, settings)).isoformat()
-    cursor = session.connection().connection.driver_connection.cursor()
-    cursor.execute(
-        "SELECT c.id FROM unnest(string_to_array(%(conditions)s, ',')::int[]) AS c(id) "
-        "JOIN outbox_mail m ON m.dedupe_key = 'saved-search:' || c.id || ':' || %(day)s",
-        {"conditions": ",".join(str(c) for c in condition_ids), "day": day})
-    return {row[0] for row in cursor.fetchall()}
-
-
-def append_saved_search_offers(session: Session, settings: Settings, offers: Mapping[int, tuple[int, list[int]]], *,
-                               now: datetime) -> set[int]:
-    """PostgreSQL: add the new offers to the searches' mails of the day that are still pending,
-    in one statement, and return the searches appended to. A batch run meets most searches again
-    in every message (a notify search matches many offers); reading, locking and rewriting each
-    pending context from Python — and checking its seeker and search in the database first —
-    cost more than matching. The same checks happen here in SQL: the search still a saved
-    search asking for mail, its seeker still one who may receive offers and opted in; the rows
-    are locked in id order (as ``_insert_or_append`` does) and rechecked as pending once locked.
-    A search whose mail of the day was claimed for sending meanwhile gets nothing more today,
-    as in ``_insert_or_append`` (one saved-search mail a day). An empty set on SQLite."""
-    if not offers or not is_postgres(session):
-        return set()
-    day = clock.local_date(digest_send_time(now, settings)).isoformat()
-    pairs = [(c, o) for c, (_, ids) in offers.items() for o in ids]
-    recommendable = recommendable_clause().compile(dialect=session.get_bind().dialect,
-                                                   compile_kwargs={"literal_binds": True})
-    cursor = session.connection().connection.driver_connection.cursor()
-    # Joined in the order written, from the given searches: estimates off (a fresh database's
-    # statistics) made the planner scan every seeker and re-run the list for each, minutes long.
-    cursor.execute("SET LOCAL join_collapse_limit = 1")
-    cursor.execute("SET LOCAL from_collapse_limit = 1")
-    # The pairs travel as two comma-joined texts: dumping lists of thousands of values is
-    # slower in the driver than the statement itself.
-    cursor.execute(
-        "WITH v AS (SELECT v.condition_id, array_agg(DISTINCT v.offer_id) AS ids "
-        "  FROM unnest(string_to_array(%(conditions)s, ',')::int[], string_to_array(%(offers)s, ',')::int[]) "
-        "  AS v(condition_id, offer_id) GROUP BY v.condition_id), "
-        "locked AS (SELECT m.id, v.condition_id, v.ids FROM v "
-        "  JOIN condition c ON c.id = v.condition_id AND c.notify AND c.kind = %(saved)s "
-        f"  JOIN seeker ON seeker.id = c.seeker_id AND seeker.saved_search_mails AND {recommendable} "
-        "  JOIN outbox_mail m ON m.dedupe_key = 'saved-search:' || v.condition_id || ':' || %(day)s "
-        "  WHERE m.status = %(pending)s ORDER BY m.id FOR UPDATE OF m) "
-        "UPDATE outbox_mail SET context = (outbox_mail.context::jsonb || jsonb_build_object('job_offer_ids', "
-        "  (SELECT jsonb_agg(u.id ORDER BY u.id) FROM ("
-        "    SELECT (jsonb_array_elements_text(outbox_mail.context::jsonb -> 'job_offer_ids'))::int AS id "
-        "    UNION SELECT unnest(locked.ids)) AS u)))::json "
-        "FROM locked WHERE outbox_mail.id = locked.id RETURNING locked.condition_id",
-        {"conditions": ",".join(str(c) for c, _ in pairs), "offers": ",".join(str(o) for _, o in pairs),
-         "saved": ConditionKind.SAVED.value, "day": day, "pending": MailStatus.PENDING.value})
-    appended = {row[0] for row in cursor.fetchall()}
-    cursor.execute("RESET join_collapse_limit")
-    cursor.execute("RESET from_collapse_limit")
-    return appended
 
 
 def _insert_or_append(session: Session, keys: Mapping[int, list[str]], new: Callable[[int, str], dict],

@@ -201,20 +201,12 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     notifying = [(s, o, c) for s, o, c in zip(seeker_ids.take(notifying).tolist(), offer_ids.take(notifying).tolist(),
                                               condition_ids.take(notifying).tolist())
                  if new_pairs is None or (s, o) in new_pairs]
-    found: dict[int, tuple[int, list[int]]] = {}
+    live = _live(session, {s for s, _, _ in notifying}, {c for _, _, c in notifying})
+    saved: dict[int, tuple[int, list[int]]] = {}
     for seeker_id, offer_id, condition_id in notifying:
-        found.setdefault(condition_id, (seeker_id, []))[1].append(offer_id)
-    # Most searches already have today's mail (a batch meets them in every message): their
-    # offers are appended in one statement that checks the search and its seeker in SQL, last
-    # of all, since every batch of the run needs the same rows locked until it commits. Only
-    # the searches without a mail yet are read and checked here, and get a new one.
-    mailed = digest.saved_searches_mailed_today(session, settings, list(found), now=now)
-    rest = {c: found[c] for c in found if c not in mailed}
-    live = _live(session, {s for s, _ in rest.values()}, set(rest))
-    saved = {c: (s, offers) for c, (s, offers) in rest.items()
-             if s in live.saved_search_mails and c in live.notifying}
+        if seeker_id in live.saved_search_mails and condition_id in live.notifying:
+            saved.setdefault(condition_id, (seeker_id, []))[1].append(offer_id)
     searches = digest.queue_saved_search_mails(session, settings, saved, live.recipients, now=now)
-    digest.append_saved_search_offers(session, settings, {c: found[c] for c in mailed}, now=now)
     report.saved_search_mails = searches.queued
     report.mails_due_now = searches.earliest is not None and searches.earliest <= now
     return report
