@@ -16,8 +16,9 @@ The choice is made in numpy over the choosable candidates' integer columns
 seekers are share-locked and checked once more (PostgreSQL; SQLite's writer holds the whole
 database), so one who turns 無効 at the same moment gets nothing; Python then
 works out the reasons of the chosen pairs only, inserts their inbox items in bulk
-(``recommendation:<seeker>:<offer>``, insert-or-ignore; on PostgreSQL one binary COPY of ids and
-one INSERT … SELECT that writes keys, titles and bodies in SQL), marks the candidates chosen and puts the
+(``recommendation:<seeker>:<offer>``, insert-or-ignore; on PostgreSQL in a few parts, each one
+binary COPY of ids and one INSERT … SELECT that writes keys, titles and bodies in SQL, run from
+a second thread while Python explains the next part), marks the candidates chosen and puts the
 items into the seekers' digests (``worker.pipeline.digest``), all in the caller's transaction.
 The budget already used today is counted from the candidates chosen since JST midnight, so a
 round run twice, or after one that crashed (rolled back), adds only what is still missing; on
