@@ -105,7 +105,7 @@ def test_redis_restarted_mid_batch_loses_nothing(pg, redis_server, tmp_path, pro
 
 
 def test_sigterm_lets_the_worker_finish_or_hand_back_its_messages(pg, redis_url, tmp_path, processes):
-    seed(pg, seekers=300, offers=120)
+    seed(pg, seekers=300, offers=400)  # long enough that SIGTERM finds work left on a fast machine
     env = worker_env(tmp_path, pg.url.render_as_string(hide_password=False), redis_url)
     settings = settings_from(env)
     first = start_worker(processes, env)
