@@ -77,3 +77,33 @@ def test_the_backends_of_a_database_are_found_on_a_local_server():
         assert pid in harness.postgres_backends(engine.url.database)
         assert pid not in harness.postgres_backends("no_such_database_here")
     engine.dispose()
+
+
+def test_a_benchmark_sent_sigterm_stops_its_workers_before_it_exits(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "bench.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from worker.bench import harness\n"
+        "harness.CLI = [sys.executable, '-c', 'import time; time.sleep(120)']\n"
+        "with harness.workers(dict(os.environ), ['--shard', '0']) as started:\n"
+        "    print(started[0].proc.pid, flush=True)\n"
+        "    time.sleep(120)\n")
+    bench = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    worker_pid = int(bench.stdout.readline())
+
+    bench.send_signal(signal.SIGTERM)
+
+    assert bench.wait(timeout=30) == 128 + signal.SIGTERM
+    time.sleep(0.2)
+    try:
+        os.kill(worker_pid, 0)
+    except ProcessLookupError:
+        return
+    os.kill(worker_pid, signal.SIGKILL)
+    raise AssertionError("the worker outlived the benchmark")

@@ -147,8 +147,11 @@ class Worker:
 
 @contextmanager
 def workers(env: dict, *argument_lists: Sequence[str]) -> Iterator[list[Worker]]:
-    """One worker per argument list, all stopped afterwards."""
+    """One worker per argument list, all stopped afterwards — also when the benchmark is sent
+    SIGTERM: the workers run in sessions of their own (a Ctrl-C must not reach them half-way), so
+    without this a benchmark killed mid-run left its workers matching on."""
     started: list[Worker] = []
+    previous = _exit_on_sigterm()
     try:
         for arguments in argument_lists:
             started.append(Worker(env, arguments))
@@ -156,6 +159,20 @@ def workers(env: dict, *argument_lists: Sequence[str]) -> Iterator[list[Worker]]
     finally:
         for worker in started:
             worker.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm():
+    """SIGTERM raises SystemExit, so ``finally`` blocks run; the old handler, or None off the main
+    thread (where no handler can be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def leave(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, leave)
 
 
 def worker_settings(url: str, redis_url: str, **values) -> tuple[Settings, dict]:
