@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from worker.cli.args import at_least
 
 
@@ -26,13 +24,10 @@ def register(sub) -> None:
 
 def _run(args) -> int:
     from worker.bench.matching import run
+    from worker.cli.benchmarks import print_result
 
     result = run(conditions=args.conditions, jobs=args.jobs, reference_sample=args.reference_sample,
                  postgres_url=args.postgres, postgres_jobs=args.postgres_jobs, seed=args.seed,
                  profile=args.profile, keywords_only=args.keywords_only)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        for key, value in result.items():
-            print(f"{key:>28}  {value}")
+    print_result(result, args.json)
     return 0 if result["identical"] else 1

@@ -5,7 +5,6 @@ prints the seconds, CPU seconds, conditions loaded and peak RSS."""
 
 from __future__ import annotations
 
-import json
 import sys
 
 from worker.cli.args import non_negative, positive
@@ -29,6 +28,7 @@ def register(sub) -> None:
 
 def _bench(args) -> int:
     from worker.bench.index_load import run
+    from worker.cli.benchmarks import print_result
     from worker.cli.database import CommandError
 
     if args.shard >= args.shards:
@@ -37,9 +37,5 @@ def _bench(args) -> int:
     result = run(conditions=args.conditions, profile=args.profile, shards=args.shards, shard=args.shard,
                  seed=args.seed, postgres_url=args.postgres, database_url=args.database,
                  log=lambda message: print(message, file=sys.stderr))
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        for key, value in result.items():
-            print(f"{key:>18}  {value}")
+    print_result(result, args.json)
     return 0 if result["met"] else 1

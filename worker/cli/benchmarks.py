@@ -45,5 +45,6 @@ def print_result(result: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
     else:
+        width = max(map(len, result), default=0)
         for key, value in result.items():
-            print(f"{key:>22}  {value}")
+            print(f"{key:>{width}}  {value}")
