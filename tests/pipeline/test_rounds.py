@@ -431,24 +431,3 @@ def test_upkeep_drops_the_shards_claims_on_offers_matched_over_a_day_ago_and_kee
     with world.engine.connect() as conn:
         left = conn.execute(select(OfferShardMatch.job_offer_id).order_by(OfferShardMatch.job_offer_id)).scalars()
         assert list(left) == sorted([pending, fresh]) and deleted == 2
-
-
-def test_a_round_does_not_read_the_candidates_of_a_seeker_whose_budget_for_today_is_used(world, settings):
-    from worker.pipeline.choosing import _choosable
-    from worker.pipeline.rounds import day_start
-
-    settings = small_budget(settings, per_day=1)
-    full, waiting = world.seeker(), world.seeker()
-    for s in (full, waiting):
-        world.condition(s)
-    collect(world, settings, [world.offer() for _ in range(2)])
-    round_at(world, settings)  # each gets one; one candidate each is left
-    with world.engine.begin() as conn:  # the second seeker's item came yesterday
-        conn.execute(RecommendationCandidate.__table__.update()
-                     .where(RecommendationCandidate.seeker_id == waiting, RecommendationCandidate.chosen_at.is_not(None))
-                     .values(chosen_at=DAYTIME - timedelta(days=1)))
-
-    with session_scope(world.engine) as session:
-        read = _choosable(session, settings, DAYTIME, day_start(DAYTIME, settings), None)
-
-    assert set(read.seeker.tolist()) == {waiting}

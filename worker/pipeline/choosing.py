@@ -54,7 +54,7 @@ def choose(session: Session, settings: Settings, *, now: datetime, since: dateti
            seekers: range | None = None) -> list[Pick]:
     """The round's picks, by seeker and then best first. ``since``: the JST day's start;
     ``seekers``: a window of seeker ids to choose for (all when None)."""
-    found = _choosable(session, settings, now, since, seekers)
+    found = _choosable(session, settings, now, seekers)
     if not len(found.seeker):
         return []
     offer_ids, at = np.unique(found.offer, return_inverse=True)
@@ -98,15 +98,9 @@ def _in_window(column, seekers: range | None):
     return true() if seekers is None else and_(column >= seekers.start, column < seekers.stop)
 
 
-def _choosable(session: Session, settings: Settings, now: datetime, since: datetime,
-               seekers: range | None) -> _Candidates:
+def _choosable(session: Session, settings: Settings, now: datetime, seekers: range | None) -> _Candidates:
     c = RecommendationCandidate.__table__.c
     today = clock.local_date(now)
-    # Seekers whose budget for today is used up get nothing more today: their candidates are not
-    # read at all, so the hourly rounds after the day's first read little more than the new ones.
-    chosen = RecommendationCandidate.__table__.alias("chosen_today").c
-    full = (select(chosen.seeker_id).where(chosen.chosen_at >= since, _in_window(chosen.seeker_id, seekers))
-            .group_by(chosen.seeker_id).having(func.count() >= settings.recommendations_per_day))
     open_offer = and_(JobOffer.matching_status != MatchingStatus.WITHDRAWN.value,
                       or_(JobOffer.referral_deadline.is_(None), JobOffer.referral_deadline >= today))
     stmt = (select(c.seeker_id, c.job_offer_id, c.condition_id, c.score)
@@ -116,7 +110,7 @@ def _choosable(session: Session, settings: Settings, now: datetime, since: datet
             .where(c.chosen_at.is_(None), c.created_at >= now - timedelta(days=settings.candidate_days), open_offer,
                    recommendable_clause(), _in_window(c.seeker_id, seekers),
                    # the same window on the seeker table, so it is read by its key range, not whole
-                   _in_window(Seeker.id, seekers), c.seeker_id.not_in(full)))
+                   _in_window(Seeker.id, seekers)))
     if is_postgres(session):
         return _copy_out(session, stmt)
     rows = session.connection().execute(stmt).all()
