@@ -21,22 +21,8 @@ def condition_value(row: Any) -> matchers.Condition:
 
 def condition_of(condition_id, seeker_id, kind, *fields) -> matchers.Condition:
     """A condition from its id, seeker id, kind and ``BODY_FIELDS`` as the database holds them."""
-    keywords, keyword_mode, excludes, prefectures, municipalities, occupations, forms, wage_type, wage_min = \
-        _typed(*fields)
-    return matchers.Condition(
-        condition_id=condition_id,
-        seeker_id=seeker_id,
-        kind=kind,
-        keywords=keywords,
-        keyword_mode=keyword_mode,
-        exclude_keywords=excludes,
-        prefecture_codes=prefectures,
-        municipality_codes=municipalities,
-        occupation_codes=occupations,
-        employment_forms=forms,
-        wage_type=wage_type,
-        wage_min=wage_min,
-    )
+    return matchers.Condition(condition_id=condition_id, seeker_id=seeker_id, kind=kind,
+                              **dict(zip(BODY_FIELDS, _typed(*fields), strict=True)))
 
 
 def condition_body(*fields) -> ConditionBody:
