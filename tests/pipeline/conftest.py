@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from worker.config import Settings, load_settings
 from worker.db import session_scope
-from worker.domain.models import Condition, InboxItem, JobOffer, OutboxMail, Seeker
+from worker.domain.models import Condition, InboxItem, JobOffer, OutboxMail, SavedSearchHit, Seeker
 
 
 @pytest.fixture
@@ -76,6 +76,13 @@ class World:
             if kind is not None:
                 stmt = stmt.where(OutboxMail.kind == kind)
             return list(session.execute(stmt).scalars())
+
+    def saved_search_hits(self) -> list[tuple]:
+        """(search, offer, seeker, day) of every saved-search hit, in key order."""
+        h = SavedSearchHit.__table__.c
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(
+                select(h.condition_id, h.job_offer_id, h.seeker_id, h.day).order_by(h.condition_id, h.job_offer_id))]
 
     def get(self, model, row_id):
         with session_scope(self.engine) as session:

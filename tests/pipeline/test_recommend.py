@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from worker.db import session_scope
-from worker.domain.models import JobOffer, MailStatus, OutboxMail, RecommendationCandidate, Seeker
+from worker.domain.models import JobOffer, MailStatus, OutboxMail, RecommendationCandidate, SavedSearchHit, Seeker
+from worker.mail.registry import MAILS
+from worker.mail.rows import ConnectionRows
 from worker.pipeline.batch import recommendation_batch
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.recommend import match_pending_offers
@@ -184,8 +186,40 @@ def test_saved_search_mails_go_only_to_seekers_who_opted_in(world, settings):
     recommend(world, settings, [offer])
 
     [mail] = world.outbox("saved-search-new-jobs")
-    assert mail.context == {"seeker_id": opted_in, "condition_id": search, "job_offer_ids": [offer]}
+    assert mail.context == {"seeker_id": opted_in, "condition_id": search, "day": "2025-06-10"}
+    assert world.saved_search_hits() == [(search, offer, opted_in, date(2025, 6, 10))]
     assert quiet_search != search
+
+
+def test_a_saved_search_gets_one_mail_a_day_listing_the_offers_of_every_batch(world, settings):
+    """Each batch appends its hits; none rewrites the mail, which lists the day's hits when sent."""
+    seeker = world.seeker()
+    search = world.condition(seeker, kind="saved", notify=True, keywords=["介護"])
+    offers = [world.offer(title="介護職員"), world.offer(title="訪問介護員")]
+
+    first = match_pending_offers(world.engine, settings, IndexCache(world.engine), offers[:1], now=DAYTIME)
+    second = match_pending_offers(world.engine, settings, IndexCache(world.engine), offers[1:],
+                                  now=DAYTIME + timedelta(hours=2))
+
+    assert (first.saved_search_mails, second.saved_search_mails) == (1, 0)
+    [mail] = world.outbox("saved-search-new-jobs")
+    assert mail.context == {"seeker_id": seeker, "condition_id": search, "day": "2025-06-10"}
+    with world.engine.connect() as conn:
+        context = MAILS["saved-search-new-jobs"].context(ConnectionRows(conn), settings, mail.context)
+    assert [o["job_number"] for o in context["offers"]] == [world.get(JobOffer, o).job_number for o in offers]
+
+
+def test_a_saved_search_mail_queued_with_its_list_is_sent_from_that_list(world, settings):
+    """Mails queued before the hits table carry ``job_offer_ids``: they are sent as they were."""
+    seeker = world.seeker()
+    search = world.condition(seeker, kind="saved", notify=True, keywords=["介護"])
+    offer = world.offer(title="介護職員")
+
+    with world.engine.connect() as conn:
+        context = MAILS["saved-search-new-jobs"].context(
+            ConnectionRows(conn), settings, {"seeker_id": seeker, "condition_id": search, "job_offer_ids": [offer]})
+
+    assert [o["job_number"] for o in context["offers"]] == [world.get(JobOffer, offer).job_number]
 
 
 def test_a_dry_run_counts_what_a_batch_would_create_and_writes_nothing(world, settings):
@@ -225,16 +259,19 @@ def test_a_saved_search_mail_is_checked_in_the_database_not_in_a_stale_index(wor
 
 
 def test_offers_whose_candidates_partly_exist_are_collected_once_with_their_mails(world, settings):
-    """A pending offer one of whose pairs is already a candidate (a staff batch's dry run cannot
-    leave one, but the key is the guarantee, not the claim): the existing pair is skipped
-    (PostgreSQL: the straight COPY fails on it and the insert-or-ignore path takes over), the
-    new one goes in, and only the new pair's saved search hears of the offer."""
+    """A pending offer one of whose pairs is already a candidate and a saved-search hit (a
+    staff batch's dry run cannot leave one, but the keys are the guarantee, not the claim): the
+    existing pair is skipped (PostgreSQL: the straight COPY fails on it and the insert-or-ignore
+    path takes over), the new one goes in, and only the new pair's saved search hears of the
+    offer."""
     first, later = world.seeker(), world.seeker()
     searches = [world.condition(s, kind="saved", notify=True, keywords=["介護"]) for s in (first, later)]
     offer = world.offer(title="介護職員")
     with session_scope(world.engine) as session:
         session.add(RecommendationCandidate(seeker_id=first, job_offer_id=offer, condition_id=searches[0], score=1,
                                             created_at=DAYTIME))
+        session.add(SavedSearchHit(condition_id=searches[0], job_offer_id=offer, seeker_id=first,
+                                   day=date(2025, 6, 10), created_at=DAYTIME))
 
     report = match_pending_offers(world.engine, settings, IndexCache(world.engine), [offer], now=DAYTIME)
 

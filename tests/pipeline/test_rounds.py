@@ -11,7 +11,7 @@ from worker.db import session_scope
 from worker.domain.models import Condition, InboxItem, JobOffer, RecommendationCandidate, Seeker
 from worker.pipeline.batch import recommendation_batch
 from worker.pipeline.index_cache import IndexCache
-from worker.pipeline.periodic import prune_recommendations
+from worker.pipeline.periodic import SAVED_SEARCH_HIT_DAYS, prune_recommendations
 from worker.pipeline.recommend import match_pending_offers
 from worker.pipeline.rounds import run_round
 
@@ -284,6 +284,18 @@ def test_upkeep_removes_old_and_closed_recommendations_and_expired_candidates(wo
     prune_recommendations(world.engine, settings, now=DAYTIME + timedelta(days=settings.candidate_days, hours=1))
     # Chosen ones stay while their offer is open (the record that the pair was recommended).
     assert {c.job_offer_id for c in candidates(world)} == {kept, old}
+
+
+def test_upkeep_prunes_saved_search_hits_after_their_days(world, settings):
+    seeker = world.seeker()
+    search = world.condition(seeker, kind="saved", notify=True, keywords=["介護"])
+    collect(world, settings, [world.offer(title="介護職員")])
+    later = DAYTIME + timedelta(days=SAVED_SEARCH_HIT_DAYS)
+
+    prune_recommendations(world.engine, settings, now=later)
+    assert [hit[0] for hit in world.saved_search_hits()] == [search]  # its day is exactly a week ago
+    prune_recommendations(world.engine, settings, now=later + timedelta(days=1))
+    assert world.saved_search_hits() == []
 
 
 def test_upkeep_prunes_unchosen_candidates_after_their_days(world, settings):

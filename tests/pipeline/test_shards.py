@@ -22,6 +22,7 @@ from worker.domain.models import (
     OfferShardMatch,
     OutboxMail,
     RecommendationCandidate,
+    SavedSearchHit,
     utcnow,
 )
 from worker.pipeline import shards
@@ -128,6 +129,12 @@ def candidate_rows(engine) -> list[tuple]:
             RecommendationCandidate.condition_id, RecommendationCandidate.score)))
 
 
+def hit_rows(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(select(
+            SavedSearchHit.condition_id, SavedSearchHit.job_offer_id, SavedSearchHit.seeker_id)))
+
+
 def mail_keys(engine) -> list[str]:
     with engine.connect() as conn:
         return sorted(conn.execute(select(OutboxMail.dedupe_key)).scalars())
@@ -149,6 +156,7 @@ def start_over(engine) -> None:
         session.execute(RecommendationCandidate.__table__.delete())
         session.execute(OutboxMail.__table__.delete())
         session.execute(OfferShardMatch.__table__.delete())
+        session.execute(SavedSearchHit.__table__.delete())
         session.execute(update(JobOffer).values(matching_status=MatchingStatus.PENDING.value, matched_at=None))
 
 
@@ -156,7 +164,7 @@ def test_two_shards_write_exactly_the_candidates_and_mails_of_one_index(engine, 
     seed_database(engine, seekers=300, jobs=100, seed=11, new_jobs_pending=100, today=DAYTIME.date())
     offers = pending_ids(engine)
     match_pending_offers(engine, settings, IndexCache(engine), offers, now=DAYTIME)
-    one_index, one_index_mails = candidate_rows(engine), mail_keys(engine)
+    one_index, one_index_mails, one_index_hits = candidate_rows(engine), mail_keys(engine), hit_rows(engine)
     assert len(one_index) > 30 and one_index_mails, "the data should produce candidates and saved-search mails"
     start_over(engine)
 
@@ -166,6 +174,7 @@ def test_two_shards_write_exactly_the_candidates_and_mails_of_one_index(engine, 
 
     assert candidate_rows(engine) == one_index  # the same pairs, best conditions and scores, each once
     assert mail_keys(engine) == one_index_mails
+    assert hit_rows(engine) == one_index_hits
     assert set(offer_statuses(engine).values()) == {MatchingStatus.MATCHED.value}
 
 

@@ -6,12 +6,12 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlmodel import Session
 
 from tests.services.builders import NOW, make_seeker, row, table_counts
 from worker.domain.errors import InvalidInput, LimitExceeded, NotFound, RegistrationInvalid
-from worker.domain.models import Condition, ConditionKind, RegistrationStatus, Seeker
+from worker.domain.models import Condition, ConditionKind, RegistrationStatus, SavedSearchHit, Seeker
 from worker.services.conditions import (
     create_saved_search,
     delete_saved_search,
@@ -67,6 +67,17 @@ def test_after_deleting_one_a_new_one_fits_again(session, seeker):
     assert row(session, Seeker, seeker.id)["updated_at"] == NOW + timedelta(hours=1)
     save(session, seeker)
     assert len(list_saved_searches(session, seeker_id=seeker.id)) == 3
+
+
+def test_deleting_a_saved_search_deletes_the_offers_waiting_for_its_mail(session, seeker):
+    search, other = save(session, seeker), save(session, seeker)
+    for condition in (search, other):
+        session.add(SavedSearchHit(condition_id=condition.id, job_offer_id=7, seeker_id=seeker.id, day=NOW.date()))
+    session.flush()
+
+    delete_saved_search(session, seeker_id=seeker.id, condition_id=search.id, now=NOW + timedelta(hours=1))
+
+    assert [hit.condition_id for hit in session.execute(select(SavedSearchHit)).scalars()] == [other.id]
 
 
 def test_each_seeker_has_their_own_three(session, seeker):

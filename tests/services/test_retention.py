@@ -8,7 +8,15 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from tests.services.builders import mails, make_seeker, row
-from worker.domain.models import AccountState, Condition, ConditionKind, MailStatus, RegistrationStatus, Seeker
+from worker.domain.models import (
+    AccountState,
+    Condition,
+    ConditionKind,
+    MailStatus,
+    RegistrationStatus,
+    SavedSearchHit,
+    Seeker,
+)
 from worker.outbox.enqueue import enqueue_mail
 from worker.services.retention import delete_lapsed_my_pages, deletion_on, warn_before_deletion
 
@@ -50,11 +58,16 @@ def test_a_my_page_invalid_for_five_years_is_deleted_with_its_data(session):
     gone = lapsed(session, date(2020, 6, 10))
     kept = lapsed(session, date(2020, 6, 11))
     session.add(Condition(seeker_id=gone.id, kind=ConditionKind.REGISTERED.value, keywords=["事務"]))
+    search = Condition(seeker_id=gone.id, kind=ConditionKind.SAVED.value, keywords=["介護"], notify=True)
+    session.add(search)
+    session.flush()
+    session.add(SavedSearchHit(condition_id=search.id, job_offer_id=1, seeker_id=gone.id, day=date(2025, 6, 9)))
     enqueue_mail(session, kind="deletion-warning", dedupe_key="w", recipient=gone.email, seeker_id=gone.id,
                  context={"seeker_id": gone.id, "deletion_on": "2025-06-10"})
     assert delete_lapsed_my_pages(session, now=jst(2025, 6, 10)) == 1
     assert row(session, Seeker, gone.id) == {}
     assert session.execute(select(Condition).where(Condition.seeker_id == gone.id)).all() == []
+    assert session.execute(select(SavedSearchHit)).all() == []  # no foreign key to cascade: deleted on purpose
     assert row(session, Seeker, kept.id) != {}
     [mail] = mails(session)
     assert (mail.status, mail.recipient, mail.seeker_id) == (MailStatus.CANCELLED, None, None)

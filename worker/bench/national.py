@@ -48,6 +48,7 @@ from worker.domain.models import (
     OfferShardMatch,
     OutboxMail,
     RecommendationCandidate,
+    SavedSearchHit,
     Seeker,
 )
 from worker.pipeline.index_cache import COLUMNS
@@ -61,7 +62,7 @@ TARGETS = {"end_to_end_s": 1_200.0, "peak_rss_mb_total": 12_000}  # at S = 1 wit
 TARGET_SCALE, TARGET_SHARDS = 1.0, 2
 MARKER = "bench_national_marker"
 # What a day writes; a rerun on a kept database empties these first.
-DAY_TABLES = (RecommendationCandidate, OfferShardMatch, InboxItem, OutboxMail)
+DAY_TABLES = (RecommendationCandidate, OfferShardMatch, SavedSearchHit, InboxItem, OutboxMail)
 PENDING = JobOffer.matching_status == MatchingStatus.PENDING.value
 REFERENCE_CHUNK = 100_000  # conditions in the reference matcher at a time: memory stays flat
 

@@ -237,6 +237,26 @@ class RecommendationCandidate(SQLModel, table=True):
     chosen_at: datetime | None = None
 
 
+class SavedSearchHit(SQLModel, table=True):
+    """A new offer for a saved search whose mail the seeker switched on: listed in that search's
+    mail of ``day`` (the JST day it may be sent, ``worker.pipeline.digest``). Append-only, one
+    per (search, offer): the matching batches COPY their hits in and never touch the mail, so no
+    batch rewrites a growing offer list or waits on another's row lock; the mail reads its hits
+    when it is sent. Ids only and no foreign keys, as for the candidates; erasure deletes a
+    seeker's hits and the upkeep prunes them after ``SAVED_SEARCH_HIT_DAYS``."""
+
+    __tablename__ = "saved_search_hit"
+    # BRIN on PostgreSQL, as the candidates' created_at: rows arrive in day order, and only the
+    # upkeep looks them up by day.
+    __table_args__ = (Index("ix_saved_search_hit_day", "day", postgresql_using="brin"),)
+
+    condition_id: int = Field(primary_key=True)
+    job_offer_id: int = Field(primary_key=True)
+    seeker_id: int
+    day: date
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class OfferShardMatch(SQLModel, table=True):
     """One shard of the condition index has matched one offer (``MYPAGE_INDEX_SHARDS`` > 1): the
     shard's claim, written in the transaction that writes its candidates. The offer is matched

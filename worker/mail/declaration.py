@@ -1,14 +1,16 @@
 """What a mail is: a name plus one function that builds its template context.
 
 The function gets the outbox row's context (ids only, see COMMON's mail context contract),
-something that loads rows by id, and the settings. Loading only by id (``rows.get(Model, id)``)
-keeps one code path for the database (a ``Session``) and for previews (``SampleRows``).
+something that loads rows by id, and the settings. Loading only by id (``rows.get(Model, id)``,
+and a saved search's offers of a day) keeps one code path for the database (``ConnectionRows``)
+and for previews (``SampleRows``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol, TypeVar
 
 from worker.config import Settings
@@ -20,6 +22,10 @@ T = TypeVar("T")
 
 class RowSource(Protocol):
     def get(self, entity: type[T], ident: Any, /) -> T | None: ...
+
+    def saved_search_offer_ids(self, condition_id: int, day: date, /) -> list[int]:
+        """The offers appended to a saved search's mail of ``day`` (``SavedSearchHit``), in id order."""
+        ...
 
 
 class MailNotNeeded(Exception):

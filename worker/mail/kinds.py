@@ -114,7 +114,10 @@ def saved_search_new_jobs(rows: RowSource, settings: Settings, ids: Mapping[str,
     condition = rows.get(Condition, ids["condition_id"])
     if not seeker.saved_search_mails or condition is None or condition.seeker_id != seeker.id or not condition.notify:
         raise MailNotNeeded("the saved search or its mail was switched off")
-    facts = [job_offer_facts(offer, settings) for offer in _offers(rows, ids["job_offer_ids"])]
+    # Mails queued before the hits table carry their list; the others read their day's hits.
+    offer_ids = ids["job_offer_ids"] if "job_offer_ids" in ids else rows.saved_search_offer_ids(
+        condition.id, _day(ids, "day"))
+    facts = [job_offer_facts(offer, settings) for offer in _offers(rows, offer_ids)]
     return {
         "seeker_name": seeker_name(seeker),
         "condition_name": condition.name or "保存した検索条件",

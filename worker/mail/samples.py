@@ -31,6 +31,7 @@ from worker.domain.models import (
     PasswordRegistrationRequest,
     Referral,
     RegistrationStatus,
+    SavedSearchHit,
     Seeker,
 )
 
@@ -46,10 +47,14 @@ class SampleRows:
 
     def __init__(self, rows: Iterable[SQLModel]):
         self.rows = list(rows)
-        self._by_key = {(type(row), row.id): row for row in self.rows}
+        self._by_key = {(type(row), row.id): row for row in self.rows if hasattr(row, "id")}
 
     def get(self, entity: type[T], ident: Any, /) -> T | None:
         return self._by_key.get((entity, ident))
+
+    def saved_search_offer_ids(self, condition_id: int, day: date, /) -> list[int]:
+        return sorted(row.job_offer_id for row in self.rows
+                      if isinstance(row, SavedSearchHit) and row.condition_id == condition_id and row.day == day)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,8 @@ def _rest(settings: Settings) -> list[SQLModel]:
                   prefecture_codes=["13", "14"], wage_type="monthly", wage_min=200000),
         Condition(id=2, seeker_id=1, kind=ConditionKind.SAVED, name="横浜市 事務 パート", keywords=["事務"],
                   prefecture_codes=["14"], employment_forms=[5], notify=True),
+        *(SavedSearchHit(condition_id=2, job_offer_id=offer_id, seeker_id=1, day=SAMPLE_NOW.date(),
+                         created_at=SAMPLE_NOW) for offer_id in (2, 3)),
         Application(id=1, seeker_id=1, job_offer_id=2, applied_at=SAMPLE_NOW - timedelta(days=3)),
         Referral(id=1, seeker_id=1, application_id=1, job_offer_id=2, issued_at=SAMPLE_NOW - timedelta(hours=1)),
         Message(id=1, seeker_id=1, job_offer_id=2, from_seeker=False, sent_at=SAMPLE_NOW - timedelta(minutes=20),
@@ -153,7 +160,7 @@ SAMPLE_MAILS: dict[str, SampleMail] = {
     "recommendations": SampleMail("hanako.yamada@example.jp",
                                   {"seeker_id": 1, "inbox_item_ids": [1, 2], "more_count": 7}),
     "saved-search-new-jobs": SampleMail(
-        "hanako.yamada@example.jp", {"seeker_id": 1, "condition_id": 2, "job_offer_ids": [2, 3]}),
+        "hanako.yamada@example.jp", {"seeker_id": 1, "condition_id": 2, "day": SAMPLE_NOW.date().isoformat()}),
     "message-received": SampleMail("hanako.yamada@example.jp", {"seeker_id": 1, "message_id": 1}),
     "referral-issued": SampleMail("hanako.yamada@example.jp", {"seeker_id": 1, "referral_id": 1}),
     "notice": SampleMail("hanako.yamada@example.jp", {"seeker_id": 1, "inbox_item_id": 3}),

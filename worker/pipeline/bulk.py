@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -133,13 +133,14 @@ def _copy_then_insert_ignore(session: Session, table, names: list[str], data: by
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 _COPY_TRAILER = b"\xff\xff"
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-_BINARY = {"int4": ">i4", "int8": ">i8", "timestamptz": ">i8"}
+_BINARY = {"int4": ">i4", "int8": ">i8", "timestamptz": ">i8", "date": ">i4"}
 
 
 def binary_copy(columns: Sequence[tuple[str, Any]]) -> bytes:
     """The binary COPY data of rows given as columns: (PostgreSQL type, numpy array or one value
     for every row) in the table's column order; written by numpy as one block, without a Python
-    step per row or value. Types: int4, int8, timestamptz (an aware datetime, one for all rows)."""
+    step per row or value. Types: int4, int8, timestamptz (an aware datetime, one for all rows),
+    date (one date for all rows; days since 2000-01-01)."""
     arrays = [np.asarray(_binary_value(kind, value)) for kind, value in columns]
     rows = max((a.shape[0] for a in arrays if a.ndim), default=1)
     fields = [("n", ">i2")]
@@ -159,6 +160,10 @@ def _binary_value(kind: str, value):
             raise ValueError("a timestamptz column takes one aware datetime for every row")
         delta = value - _PG_EPOCH
         return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if kind == "date":
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise ValueError("a date column takes one date for every row")
+        return (value - _PG_EPOCH.date()).days
     return value
 
 

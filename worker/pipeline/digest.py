@@ -10,8 +10,9 @@ lock and a conditional update; once it has been claimed for sending, items go to
 digest, or wait for tomorrow's (the leftover job).
 
 A saved search the seeker opted into (``Condition.notify`` and ``Seeker.saved_search_mails``)
-gets one ``saved-search-new-jobs`` mail a day, ``saved-search:<condition>:<YYYY-MM-DD>``, with
-the new offers appended while it is pending.
+gets one ``saved-search-new-jobs`` mail a day, ``saved-search:<condition>:<YYYY-MM-DD>``; its new
+offers are appended as rows of ``saved_search_hit`` (no lock, no rewrite) and the mail lists
+them when it is sent.
 
 Everything runs inside the caller's transaction; on PostgreSQL the pending rows are locked
 (``FOR UPDATE``) in id order, on SQLite the transaction already holds the database's write lock.
@@ -24,14 +25,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from worker.config import Settings
 from worker.domain import clock
-from worker.domain.models import MailStatus, OutboxMail
+from worker.domain.models import MailStatus, OutboxMail, SavedSearchHit
 from worker.outbox.enqueue import outbox_row
-from worker.pipeline.bulk import among, chunks, enqueue_mails, is_postgres
+from worker.pipeline.bulk import among, chunks, copy_if_all_new, enqueue_mails, insert_ignore_columns, is_postgres
 from worker.services.quiet_hours import sending_time
 
 MAX_ROUNDS = 3  # insert-or-append rounds; each lost race moves an owner to the next round
@@ -94,27 +96,50 @@ def _with_more(context: dict, more: Mapping[int, int], seeker_id: int) -> dict:
     return context
 
 
-def queue_saved_search_mails(session: Session, settings: Settings, offers: Mapping[int, tuple[int, list[int]]],
-                             recipients: Mapping[int, str | None], *, now: datetime) -> MailOutcome:
-    """``offers``: saved condition id → (seeker id, new job offer ids). One mail a day per search."""
-    if not offers:
+@dataclass
+class SavedSearchHits:
+    """New offers for saved searches, as columns: one (search, offer, seeker) a row."""
+
+    condition_id: np.ndarray
+    job_offer_id: np.ndarray
+    seeker_id: np.ndarray
+
+
+def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSearchHits,
+                             recipients: Mapping[int, str | None], *, now: datetime,
+                             all_new: bool = False) -> MailOutcome:
+    """Append ``hits`` to ``saved_search_hit`` for the day their mail may be sent, and give each
+    search with a new hit its one mail of that day if it has none yet. The mail carries no list:
+    it reads the day's hits when it is sent, so a batch never rewrites or locks a mail another
+    batch may be appending to. ``all_new``: the offers were just claimed, so no hit can exist yet
+    (one COPY). A hit for a day whose mail was already claimed for sending is kept but not
+    mailed: one mail a day per search, as before."""
+    if not len(hits.condition_id):
         return MailOutcome()
     send_at = digest_send_time(now, settings)
     day = clock.local_date(send_at)
+    columns = {"condition_id": ("int4", hits.condition_id), "job_offer_id": ("int4", hits.job_offer_id),
+               "seeker_id": ("int4", hits.seeker_id), "day": ("date", day), "created_at": ("timestamptz", now)}
+    if all_new and copy_if_all_new(session, SavedSearchHit, columns):
+        hit_searches = set(hits.condition_id.tolist())
+    else:
+        hit_searches = {row.condition_id for row in insert_ignore_columns(
+            session, SavedSearchHit, columns, conflict=["condition_id", "job_offer_id"], returning=["condition_id"])}
+    seeker_of = dict(zip(hits.condition_id.tolist(), hits.seeker_id.tolist()))
+    keys = {saved_search_key(c, day): c for c in hit_searches}
+    existing = _rows(session, list(keys))
 
-    def new(condition_id: int, key: str) -> dict:
-        seeker_id, offer_ids = offers[condition_id]
+    def new(key: str) -> dict:
+        condition_id = keys[key]
+        seeker_id = seeker_of[condition_id]
         return outbox_row(kind="saved-search-new-jobs", dedupe_key=key, recipient=recipients.get(seeker_id),
                           seeker_id=seeker_id, not_before=send_at,
-                          context={"seeker_id": seeker_id, "condition_id": condition_id,
-                                   "job_offer_ids": sorted(set(offer_ids))})
+                          context={"seeker_id": seeker_id, "condition_id": condition_id, "day": day.isoformat()})
 
-    def merged(context: dict, condition_id: int) -> dict:
-        return {**context, "job_offer_ids": sorted({*context.get("job_offer_ids", ()), *offers[condition_id][1]})}
-
-    outcome = _insert_or_append(session, {c: [saved_search_key(c, day)] for c in offers}, new, merged)
-    outcome.earliest = send_at if outcome.queued else None
-    return outcome
+    # In key order, as ``_insert_or_append``: concurrent inserts of one key wait, never deadlock.
+    inserted = enqueue_mails(session, (new(key) for key in sorted(keys) if key not in existing))
+    return MailOutcome(queued=len(inserted), placed={c for k, c in keys.items() if k in existing or k in inserted},
+                       earliest=send_at if inserted else None)
 
 
 def _insert_or_append(session: Session, keys: Mapping[int, list[str]], new: Callable[[int, str], dict],

@@ -28,6 +28,7 @@ from worker.domain.models import (
     MatchingStatus,
     OfferShardMatch,
     RecommendationCandidate,
+    SavedSearchHit,
     SchedulerTick,
     Seeker,
     utcnow,
@@ -151,6 +152,9 @@ def _recommendation_upkeep(_session: Session | None, ctx: Context) -> int:
 UPKEEP_BATCH = 5_000  # rows deleted per transaction
 UPKEEP_MAX_BATCHES = 40  # per tick and table: the rest waits for the next hour
 SHARD_CLAIM_GRACE = timedelta(days=1)
+# A saved search's hits are read when its mail of their day is sent, that day; a week leaves
+# room for a mail held back by a relay outage and retried.
+SAVED_SEARCH_HIT_DAYS = 7
 
 
 def prune_recommendations(engine: Engine, settings: Settings, *, now: datetime, batch: int = UPKEEP_BATCH,
@@ -158,7 +162,8 @@ def prune_recommendations(engine: Engine, settings: Settings, *, now: datetime, 
     """Delete, in bounded batches each committed on its own, the おすすめ求人 inbox items whose
     offer closed (withdrawn, 紹介期限日 passed) or that are older than ``inbox_days``, the
     candidates not chosen and older than ``candidate_days``, the candidates whose offer
-    closed, and the shards' claims on offers no longer pending (older than a day). A chosen
+    closed, the shards' claims on offers no longer pending (older than a day), and the
+    saved-search hits older than ``SAVED_SEARCH_HIT_DAYS``. A chosen
     candidate stays while its offer is open: it is the record that the pair was recommended, so
     once its inbox item is gone after ``inbox_days`` a staff batch over the offer cannot collect
     the pair again and a round recommend it twice (and one chosen today stays until tomorrow:
@@ -184,10 +189,14 @@ def prune_recommendations(engine: Engine, settings: Settings, *, now: datetime, 
         s.matched_at < now - SHARD_CLAIM_GRACE,
         s.job_offer_id.in_(select(JobOffer.id).where(JobOffer.matching_status != MatchingStatus.PENDING.value)))
         .limit(batch))
+    h = SavedSearchHit.__table__.c
+    old_hits = (select(h.condition_id, h.job_offer_id)
+                .where(h.day < today - timedelta(days=SAVED_SEARCH_HIT_DAYS)).limit(batch))
     deleted = 0
     for statement in (delete(InboxItem).where(InboxItem.id.in_(stale_items)),
                       delete(RecommendationCandidate).where(tuple_(c.seeker_id, c.job_offer_id).in_(stale_candidates)),
-                      delete(OfferShardMatch).where(tuple_(s.job_offer_id, s.shard).in_(done_claims))):
+                      delete(OfferShardMatch).where(tuple_(s.job_offer_id, s.shard).in_(done_claims)),
+                      delete(SavedSearchHit).where(tuple_(h.condition_id, h.job_offer_id).in_(old_hits))):
         for _ in range(max_batches):
             with session_scope(engine) as session:
                 gone = session.execute(statement).rowcount

@@ -180,33 +180,28 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     conflict = ["seeker_id", "job_offer_id"]
     report.seekers = set(np.unique(seeker_ids.take(best)).tolist())
 
-    # Saved searches the seeker asked mail for still hear of each new offer at once: that mail
-    # is the search's own, not a recommendation, and has no daily budget but one mail a day.
-    # Only then are the inserted pairs read back, and only those searches and their seekers
-    # are checked in the database; otherwise a count is all that is needed.
-    notifying = np.flatnonzero(notify)
     if claim and copy_if_all_new(session, RecommendationCandidate, columns):
         # Just claimed and no key taken (the usual case): every row is new.
-        report.candidates, new_pairs = len(best), None
-    elif not len(notifying):
-        report.candidates = insert_ignore_columns(session, RecommendationCandidate, columns, conflict=conflict)
-        return report
+        report.candidates, all_new = len(best), True
     else:
-        inserted = insert_ignore_columns(session, RecommendationCandidate, columns, conflict=conflict,
-                                         returning=["seeker_id", "job_offer_id"])
-        new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
-        report.candidates = len(new_pairs)
+        report.candidates = insert_ignore_columns(session, RecommendationCandidate, columns, conflict=conflict)
+        all_new = False
+
+    # Saved searches the seeker asked mail for still hear of each new offer at once: that mail
+    # is the search's own, not a recommendation, and has no daily budget but one mail a day.
+    # Only those searches and their seekers are checked in the database; the hits table keeps
+    # it exactly-once per (search, offer).
+    notifying = np.flatnonzero(notify)
     if not len(notifying):
         return report
-    notifying = [(s, o, c) for s, o, c in zip(seeker_ids.take(notifying).tolist(), offer_ids.take(notifying).tolist(),
-                                              condition_ids.take(notifying).tolist())
-                 if new_pairs is None or (s, o) in new_pairs]
-    live = _live(session, {s for s, _, _ in notifying}, {c for _, _, c in notifying})
-    saved: dict[int, tuple[int, list[int]]] = {}
-    for seeker_id, offer_id, condition_id in notifying:
-        if seeker_id in live.saved_search_mails and condition_id in live.notifying:
-            saved.setdefault(condition_id, (seeker_id, []))[1].append(offer_id)
-    searches = digest.queue_saved_search_mails(session, settings, saved, live.recipients, now=now)
+    hit_seekers, hit_offers = seeker_ids.take(notifying), offer_ids.take(notifying)
+    hit_searches = condition_ids.take(notifying)
+    live = _live(session, set(hit_seekers.tolist()), set(hit_searches.tolist()))
+    wanted = (np.isin(hit_seekers, np.fromiter(live.saved_search_mails, dtype=np.int64))
+              & np.isin(hit_searches, np.fromiter(live.notifying, dtype=np.int64)))
+    searches = digest.queue_saved_search_mails(
+        session, settings, digest.SavedSearchHits(hit_searches[wanted], hit_offers[wanted], hit_seekers[wanted]),
+        live.recipients, now=now, all_new=all_new)
     report.saved_search_mails = searches.queued
     report.mails_due_now = searches.earliest is not None and searches.earliest <= now
     return report

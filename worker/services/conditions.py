@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from matchers import vocabulary
 from matchers.schema import ConditionBody, problems
 from worker.domain.errors import InvalidInput, LimitExceeded, NotFound
-from worker.domain.models import Condition, ConditionKind, Seeker
+from worker.domain.models import Condition, ConditionKind, SavedSearchHit, Seeker
 from worker.services.calendar import require_aware
 from worker.services.guards import Action, get_row, lock_seeker, require
 
@@ -189,6 +189,7 @@ def delete_saved_search(session: Session, *, seeker_id: int, condition_id: int, 
     require_aware(now)
     seeker = require(session, seeker_id, Action.SAVE_CONDITION)
     row = _saved(session, seeker_id, condition_id)
+    session.execute(delete(SavedSearchHit).where(SavedSearchHit.condition_id == row.id))
     session.execute(delete(Condition).where(Condition.id == row.id))
     session.expunge(row)
     seeker.updated_at = now

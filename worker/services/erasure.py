@@ -10,10 +10,10 @@ a score, no foreign keys for the sake of bulk writes) are deleted here explicitl
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from worker.domain.models import MailStatus, OutboxMail, RecommendationCandidate, Seeker
+from worker.domain.models import Condition, MailStatus, OutboxMail, RecommendationCandidate, SavedSearchHit, Seeker
 
 # Mails still waiting are cancelled; a mail being sent right now (status sending) is left to
 # finish — the mail layer clears its recipient once it is final.
@@ -34,6 +34,10 @@ def erase_seeker(session: Session, *, seeker_id: int) -> None:
         .values(recipient=None)
     )
     session.execute(delete(RecommendationCandidate).where(RecommendationCandidate.seeker_id == seeker_id))
+    # The hits have no seeker index (only the upkeep and the mail read them): reach them through
+    # the seeker's saved searches, whose deletion takes their hits along.
+    session.execute(delete(SavedSearchHit).where(
+        SavedSearchHit.condition_id.in_(select(Condition.id).where(Condition.seeker_id == seeker_id))))
     seeker = session.get(Seeker, seeker_id)
     session.execute(delete(Seeker).where(Seeker.id == seeker_id))
     if seeker is not None:
