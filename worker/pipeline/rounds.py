@@ -90,9 +90,12 @@ def day_start(now: datetime, settings: Settings) -> datetime:
     return datetime.combine(clock.local_date(now), time.min, tzinfo=settings.tz)
 
 
-def run_round(session: Session, settings: Settings, *, now: datetime, seekers: range | None = None) -> RoundReport:
+def run_round(session: Session, settings: Settings, *, now: datetime, seekers: range | None = None,
+              explainer: explain.Explainer | None = None) -> RoundReport:
     """One round in the caller's transaction (see the module's text), for the seekers whose ids
-    are in ``seekers`` (all when None; :func:`round_now` goes window by window)."""
+    are in ``seekers`` (all when None; :func:`round_now` goes window by window, with one
+    ``explainer`` for all windows: an offer's view is prepared once a round, not once a window)."""
+    explainer = explainer if explainer is not None else explain.Explainer()
     report = RoundReport()
     if settings.recommendations_per_day <= 0:
         return report
@@ -106,9 +109,9 @@ def run_round(session: Session, settings: Settings, *, now: datetime, seekers: r
         return report
     report.chosen = len(picked)
     if postgres:
-        inserted, gone = _explain_and_insert(session, picked, now)
+        inserted, gone = _explain_and_insert(session, picked, now, explainer)
     else:
-        reasons = _reasons(session, picked)
+        reasons = _reasons(session, picked, explainer)
         kept = [r for r in picked if (r.seeker_id, r.job_offer_id) in reasons]
         inserted = _insert_items(session, kept, reasons, now)
         gone = [(r.seeker_id, r.job_offer_id) for r in picked if (r.seeker_id, r.job_offer_id) not in reasons]
@@ -145,13 +148,15 @@ def round_now(engine: Engine, settings: Settings, *, now: datetime | None = None
     and windows done are not redone (the budget counts what was chosen today)."""
     now = now or utcnow()
     total = RoundReport()
+    explainer = explain.Explainer()
     with engine.connect() as conn:
         low, high = conn.execute(select(func.min(Seeker.id), func.max(Seeker.id))).one()
     if low is None:
         return total
     for start in range(low, high + 1, settings.round_seekers):
         with session_scope(engine) as session:
-            report = run_round(session, settings, now=now, seekers=range(start, start + settings.round_seekers))
+            report = run_round(session, settings, now=now, seekers=range(start, start + settings.round_seekers),
+                               explainer=explainer)
         count(report)
         total.add(report)
     return total
@@ -174,11 +179,12 @@ def _still_recommendable(session: Session, picked: Sequence) -> list:
     return [r for r in picked if r.seeker_id in allowed]
 
 
-def _reasons(session: Session, picked: Sequence) -> dict[tuple[int, int], tuple[str, ...]]:
+def _reasons(session: Session, picked: Sequence,
+             explainer: explain.Explainer) -> dict[tuple[int, int], tuple[str, ...]]:
     """(seeker, offer) → the reasons of the chosen candidate's condition for its offer, worked
     out now for the chosen pairs only; a pair that no longer matches is left out."""
     conditions, offers = _reason_inputs(session, picked)
-    return _explain(picked, conditions, offers, explain.Explainer())
+    return _explain(picked, conditions, offers, explainer)
 
 
 def _reason_inputs(session: Session, picked: Sequence) -> tuple[dict[int, matchers.Condition],
@@ -214,7 +220,8 @@ def _explain(picked: Sequence, conditions: dict, offers: dict,
 ROUND_PARTS = 4  # PostgreSQL: the chosen pairs are explained and inserted in this many parts
 
 
-def _explain_and_insert(session: Session, picked: Sequence, now: datetime) -> tuple[list, list]:
+def _explain_and_insert(session: Session, picked: Sequence, now: datetime,
+                        explainer: explain.Explainer) -> tuple[list, list]:
     """PostgreSQL: the chosen pairs' reasons and inbox items, in parts split between seekers: while
     Python works out one part's reasons, PostgreSQL inserts the part before on the round's
     connection from a second thread (the driver lets go of the GIL while it waits), so both
@@ -222,7 +229,6 @@ def _explain_and_insert(session: Session, picked: Sequence, now: datetime) -> tu
     ids still ascend best first. Returns the inserted (item id, seeker id) and the pairs that no
     longer match. All in the round's transaction: a failure in either thread rolls it all back."""
     conditions, offers = _reason_inputs(session, picked)
-    explainer = explain.Explainer()
     driver = session.connection().connection.driver_connection
     driver.execute("CREATE TEMP TABLE _round_marked (seeker_id int4, job_offer_id int4) ON COMMIT DROP")
     inserted: list = []
