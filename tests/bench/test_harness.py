@@ -79,6 +79,19 @@ def test_the_backends_of_a_database_are_found_on_a_local_server():
     engine.dispose()
 
 
+@pytest.mark.postgres
+def test_the_server_settings_are_read_for_the_record():
+    from tests.conftest import POSTGRES_ADMIN_URL, require_service
+
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    found = harness.postgres_settings(POSTGRES_ADMIN_URL)
+
+    assert list(found) == list(harness.SERVER_SETTINGS)
+    assert found["shared_buffers"].endswith(("kB", "MB", "GB")) and found["synchronous_commit"] in {"on", "off", "local",
+                                                                                                    "remote_write",
+                                                                                                    "remote_apply"}
+
+
 def test_a_benchmark_sent_sigterm_stops_its_workers_before_it_exits(tmp_path):
     import os
     import signal

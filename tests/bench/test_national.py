@@ -46,6 +46,7 @@ def test_a_day_through_two_shards_agrees_with_the_reference_and_is_the_same_day_
     assert first["indexed_conditions"] == sum(first["conditions_per_shard"]) > 0
     assert first["peak_rss_mb_total"] >= sum(first["peak_rss_mb"]["shards"]) > 0
     assert first["met"] is None  # the targets are for scale 1 with two shards
+    assert set(first["postgres_settings"]) == set(harness.SERVER_SETTINGS)
     assert first["reused"] is False
 
     second = day()

@@ -72,6 +72,22 @@ def throwaway_database(admin_url: str) -> Iterator[str]:
         drop_database(admin_url, name)
 
 
+# The server settings a run's numbers depend on most: the candidates' writes are bounded by
+# the buffer cache and the WAL (docs/capacity.md, "PostgreSQL").
+SERVER_SETTINGS = ("shared_buffers", "wal_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression",
+                   "synchronous_commit", "max_connections")
+
+
+def postgres_settings(admin_url: str) -> dict[str, str]:
+    """``SERVER_SETTINGS`` as the server reports them (``SHOW``), for the benchmark's record."""
+    engine = make_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            return {name: conn.execute(text(f"SHOW {name}")).scalar_one() for name in SERVER_SETTINGS}
+    finally:
+        engine.dispose()
+
+
 def count_rows(engine: Engine, model, *where) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(model).where(*where)).scalar_one()

@@ -121,6 +121,7 @@ def run(*, scale: float = 1.0, shards: int = 2, seekers: int | None = None, offe
             seeded = _seed(url, seekers, offers, seed, log)
             result = _day(seeded, shards, threads, sample, redis_url, timeout_s, log)
     result["scale"] = scale if (seekers, offers) == scaled else None
+    result["postgres_settings"] = harness.postgres_settings(postgres_url)
     result["load_average"] = {"before": [round(x, 2) for x in load_before],
                               "after": [round(x, 2) for x in os.getloadavg()]}
     at_target = result["scale"] == TARGET_SCALE and shards == TARGET_SHARDS
