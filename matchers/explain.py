@@ -30,20 +30,10 @@ class Explainer:
         self._views: dict[str, tuple[JobOffer, OfferView]] = {}
 
     def _body(self, condition: Condition) -> ConditionBody:
-        known = self._bodies.get(condition.condition_id)
-        if known is None or known[0] != condition:
-            if len(self._bodies) >= CONDITIONS_KEPT:
-                self._bodies.clear()
-            known = self._bodies[condition.condition_id] = (condition, prepare(condition))
-        return known[1]
+        return _kept(self._bodies, condition.condition_id, condition, prepare, CONDITIONS_KEPT)
 
     def _view(self, offer: JobOffer) -> OfferView:
-        known = self._views.get(offer.job_number)
-        if known is None or known[0] != offer:
-            if len(self._views) >= VIEWS_KEPT:
-                self._views.clear()
-            known = self._views[offer.job_number] = (offer, OfferView(offer))
-        return known[1]
+        return _kept(self._views, offer.job_number, offer, OfferView, VIEWS_KEPT)
 
     def explain(self, offer: JobOffer, conditions: Iterable[Condition]) -> dict[ConditionId, Match]:
         """condition id → the match, for the conditions the offer (still) satisfies."""
@@ -55,3 +45,14 @@ class Explainer:
                 found[condition.condition_id] = Match(offer.job_number, condition.condition_id,
                                                       condition.seeker_id, *outcome)
         return found
+
+
+def _kept(kept: dict, key, record, make, limit: int):
+    """``make(record)``, kept under ``key`` while the record stays equal; past ``limit`` kept
+    forms all are dropped (cheaper than tracking which is oldest, and rare)."""
+    known = kept.get(key)
+    if known is None or known[0] != record:
+        if len(kept) >= limit:
+            kept.clear()
+        known = kept[key] = (record, make(record))
+    return known[1]
