@@ -118,8 +118,11 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
         return MailOutcome()
     send_at = digest_send_time(now, settings)
     day = clock.local_date(send_at)
-    columns = {"condition_id": ("int4", hits.condition_id), "job_offer_id": ("int4", hits.job_offer_id),
-               "seeker_id": ("int4", hits.seeker_id), "day": ("date", day), "created_at": ("timestamptz", now)}
+    # In key order, as the candidates: two transactions writing overlapping hits (a staff batch
+    # beside the actor) wait for each other on the key in the same order, never deadlock.
+    order = np.lexsort((hits.job_offer_id, hits.condition_id))
+    columns = {"condition_id": ("int4", hits.condition_id[order]), "job_offer_id": ("int4", hits.job_offer_id[order]),
+               "seeker_id": ("int4", hits.seeker_id[order]), "day": ("date", day), "created_at": ("timestamptz", now)}
     if all_new and copy_if_all_new(session, SavedSearchHit, columns):
         hit_searches = set(hits.condition_id.tolist())
     else:
