@@ -5,7 +5,7 @@ and probes for synonyms and readings."""
 from __future__ import annotations
 
 from matchers import Condition, ConditionIndex, JobOffer, ReferenceMatcher
-from matchers.index import TERM_SLOTS, gram_threshold
+from matchers.index import _COLUMNS, TERM_SLOTS, gram_threshold
 
 
 def offer(title: str, description: str = "") -> JobOffer:
@@ -111,7 +111,7 @@ def test_an_index_built_from_prepared_bodies_is_the_index_built_from_conditions(
 
     for index in (loaded, added):
         assert index._bodies == built._bodies and index._members == built._members
-        for name in built._columns:
+        for name in _COLUMNS:
             assert (index._col(name)[:4] == built._col(name)[:4]).all(), name
     assert prepare_fields(("介護",), "and", (), ("13",), (), (), (), None, None) == prepare(
         Condition(9, 9, keywords=("介護",), prefecture_codes=("13",)))
