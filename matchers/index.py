@@ -275,9 +275,9 @@ class ConditionIndex:
         singles, single_numbers = self._anchored_candidates(view, pairs, lists, numbers)
         if not singles:
             if not lists:
-                return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int8)
+                return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
             if len(lists) == 1:  # one posting array holds each of its rows once
-                return lists[0], np.full(len(lists[0]), numbers[0], dtype=np.int8)
+                return lists[0], np.full(len(lists[0]), numbers[0], dtype=np.int64)
         # Every list's pair number repeated over it; a single row is a list of one.
         lengths = [len(rows) for rows in lists] + [1] * len(singles)
         lists.append(np.array(singles, dtype=np.int32))
@@ -325,7 +325,7 @@ class ConditionIndex:
                     singles.append(rows)
                     single_numbers.append(number)
                 else:
-                    lists.append(anchored.rows(terms, term))
+                    lists.append(rows if type(rows) is np.ndarray else anchored.rows(terms, term))
                     numbers.append(number)
         return singles, single_numbers
 
@@ -335,14 +335,16 @@ class ConditionIndex:
         keys, then the first of each row's run. (One sort of the few thousand candidates costs
         less than a scatter into a column of every row, and leaves the rows in ascending order,
         so the columns are then read forwards.)"""
-        keys = (rows.astype(np.int64) << 5) | numbers  # pair numbers are 1–16: five bits
+        keys = rows.astype(np.int64)
+        keys <<= 5
+        keys |= numbers  # pair numbers are 1–16: five bits
         keys.sort()
         rows = keys >> 5
         first = np.empty(len(keys), dtype=bool)
         first[:1] = True
         np.not_equal(rows[1:], rows[:-1], out=first[1:])
-        keys = keys[first]
-        return (keys >> 5).astype(np.int32), (keys & 31).astype(np.int8)
+        # Both stay int64: numpy takes with intp indices as they are, with others after a copy.
+        return rows[first], keys[first] & 31
 
     def _structural_filter(self, view: OfferView, records: np.ndarray, scored: bool = False):
         """Whether each row (of these records) is alive and its forms and wage admit the offer,
@@ -458,14 +460,16 @@ class ConditionIndex:
         ids = [records["condition_id"][simple]]
         seekers = [records["seeker_id"][simple]]
         group_parts = [groups[simple]]
-        shared_rows, shared_groups = rows[~simple], groups[~simple]
+        shared = ~simple
+        shared_rows, shared_groups = rows[shared], groups[shared]
         if len(shared_rows):
             snapshot = self._shared_snapshot()
             taken = snapshot.gather(shared_rows)
             members = snapshot.members.take(taken.positions, axis=0)
             ids.append(members[:, 0]), seekers.append(members[:, 1])
             group_parts.append(np.repeat(shared_groups[taken.found], taken.counts))
-            shared_rows, shared_groups = shared_rows[~taken.found], shared_groups[~taken.found]
+            left = ~taken.found
+            shared_rows, shared_groups = shared_rows[left], shared_groups[left]
         others, extra_groups, sizes = [], [], []
         for row, group in zip(shared_rows.tolist(), shared_groups.tolist()):
             arrays = self._member_arrays.get(row) or self._cache_member_arrays(row)
@@ -476,6 +480,8 @@ class ConditionIndex:
                 extra_groups.append(group), sizes.append(len(arrays[0]))
         if sizes:
             group_parts.append(np.repeat(np.array(extra_groups, dtype=groups.dtype), sizes))
+        if len(ids) == 1:  # no shared row: nothing to join (the fields are copied out all the same)
+            return ids[0], seekers[0], group_parts[0], others
         return np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts), others
 
     def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list,
