@@ -26,8 +26,10 @@ rows — one row per distinct condition body, fanned out to the conditions that 
    for real — once per offer, however many rows share them — then AND / OR / exclusion is
    decided per candidate row with numpy over the row's term slots (a row with more terms than
    slots is decided by ``rules.keywords_satisfied``).
-4. Forms and wage are checked on all candidates at once with numpy columns (before the keyword
-   rules of 3 are decided per row).
+4. Forms and wage are checked on all candidates at once with numpy (before the keyword rules
+   of 3 are decided per row). What matching reads of a row (forms, wage, term slots, fan-out
+   ids, flags) is one 64-byte record (``_ROW``), read once per candidate: the candidates are
+   scattered over all the rows, so a field per column would cost a cache miss per field.
 5. Rows that passed are grouped by what their explanation depends on (place and occupation
    pair, whether forms and a wage are asked, keyword list); ``rules.explain`` — the function the
    reference's ``evaluate`` ends in — explains one row of each group for all its conditions.
@@ -88,15 +90,26 @@ TERM_SLOTS = 4  # keywords (and exclusions) kept in a row's columns; a row with 
 # (4 one-byte flags make one 32-bit word in ``_keyword_filter``: change both together)
 _WAGE_CEILING = 2 ** 62  # monthly yen beyond int64 (only from unvalidated values) are capped here
 _NOT_NUMERIC = "not numeric"  # a row whose conditions are fanned out one by one in Python
-_DTYPES = {"alive": np.bool_, "forms": np.uint8, "wage": np.int64, "keyword_mode": np.int8,
-           "keywords_id": np.int32, "wordy": np.bool_, "spill": np.bool_,
-           # term ids of the keywords and excluded keywords, TERM_SLOTS a row, -1 for none
-           "keyword_terms": (np.int32, TERM_SLOTS), "exclude_terms": (np.int32, TERM_SLOTS),
-           # fan-out: whether the row holds exactly one condition with int64 ids, and those ids
-           "simple": np.bool_, "condition_id": np.int64, "seeker_id": np.int64}
+# What matching reads of a row, packed into one 64-byte record: the candidates are a few
+# thousand rows scattered over a million, so each field kept in a column of its own cost a cache
+# miss per candidate per column; one record costs one (``_matching_rows`` reads it once).
+_ROW = np.dtype([
+    ("wage", np.int64),  # the monthly minimum asked, -1 for none
+    # fan-out: the ids of a row holding exactly one condition with int64 ids (``simple``)
+    ("condition_id", np.int64), ("seeker_id", np.int64),
+    # term ids of the keywords and excluded keywords, TERM_SLOTS a row, -1 for none
+    ("keyword_terms", np.int32, (TERM_SLOTS,)), ("exclude_terms", np.int32, (TERM_SLOTS,)),
+    ("forms", np.uint8), ("keyword_mode", np.int8), ("wordy", np.bool_), ("spill", np.bool_),
+    ("simple", np.bool_), ("alive", np.bool_),
+    ("base_points", np.uint8),  # what ``explain`` adds before place, occupation and keywords (``_base_points``)
+], align=True)
+assert _ROW.itemsize == 64, "a row's record is meant to fill one cache line"
+# keywords_id (which keyword list a row has) is read only to group explanations: not in the record.
+_COLUMNS = _ROW.names + ("keywords_id",)
 _NO_TERMS = [-1] * TERM_SLOTS  # empty term slots (only read: shared by the rows staged with none)
 # The columns a new row's body decides, in the order ``_append_row`` stages them; the others
-# (alive and the fan-out) follow from ``_bodies`` and ``_members`` and are worked out by ``_unstage``.
+# (alive, the fan-out and base_points) follow from ``_bodies``, ``_members`` and these, and are
+# worked out by ``_unstage``.
 _STAGED = ("forms", "wage", "keyword_mode", "keywords_id", "wordy", "spill", "keyword_terms", "exclude_terms")
 
 
@@ -122,8 +135,8 @@ class ConditionIndex:
 
     def _build(self, members: Iterable[tuple[ConditionId, SeekerId, ConditionBody]]) -> None:
         self._reset()
-        # Building: rows are staged in Python lists (one per column of _STAGED) and turned into
-        # numpy columns once at the end (a numpy scalar write per column per row would cost more
+        # Building: rows are staged in Python lists (one per column of _STAGED) and written into
+        # the records once at the end (a numpy scalar write per column per row would cost more
         # than everything else).
         self._staged: tuple[list, ...] | None = _new_stage()
         # The build makes millions of acyclic objects; the cyclic collector would rescan them all
@@ -190,9 +203,9 @@ class ConditionIndex:
     def match(self, offer: JobOffer) -> list[Match]:
         """Every condition the offer satisfies, sorted by condition_id."""
         view = OfferView(offer)
-        rows, pairs, _ = self._matching_rows(view)
-        groups, outcomes = self._explained_groups(view, rows, pairs)
-        return self._fan_out(offer.job_number, rows, groups, outcomes)
+        rows, pairs, _, records = self._matching_rows(view)
+        groups, outcomes = self._explained_groups(view, rows, pairs, records)
+        return self._fan_out(offer.job_number, rows, groups, outcomes, records)
 
     def match_many(self, offers: Iterable[JobOffer]) -> list[list[Match]]:
         return [self.match(offer) for offer in offers]
@@ -206,10 +219,10 @@ class ConditionIndex:
         parts = []
         for position, offer in enumerate(offers):
             view = OfferView(offer)
-            rows, _, scores = self._matching_rows(view, scored=True)
+            rows, _, scores, records = self._matching_rows(view, scored=True)
             if not len(rows):
                 continue
-            ids, seekers, scores, others = self._fan_out_ids(rows, scores)
+            ids, seekers, scores, others = self._fan_out_ids(rows, scores, records)
             if others:
                 raise TypeError("match_columns needs int64 condition and seeker ids")
             order = _id_order(ids)
@@ -225,21 +238,23 @@ class ConditionIndex:
         """The rows the offer satisfies, each with the number of its place × occupation pair and
         (``scored``) its score as ``explain`` adds it up, without its reasons: the base, the
         points of its pair, of asking forms and a wage, and of its keywords (capped). Each row
-        column is read once, for the candidates; the filters mark one ``keep`` array, applied once."""
+        record is read once, for the candidates, and the records of the rows kept are returned
+        too (for the fan-out); the filters mark one ``keep`` array, applied once."""
         rows, pairs = self._candidates(view)
         if not len(rows):
-            return rows, pairs, np.empty(0, dtype=np.int32) if scored else None
-        keep, scores = self._structural_filter(view, rows, scored)
+            return rows, pairs, np.empty(0, dtype=np.int32) if scored else None, self._rows.data[:0]
+        records = self._rows.data.take(rows)  # the one read of the candidates' rows (``_ROW``)
+        keep, scores = self._structural_filter(view, records, scored)
         if scored:
             scores += _PAIR_POINTS.take(pairs)
-        wordy = np.flatnonzero(keep & self._col("wordy").take(rows))  # only rows the filter kept
+        wordy = np.flatnonzero(keep & records["wordy"])  # only rows the filter kept
         if len(wordy):
-            satisfied, points = self._keyword_filter(view, rows.take(wordy), scored)
+            satisfied, points = self._keyword_filter(view, rows.take(wordy), records.take(wordy), scored)
             keep[wordy] = satisfied
             if scored:
                 scores[wordy] += points
         kept = np.flatnonzero(keep)
-        return rows.take(kept), pairs.take(kept), scores.take(kept) if scored else None
+        return rows.take(kept), pairs.take(kept), scores.take(kept) if scored else None, records.take(kept)
 
     def _candidates(self, view: OfferView) -> tuple[np.ndarray, np.ndarray]:
         """Rows that may match, each once with the number (1–16) of the first (preferred) place ×
@@ -260,9 +275,9 @@ class ConditionIndex:
         singles, single_numbers = self._anchored_candidates(view, pairs, lists, numbers)
         if not singles:
             if not lists:
-                return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int8)
+                return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
             if len(lists) == 1:  # one posting array holds each of its rows once
-                return lists[0], np.full(len(lists[0]), numbers[0], dtype=np.int8)
+                return lists[0], np.full(len(lists[0]), numbers[0], dtype=np.int64)
         # Every list's pair number repeated over it; a single row is a list of one.
         lengths = [len(rows) for rows in lists] + [1] * len(singles)
         lists.append(np.array(singles, dtype=np.int32))
@@ -297,7 +312,9 @@ class ConditionIndex:
                 continue
             if anchors is None:
                 anchors, found = set(np.flatnonzero(self._offer_terms(view)).tolist()), set()
-            for term in terms.keys() & anchors:  # the pair's anchors that may be in the offer
+            # The pair's anchors that may be in the offer: the offer's few possible terms looked
+            # up in the pair's (often hundreds of) terms, not the other way round.
+            for term in [term for term in anchors if term in terms]:
                 if term not in found:
                     if view.keyword_hit(keywords[term]) is None:
                         anchors.discard(term)  # looked up once per offer, not once per pair
@@ -308,7 +325,7 @@ class ConditionIndex:
                     singles.append(rows)
                     single_numbers.append(number)
                 else:
-                    lists.append(anchored.rows(terms, term))
+                    lists.append(rows if type(rows) is np.ndarray else anchored.rows(terms, term))
                     numbers.append(number)
         return singles, single_numbers
 
@@ -318,42 +335,43 @@ class ConditionIndex:
         keys, then the first of each row's run. (One sort of the few thousand candidates costs
         less than a scatter into a column of every row, and leaves the rows in ascending order,
         so the columns are then read forwards.)"""
-        keys = (rows.astype(np.int64) << 5) | numbers  # pair numbers are 1–16: five bits
+        keys = rows.astype(np.int64)
+        keys <<= 5
+        keys |= numbers  # pair numbers are 1–16: five bits
         keys.sort()
         rows = keys >> 5
         first = np.empty(len(keys), dtype=bool)
         first[:1] = True
         np.not_equal(rows[1:], rows[:-1], out=first[1:])
-        keys = keys[first]
-        return (keys >> 5).astype(np.int32), (keys & 31).astype(np.int8)
+        # Both stay int64: numpy takes with intp indices as they are, with others after a copy.
+        return rows[first], keys[first] & 31
 
-    def _structural_filter(self, view: OfferView, rows: np.ndarray, scored: bool = False):
-        """Whether each row is alive and its forms and wage admit the offer, and (``scored``) its
-        score so far: the base and the points of asking forms and a wage."""
-        forms = self._col("forms").take(rows)
+    def _structural_filter(self, view: OfferView, records: np.ndarray, scored: bool = False):
+        """Whether each row (of these records) is alive and its forms and wage admit the offer,
+        and (``scored``) its score so far: the base and the points of asking forms and a wage."""
+        forms = records["forms"]
         if view.form is None:
             keep = forms == 0
         else:
             keep = (forms == 0) | ((forms >> view.form) & 1).astype(bool)
         if self._dead:  # tombstones: rows whose last condition was removed (none after a build)
-            keep &= self._col("alive").take(rows)
-        wage = self._col("wage").take(rows)
+            keep &= records["alive"]
+        wage = records["wage"]
         if view.wage_upper_monthly is None:
             keep &= wage < 0
         else:
             keep &= wage <= min(view.wage_upper_monthly, _WAGE_CEILING)  # -1 (no wage asked) passes too
         if not scored:
             return keep, None
-        scores = np.where(forms > 0, np.int32(SCORE_BASE + SCORE_FORM), np.int32(SCORE_BASE))
-        scores += (wage >= 0).astype(np.int32) * np.int32(SCORE_WAGE)
-        return keep, scores
+        return keep, records["base_points"].astype(np.int32)
 
-    def _keyword_filter(self, view: OfferView, rows: np.ndarray, scored: bool = False):
+    def _keyword_filter(self, view: OfferView, rows: np.ndarray, records: np.ndarray, scored: bool = False):
         """For rows with keywords or exclusions: whether the offer satisfies them, and
         (``scored``) their keyword points, capped. Each keyword term that may be in the offer is
         looked up once, into one byte per term (found, missing, points); one gather of those bytes over
         the rows' TERM_SLOTS slots, read as a 32-bit word per row, decides AND and OR and sums
-        the points. Exclusions are gathered only when one of them is in the offer."""
+        the points. Exclusions are gathered only when one of them is in the offer. ``records``
+        are the rows' (``_ROW``)."""
         terms = self._terms
         size = len(terms)
         use = self._term_use()
@@ -364,16 +382,16 @@ class ConditionIndex:
             hit = view.keyword_hit(terms[term])
             if hit is not None:
                 table[term] = _FOUND | keyword_points(hit) << _POINTS_SHIFT
-        words = _as_words(table.take(self._col("keyword_terms").take(rows, axis=0)))
+        words = _as_words(table.take(records["keyword_terms"]))
         all_found = (words & _MISSING * _EVERY_BYTE) == 0  # also true for a row without keywords
         any_found = (words & _FOUND * _EVERY_BYTE) != 0
-        keep = np.where(self._col("keyword_mode").take(rows) == 2, any_found, all_found)
+        keep = np.where(records["keyword_mode"] == 2, any_found, all_found)
         present = [term for term in np.flatnonzero(possible & use.exclusions[:size]).tolist()
                    if view.contains(terms[term])]
         if present:
             excluded = np.zeros(size + 1, dtype=bool)
             excluded[present] = True
-            keep &= _as_words(excluded.take(self._col("exclude_terms").take(rows, axis=0))) == 0
+            keep &= _as_words(excluded.take(records["exclude_terms"])) == 0
         points = None
         if scored:
             # The four slots' points side by side in one word; times 0x01010101 adds them up in
@@ -381,7 +399,7 @@ class ConditionIndex:
             points = ((words >> _POINTS_SHIFT) & _POINTS_MASK * _EVERY_BYTE) * _EVERY_BYTE >> 24
             points = np.minimum(points, SCORE_KEYWORD_CAP).astype(np.int32)
         if use.spill:
-            for position in np.flatnonzero(self._col("spill").take(rows)).tolist():  # more terms than slots
+            for position in np.flatnonzero(records["spill"]).tolist():  # more terms than slots
                 body = self._bodies[int(rows[position])]
                 keep[position] = keywords_satisfied(view, body)
                 if scored:
@@ -395,7 +413,7 @@ class ConditionIndex:
         since (a row's terms never change; a rebuild resets it with the columns)."""
         use = self._use
         if use is None:
-            use = self._use = _TermUse(self._columns)
+            use = self._use = _TermUse(self._rows)
         if use.rows < len(self._bodies):
             use.extend(len(self._bodies), len(self._terms))
         return use
@@ -412,14 +430,15 @@ class ConditionIndex:
         self._offer = (view, possible)
         return possible
 
-    def _explained_groups(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray):
+    def _explained_groups(self, view: OfferView, rows: np.ndarray, pairs: np.ndarray, records: np.ndarray):
         """For each row the number of its group, and each group's (score, reasons): rows whose
-        explanation is bound to be the same share a group and are explained once."""
+        explanation is bound to be the same share a group and are explained once. ``records``
+        are the rows' (``_ROW``)."""
         if not len(rows):
             return np.empty(0, dtype=np.int64), []
         key = pairs.astype(np.int64)
-        key = key * 2 + (self._col("forms").take(rows) > 0)
-        key = key * 2 + (self._col("wage").take(rows) >= 0)
+        key = key * 2 + (records["forms"] > 0)
+        key = key * 2 + (records["wage"] >= 0)
         key = key * (len(self._keyword_list_ids) + 1) + self._col("keywords_id").take(rows)
         keys, first, groups = np.unique(key, return_index=True, return_inverse=True)
         occupations = (("small", view.occupation), ("middle", view.middle), ("major", view.major), ())
@@ -430,24 +449,27 @@ class ConditionIndex:
             outcomes.append(explain(view, bodies[row], _PLACES[place_rank], occupations[occupation_rank]))
         return groups, outcomes
 
-    def _fan_out_ids(self, rows: np.ndarray, groups: np.ndarray):
+    def _fan_out_ids(self, rows: np.ndarray, groups: np.ndarray, records: np.ndarray):
         """Condition ids, seeker ids and group of every condition of the rows with int64 ids, as
         arrays (unsorted), and the (condition id, seeker id, group) of the others. A group is any
         integer per row (a group number, or a score), fanned out in its own dtype. Rows holding
-        one condition read the row's columns; rows shared by several, the members snapshot
-        (``_SharedMembers``); rows changed since the snapshot was taken, their own arrays."""
-        simple = self._col("simple").take(rows)
-        simple_rows = rows[simple]
-        ids = [self._col("condition_id").take(simple_rows)]
-        seekers = [self._col("seeker_id").take(simple_rows)]
+        one condition read their ids from their records (``records``, the rows'); rows shared by
+        several, the members snapshot (``_SharedMembers``); rows changed since the snapshot was
+        taken, their own arrays."""
+        simple = records["simple"]
+        ids = [records["condition_id"][simple]]
+        seekers = [records["seeker_id"][simple]]
         group_parts = [groups[simple]]
-        shared_rows, shared_groups = rows[~simple], groups[~simple]
+        shared = ~simple
+        shared_rows, shared_groups = rows[shared], groups[shared]
         if len(shared_rows):
             snapshot = self._shared_snapshot()
             taken = snapshot.gather(shared_rows)
-            ids.append(snapshot.ids.take(taken.positions)), seekers.append(snapshot.seekers.take(taken.positions))
+            members = snapshot.members.take(taken.positions, axis=0)
+            ids.append(members[:, 0]), seekers.append(members[:, 1])
             group_parts.append(np.repeat(shared_groups[taken.found], taken.counts))
-            shared_rows, shared_groups = shared_rows[~taken.found], shared_groups[~taken.found]
+            left = ~taken.found
+            shared_rows, shared_groups = shared_rows[left], shared_groups[left]
         others, extra_groups, sizes = [], [], []
         for row, group in zip(shared_rows.tolist(), shared_groups.tolist()):
             arrays = self._member_arrays.get(row) or self._cache_member_arrays(row)
@@ -458,12 +480,15 @@ class ConditionIndex:
                 extra_groups.append(group), sizes.append(len(arrays[0]))
         if sizes:
             group_parts.append(np.repeat(np.array(extra_groups, dtype=groups.dtype), sizes))
+        if len(ids) == 1:  # no shared row: nothing to join (the fields are copied out all the same)
+            return ids[0], seekers[0], group_parts[0], others
         return np.concatenate(ids), np.concatenate(seekers), np.concatenate(group_parts), others
 
-    def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list) -> list[Match]:
-        """One Match per condition of each row, sorted by condition_id. Rows whose ids are
-        integers (nearly all) are fanned out and sorted by numpy."""
-        ids, seekers, group_of, others = self._fan_out_ids(rows, groups)
+    def _fan_out(self, job_number: str, rows: np.ndarray, groups: np.ndarray, outcomes: list,
+                 records: np.ndarray) -> list[Match]:
+        """One Match per condition of each row (``records``, the rows'), sorted by condition_id.
+        Rows whose ids are integers (nearly all) are fanned out and sorted by numpy."""
+        ids, seekers, group_of, others = self._fan_out_ids(rows, groups, records)
         order = np.argsort(ids, kind="stable")
         scores = [outcome[0] for outcome in outcomes]
         reasons = [outcome[1] for outcome in outcomes]
@@ -498,8 +523,8 @@ class ConditionIndex:
         self._postings = _Postings()
         self._anchored = AnchorPostings()
         self._offer: tuple[OfferView, np.ndarray] | None = None  # ``_offer_terms`` of the last offer
-        self._columns = {name: _Column(*dtype) if isinstance(dtype, tuple) else _Column(dtype)
-                         for name, dtype in _DTYPES.items()}
+        self._rows = _Column(_ROW)  # one record per row (``_ROW``)
+        self._keywords_ids = _Column(np.int32)
         self._use: _TermUse | None = None  # made on the first match (``_term_use``)
         self._keyword_list_ids: dict[tuple, int] = {}
         # Terms: distinct keywords (and excluded keywords), each looked for as its probes
@@ -510,7 +535,8 @@ class ConditionIndex:
         self._probes = Probes()
 
     def _col(self, name: str) -> np.ndarray:
-        return self._columns[name].data
+        """A column of the rows: a field of their records (a view), or keywords_id."""
+        return self._keywords_ids.data if name == "keywords_id" else self._rows.data[name]
 
     def _append_row(self, body: ConditionBody) -> int:
         """A new row for the body (the caller enters it in ``_row_of_body``)."""
@@ -533,11 +559,12 @@ class ConditionIndex:
             deque(map(list.append, self._staged, staged), maxlen=0)  # one append per column, in C
         else:
             values = dict(zip(_STAGED, staged), alive=True, simple=False, condition_id=0, seeker_id=0)
-            for name, value in values.items():
-                column = self._columns[name]
+            values["base_points"] = _base_points(values["forms"], values["wage"])
+            for column in (self._rows, self._keywords_ids):
                 if row >= len(column.data):
                     column.ensure(row + 1)
-                column.data[row] = value
+            for name, value in values.items():
+                self._col(name)[row] = value
         anchors = self._anchors(body, keyword_terms)
         places = body.prefectures + body.municipalities or (None,)
         for occupation in body.occupations or (None,):
@@ -617,12 +644,16 @@ class ConditionIndex:
                 seeker_ids.append(0)
         columns["simple"], columns["condition_id"], columns["seeker_id"] = simple, condition_ids, seeker_ids
         del simple, condition_ids, seeker_ids
-        for name in _DTYPES:
-            values = columns.pop(name)
-            column = self._columns[name]
-            column.data = np.array(values, dtype=column.data.dtype).reshape((-1,) + column.data.shape[1:])
-            column.ensure(len(values) + 1)  # never empty, and room for the next add
-            del values
+        rows = len(self._bodies)
+        for column in (self._rows, self._keywords_ids):
+            column.ensure(rows + 1)  # room for the next add
+        for name in _COLUMNS:
+            if name != "base_points":
+                column = self._col(name)
+                values = columns.pop(name)  # each list goes once it is in its column
+                column[:rows] = np.array(values, dtype=column.dtype).reshape((-1,) + column.shape[1:])
+                del values
+        self._col("base_points")[:rows] = _base_points(self._col("forms")[:rows], self._col("wage")[:rows])
 
     def _term(self, keyword: Keyword) -> int:
         term = self._term_ids.get(keyword)
@@ -700,6 +731,13 @@ def _id_order(ids: np.ndarray) -> np.ndarray:
     return keys & ((1 << shift) - 1)
 
 
+def _base_points(forms, wage):
+    """The score of a row before its place, occupation and keywords, as ``explain`` adds it up:
+    the base, and the points of asking forms and a wage (a row's forms mask and monthly wage, as
+    ints or as arrays)."""
+    return SCORE_BASE + SCORE_FORM * (forms > 0) + SCORE_WAGE * (wage >= 0)
+
+
 def _as_words(flags: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(flags).view(np.uint32).ravel()
 
@@ -723,23 +761,23 @@ def _id_of(ids: dict, value) -> int:
 class _TermUse:
     """Per term id, whether some row has it as a keyword and as an exclusion, and whether some
     row spills (has more terms than its slots), over the first ``rows`` rows of the index's
-    ``columns``.
+    ``records`` (``_ROW``).
     Rows are appended, never changed: ``extend`` reads only the new ones. A dead row's terms
     stay counted: these only tell the keyword filter what it need not look at."""
 
-    __slots__ = ("columns", "rows", "keywords", "exclusions", "spill")
+    __slots__ = ("records", "rows", "keywords", "exclusions", "spill")
 
-    def __init__(self, columns: dict) -> None:
-        self.columns, self.rows, self.spill = columns, 0, False
+    def __init__(self, records: _Column) -> None:
+        self.records, self.rows, self.spill = records, 0, False
         self.keywords = self.exclusions = np.zeros(0, dtype=bool)
 
     def extend(self, rows: int, terms: int) -> None:
         keywords, exclusions = np.zeros(terms, dtype=bool), np.zeros(terms, dtype=bool)
         keywords[: len(self.keywords)], exclusions[: len(self.exclusions)] = self.keywords, self.exclusions
         for flags, name in ((keywords, "keyword_terms"), (exclusions, "exclude_terms")):
-            used = self.columns[name].data[self.rows: rows].ravel()
+            used = self.records.data[name][self.rows: rows].ravel()
             flags[used[used >= 0]] = True
-        self.spill = self.spill or bool(self.columns["spill"].data[self.rows: rows].any())
+        self.spill = self.spill or bool(self.records.data["spill"][self.rows: rows].any())
         self.keywords, self.exclusions, self.rows = keywords, exclusions, rows
 
 
@@ -751,43 +789,47 @@ class _Gathered(NamedTuple):
 
 class _SharedMembers:
     """A snapshot of the condition and seeker ids of every row shared by several conditions
-    (all int64), in compressed-row form: one flat array of each, and per row where its ids
-    start (-1: not in the snapshot) and how many there are. Fanning out a few hundred shared
-    rows is then a handful of numpy calls instead of a Python loop over them."""
+    (all int64), in compressed-row form: the (condition id, seeker id) pairs in one flat array,
+    and per row where its pairs start (-1: not in the snapshot) and how many there are. Fanning
+    out a few hundred shared rows is then a handful of numpy calls instead of a Python loop over
+    them. What is read together sits together — a row's (start, count), a member's (condition
+    id, seeker id) — so that each scattered read costs one cache miss, not two."""
 
-    __slots__ = ("start", "count", "ids", "seekers", "rows", "left")
+    __slots__ = ("runs", "members", "rows", "left")
 
     def __init__(self, index: "ConditionIndex") -> None:
-        members = index._members
-        self.start = np.full(len(members), -1, dtype=np.int64)
-        self.count = np.zeros(len(members), dtype=np.int64)
-        ids, seekers, position = [], [], 0
-        for row, row_members in enumerate(members):
+        runs = np.zeros((len(index._members), 2), dtype=np.int64)  # per row: start, count
+        runs[:, 0] = -1
+        pairs, position = [], 0
+        for row, row_members in enumerate(index._members):
             if len(row_members) > 1 and all(_is_int64(c) and _is_int64(s) for c, s in row_members):
-                self.start[row], self.count[row] = position, len(row_members)
-                ids += [member[0] for member in row_members]
-                seekers += [member[1] for member in row_members]
+                runs[row] = position, len(row_members)
+                pairs += row_members
                 position += len(row_members)
-        self.ids, self.seekers = np.array(ids, dtype=np.int64), np.array(seekers, dtype=np.int64)
-        self.rows = int((self.start >= 0).sum())
+        self.runs = runs
+        self.members = np.array(pairs, dtype=np.int64).reshape(-1, 2)  # condition id, seeker id
+        self.rows = int((runs[:, 0] >= 0).sum())
         self.left = 0  # rows changed since: read from their own arrays
 
     def leave(self, row: int, *, shared: bool) -> None:
         """The row's members changed: it leaves the snapshot. A row the snapshot never held counts
         as left too once it is shared (it is read the slow way until the next snapshot)."""
-        if row < len(self.start) and self.start[row] >= 0:
-            self.start[row] = -1
+        if row < len(self.runs) and self.runs[row, 0] >= 0:
+            self.runs[row, 0] = -1
             self.left += 1
         elif shared:
             self.left += 1
 
     def gather(self, rows: np.ndarray) -> _Gathered:
-        starts = np.full(len(rows), -1, dtype=np.int64)
-        inside = rows < len(self.start)  # rows added after the snapshot are not in it
-        starts[inside] = self.start.take(rows[inside])
-        found = starts >= 0
-        starts = starts[found]
-        counts = self.count.take(rows[found])
+        if len(rows) and rows.max() < len(self.runs):  # the common case: every row is older than the snapshot
+            runs = self.runs.take(rows, axis=0)
+        else:  # rows added after the snapshot are not in it
+            runs = np.full((len(rows), 2), -1, dtype=np.int64)
+            inside = rows < len(self.runs)
+            runs[inside] = self.runs.take(rows[inside], axis=0)
+        found = runs[:, 0] >= 0
+        runs = runs[found]
+        starts, counts = runs[:, 0], runs[:, 1]
         # Each row's run of positions: its start, repeated over its count, plus 0, 1, 2, … within it.
         before = np.cumsum(counts) - counts
         positions = np.repeat(starts - before, counts) + np.arange(int(counts.sum()), dtype=np.int64)

@@ -29,6 +29,7 @@ true match; the property tests in tests/matchers/test_probes.py hold it to ``_cl
 from __future__ import annotations
 
 import math
+from operator import add
 
 import numpy as np
 
@@ -114,7 +115,7 @@ class Probes:
         grams: set[str] = set()
         for text in texts:
             chars.update(text)
-            grams.update(text[i:i + 2] for i in range(len(text) - 1))
+            grams.update(map(add, text, text[1:]))  # its bigrams: each character and the next
         grams |= chars  # one-character probes are posted under their character
         size = len(self._ids)
         possible = self._reaching(self._grams, grams, "grams", size)

@@ -5,7 +5,7 @@ and probes for synonyms and readings."""
 from __future__ import annotations
 
 from matchers import Condition, ConditionIndex, JobOffer, ReferenceMatcher
-from matchers.index import TERM_SLOTS, gram_threshold
+from matchers.index import _COLUMNS, TERM_SLOTS, gram_threshold
 
 
 def offer(title: str, description: str = "") -> JobOffer:
@@ -111,10 +111,21 @@ def test_an_index_built_from_prepared_bodies_is_the_index_built_from_conditions(
 
     for index in (loaded, added):
         assert index._bodies == built._bodies and index._members == built._members
-        for name in built._columns:
+        for name in _COLUMNS:
             assert (index._col(name)[:4] == built._col(name)[:4]).all(), name
     assert prepare_fields(("介護",), "and", (), ("13",), (), (), (), None, None) == prepare(
         Condition(9, 9, keywords=("介護",), prefecture_codes=("13",)))
     offer = JobOffer(job_number="13010-00000001", title="看護師", prefecture_code="14",
                      municipality_code="14101")
     assert loaded.match(offer) == built.match(offer) and [m.condition_id for m in built.match(offer)] == [1]
+
+
+def test_the_row_records_start_on_a_cache_line_as_they_grow():
+    # A 64-byte record is one cache line only if the array starts on one; numpy's own large
+    # allocations start 16 bytes into a line, so every record would straddle two.
+    index = ConditionIndex()
+    for n in range(3000):  # past the first 1024 rows and two doublings
+        index.add(Condition(n, n, prefecture_codes=("13",), wage_type="monthly", wage_min=100_000 + n))
+    assert index._rows.data.ctypes.data % 64 == 0 and len(index._rows.data) >= 3000
+    built = ConditionIndex([Condition(n, n, prefecture_codes=("13",), wage_min=100_000 + n) for n in range(5000)])
+    assert built._rows.data.ctypes.data % 64 == 0
