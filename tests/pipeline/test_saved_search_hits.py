@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from sqlalchemy import text
 
 from worker.db import session_scope
+from worker.domain.models import JobOffer
+from worker.mail.kinds import saved_search_new_jobs
+from worker.mail.rows import ConnectionRows
+from worker.outbox.claim import claim_mails
 from worker.pipeline import digest
 
 from .conftest import DAYTIME
@@ -30,3 +36,38 @@ def test_hits_are_written_in_key_order_whatever_order_they_come_in(world, settin
             "SELECT condition_id, job_offer_id FROM saved_search_hit ORDER BY ctid"))]
     assert written == sorted(written) and len(written) == 4
     assert outcome.queued == 3 and outcome.placed == set(searches)
+
+
+def test_an_offer_written_while_the_mail_was_pending_is_in_the_mail_even_when_it_is_claimed_meanwhile(world, settings):
+    """A batch that found the day's mail pending and wrote a hit for it must see that hit mailed:
+    the claim waits for the batch, as it waited for the old list's row lock, and does not compose
+    the mail from the hits committed so far while the batch's hit is still on its way."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: the batch holds the database's write lock, and the claim waits for it")
+    seeker = world.seeker()
+    search = world.condition(seeker, kind="saved", notify=True)
+    first, second = world.offer(), world.offer()
+
+    def hits(offer: int) -> digest.SavedSearchHits:
+        return digest.SavedSearchHits(np.array([search]), np.array([offer]), np.array([seeker]))
+
+    with session_scope(world.engine) as session:
+        digest.queue_saved_search_mails(session, settings, hits(first), {seeker: None}, now=DAYTIME)
+    [mail] = world.outbox("saved-search-new-jobs")
+    composed: dict = {}
+
+    def deliver() -> None:  # a delivery worker: claim, then compose from the rows it reads
+        [claimed] = claim_mails(world.engine, [mail.id], lease_s=60, now=DAYTIME)
+        with world.engine.connect() as conn:
+            composed.update(saved_search_new_jobs.build(ConnectionRows(conn), settings, claimed.context))
+
+    worker = threading.Thread(target=deliver)
+    with session_scope(world.engine) as session:
+        outcome = digest.queue_saved_search_mails(session, settings, hits(second), {seeker: None}, now=DAYTIME)
+        worker.start()
+        worker.join(timeout=1.0)  # the batch still has work to do before it commits
+    worker.join(timeout=30)
+
+    assert outcome.placed == {search}
+    assert [offer["job_number"] for offer in composed["offers"]] == [
+        world.get(JobOffer, first).job_number, world.get(JobOffer, second).job_number]

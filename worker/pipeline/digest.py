@@ -110,10 +110,11 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
                              all_new: bool = False) -> MailOutcome:
     """Append ``hits`` to ``saved_search_hit`` for the day their mail may be sent, and give each
     search with a new hit its one mail of that day if it has none yet. The mail carries no list:
-    it reads the day's hits when it is sent, so a batch never rewrites or locks a mail another
-    batch may be appending to. ``all_new``: the offers were just claimed, so no hit can exist yet
-    (one COPY). A hit for a day whose mail was already claimed for sending is kept but not
-    mailed: one mail a day per search, as before."""
+    it reads the day's hits when it is sent, so a batch never rewrites a mail nor waits for
+    another batch appending to it (it only share-locks the waiting mail, so that the mail is not
+    claimed before the batch's hits are committed: ``_hold_waiting``). ``all_new``: the offers
+    were just claimed, so no hit can exist yet (one COPY). A hit for a day whose mail was
+    already claimed for sending is kept but not mailed: one mail a day per search, as before."""
     if not len(hits.condition_id):
         return MailOutcome()
     send_at = digest_send_time(now, settings)
@@ -131,6 +132,7 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
     seeker_of = dict(zip(hits.condition_id.tolist(), hits.seeker_id.tolist()))
     keys = {saved_search_key(c, day): c for c in hit_searches}
     existing = _rows(session, list(keys))
+    _hold_waiting(session, sorted(row.id for row in existing.values() if row.status in _WAITING))
 
     def new(key: str) -> dict:
         condition_id = keys[key]
@@ -143,6 +145,22 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
     inserted = enqueue_mails(session, (new(key) for key in sorted(keys) if key not in existing))
     return MailOutcome(queued=len(inserted), placed={c for k, c in keys.items() if k in existing or k in inserted},
                        earliest=send_at if inserted else None)
+
+
+_WAITING = (MailStatus.PENDING.value, MailStatus.UNCERTAIN.value)
+
+
+def _hold_waiting(session: Session, ids: list[int]) -> None:
+    """PostgreSQL: share-lock the day's mails still waiting that this transaction's hits are for,
+    until it ends. A mail is composed from the hits committed when it is claimed: the claim's
+    UPDATE waits for these locks, so it cannot take the mail while hits written for it are still
+    uncommitted (and lose them, the day's mail being sent). Shared, in id order: batches do not
+    wait for each other. SQLite: the transaction already holds the database's write lock."""
+    if not is_postgres(session):
+        return
+    for part in chunks(session, ids):
+        session.connection().execute(select(OutboxMail.id).where(among(session, OutboxMail.id, part))
+                                     .order_by(OutboxMail.id).with_for_update(read=True, of=OutboxMail))
 
 
 def _insert_or_append(session: Session, keys: Mapping[int, list[str]], new: Callable[[int, str], dict],
