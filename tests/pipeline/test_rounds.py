@@ -326,6 +326,25 @@ def test_an_offer_is_not_recommended_again_after_its_inbox_item_expired(world, s
     assert world.inbox(seeker) == []
 
 
+def test_a_saved_search_hears_of_an_offer_once_even_when_a_staff_batch_goes_over_it_after_its_hit_was_pruned(
+        world, settings):
+    """The saved search's mail lists an offer new to it: a staff batch over every offer since a
+    date, run after the upkeep pruned the search's hit of that offer (a week), must not mail the
+    offer again while the pair's chosen candidate still records that it was matched."""
+    seeker = world.seeker()
+    world.condition(seeker, kind="saved", notify=True, keywords=["介護"])
+    offer = world.offer(title="介護職員")
+    collect(world, settings, [offer])
+    round_at(world, settings)  # chosen: the candidate stays while the offer is open
+    later = DAYTIME + timedelta(days=SAVED_SEARCH_HIT_DAYS + 1)
+    prune_recommendations(world.engine, settings, now=later)
+    assert world.saved_search_hits() == [] and [c.job_offer_id for c in candidates(world)] == [offer]
+
+    recommendation_batch(world.engine, settings, [offer], now=later)  # staff: every offer since a date
+
+    assert len(world.outbox("saved-search-new-jobs")) == 1
+
+
 def test_upkeep_keeps_todays_chosen_candidates_so_the_budget_holds(world, settings):
     settings = small_budget(settings, per_day=1)
     seeker = world.seeker()

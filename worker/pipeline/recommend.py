@@ -180,18 +180,27 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     conflict = ["seeker_id", "job_offer_id"]
     report.seekers = set(np.unique(seeker_ids.take(best)).tolist())
 
+    # Saved searches the seeker asked mail for still hear of each new offer at once: that mail
+    # is the search's own, not a recommendation, and has no daily budget but one mail a day.
+    # New means a new candidate pair: the hits table keeps a (search, offer) only for a week,
+    # the chosen candidate as long as the offer is open, so a staff batch going over an older
+    # offer finds the pair and mails nothing again. Only then are the inserted pairs read back,
+    # and only those searches and their seekers are checked in the database.
+    notifying = np.flatnonzero(notify)
     if claim and copy_if_all_new(session, RecommendationCandidate, columns):
         # Just claimed and no key taken (the usual case): every row is new.
         report.candidates, all_new = len(best), True
-    else:
+    elif not len(notifying):
         report.candidates = insert_ignore_columns(session, RecommendationCandidate, columns, conflict=conflict)
-        all_new = False
-
-    # Saved searches the seeker asked mail for still hear of each new offer at once: that mail
-    # is the search's own, not a recommendation, and has no daily budget but one mail a day.
-    # Only those searches and their seekers are checked in the database; the hits table keeps
-    # it exactly-once per (search, offer).
-    notifying = np.flatnonzero(notify)
+        return report
+    else:
+        inserted = insert_ignore_columns(session, RecommendationCandidate, columns, conflict=conflict,
+                                         returning=["seeker_id", "job_offer_id"])
+        new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
+        report.candidates, all_new = len(new_pairs), False
+        notifying = notifying[np.fromiter(
+            ((s, o) in new_pairs for s, o in zip(seeker_ids.take(notifying).tolist(),
+                                                 offer_ids.take(notifying).tolist())), dtype=bool, count=len(notifying))]
     if not len(notifying):
         return report
     hit_seekers, hit_offers = seeker_ids.take(notifying), offer_ids.take(notifying)
