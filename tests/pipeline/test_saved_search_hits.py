@@ -11,9 +11,12 @@ from sqlalchemy import text
 from worker.db import session_scope
 from worker.domain.models import JobOffer
 from worker.mail.kinds import saved_search_new_jobs
+from worker.mail.registry import MAILS
 from worker.mail.rows import ConnectionRows
 from worker.outbox.claim import claim_mails
 from worker.pipeline import digest
+from worker.pipeline.index_cache import IndexCache
+from worker.pipeline.recommend import match_pending_offers
 
 from .conftest import DAYTIME
 
@@ -71,3 +74,23 @@ def test_an_offer_written_while_the_mail_was_pending_is_in_the_mail_even_when_it
     assert outcome.placed == {search}
     assert [offer["job_number"] for offer in composed["offers"]] == [
         world.get(JobOffer, first).job_number, world.get(JobOffer, second).job_number]
+
+
+def test_hits_caused_in_the_quiet_hours_go_to_the_mail_of_the_morning_they_are_sent_on(world, settings):
+    """The hits' day is the day of the mail's key, which is the JST day it may be sent: an offer
+    at 20:00 goes to today's mail, one at 22:00 (quiet until 8:00) and one at 7:00 to tomorrow's."""
+    settings = settings.model_copy(update={"quiet_hours_start": 21, "quiet_hours_end": 8})
+    seeker = world.seeker()
+    search = world.condition(seeker, kind="saved", notify=True, keywords=["介護"])
+    evening, night, morning = (world.offer(title="介護職員") for _ in range(3))
+    for offer, at in ((evening, 11), (night, 13), (morning, 22)):  # UTC hours: 20:00, 22:00, 7:00 JST
+        match_pending_offers(world.engine, settings, IndexCache(world.engine), [offer],
+                             now=DAYTIME.replace(hour=at))
+
+    mails = world.outbox("saved-search-new-jobs")
+    assert [m.dedupe_key for m in mails] == [f"saved-search:{search}:2025-06-10", f"saved-search:{search}:2025-06-11"]
+    with world.engine.connect() as conn:
+        listed = [[o["job_number"] for o in MAILS["saved-search-new-jobs"].context(
+            ConnectionRows(conn), settings, m.context)["offers"]] for m in mails]
+    number = {o: world.get(JobOffer, o).job_number for o in (evening, night, morning)}
+    assert listed == [[number[evening]], [number[night], number[morning]]]
