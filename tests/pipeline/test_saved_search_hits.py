@@ -94,3 +94,45 @@ def test_hits_caused_in_the_quiet_hours_go_to_the_mail_of_the_morning_they_are_s
             ConnectionRows(conn), settings, m.context)["offers"]] for m in mails]
     number = {o: world.get(JobOffer, o).job_number for o in (evening, night, morning)}
     assert listed == [[number[evening]], [number[night], number[morning]]]
+
+
+def test_hits_for_a_mail_another_batch_inserted_meanwhile_wait_for_it_too(world, settings):
+    """Two batches hit a search with no mail yet: one inserts the day's mail, the other waits for
+    that insert and then finds the key taken. The mail it found is the one its hits are for: it
+    is not claimed and composed before those hits are committed."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: one writer at a time, the claim waits for the batch's transaction")
+    seeker = world.seeker()
+    search = world.condition(seeker, kind="saved", notify=True)
+    first, second = world.offer(), world.offer()
+
+    def hits(offer: int) -> digest.SavedSearchHits:
+        return digest.SavedSearchHits(np.array([search]), np.array([offer]), np.array([seeker]))
+
+    committing, other_done, composed = threading.Event(), threading.Event(), {}
+
+    def other_batch() -> None:  # waits on the first batch's insert of the mail, then works on
+        with session_scope(world.engine) as session:
+            digest.queue_saved_search_mails(session, settings, hits(second), {seeker: None}, now=DAYTIME)
+            other_done.set()
+            committing.wait(timeout=30)
+
+    def deliver() -> None:
+        [claimed] = claim_mails(world.engine, [world.outbox("saved-search-new-jobs")[0].id], lease_s=60, now=DAYTIME)
+        with world.engine.connect() as conn:
+            composed.update(saved_search_new_jobs.build(ConnectionRows(conn), settings, claimed.context))
+
+    other, worker = threading.Thread(target=other_batch), threading.Thread(target=deliver)
+    with session_scope(world.engine) as session:
+        digest.queue_saved_search_mails(session, settings, hits(first), {seeker: None}, now=DAYTIME)
+        other.start()
+        assert not other_done.wait(timeout=1.0)  # it waits for this insert of the mail's key
+    assert other_done.wait(timeout=30)
+    worker.start()
+    worker.join(timeout=1.0)  # the other batch still has work to do before it commits
+    committing.set()
+    other.join(timeout=30)
+    worker.join(timeout=30)
+
+    assert [offer["job_number"] for offer in composed["offers"]] == [
+        world.get(JobOffer, first).job_number, world.get(JobOffer, second).job_number]

@@ -132,7 +132,6 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
     seeker_of = dict(zip(hits.condition_id.tolist(), hits.seeker_id.tolist()))
     keys = {saved_search_key(c, day): c for c in hit_searches}
     existing = _rows(session, list(keys))
-    _hold_waiting(session, sorted(row.id for row in existing.values() if row.status in _WAITING))
 
     def new(key: str) -> dict:
         condition_id = keys[key]
@@ -143,6 +142,12 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
 
     # In key order, as ``_insert_or_append``: concurrent inserts of one key wait, never deadlock.
     inserted = enqueue_mails(session, (new(key) for key in sorted(keys) if key not in existing))
+    # A key another batch inserted meanwhile (ours waited for it, then did nothing): its mail is
+    # the one these hits are for, and waits for them as the others do.
+    raced = [key for key in keys if key not in existing and key not in inserted]
+    if raced:
+        existing.update(_rows(session, raced))
+    _hold_waiting(session, sorted(row.id for row in existing.values() if row.status in _WAITING))
     return MailOutcome(queued=len(inserted), placed={c for k, c in keys.items() if k in existing or k in inserted},
                        earliest=send_at if inserted else None)
 
