@@ -100,7 +100,8 @@ class Seeded:
 
 
 def run(*, scale: float = 1.0, shards: int = 2, seekers: int | None = None, offers: int | None = None,
-        seed: int = 7, threads: int = 4, reuse: bool = False, database: str | None = None, sample: int = 20,
+        seed: int = 7, threads: int = 4, round_processes: int = 1, reuse: bool = False, database: str | None = None,
+        sample: int = 20,
         postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres",
         redis_url: str = "redis://127.0.0.1:6379/0", timeout_s: float = 3600.0,
         log=lambda message: None) -> dict:
@@ -115,11 +116,11 @@ def run(*, scale: float = 1.0, shards: int = 2, seekers: int | None = None, offe
     if reuse:
         name = database or database_name(scale, seed, seekers, offers)
         seeded = prepare(postgres_url, name, seekers=seekers, offers=offers, seed=seed, log=log)
-        result = _day(seeded, shards, threads, sample, redis_url, timeout_s, log)
+        result = _day(seeded, shards, threads, round_processes, sample, redis_url, timeout_s, log)
     else:
         with harness.throwaway_database(postgres_url) as url:
             seeded = _seed(url, seekers, offers, seed, log)
-            result = _day(seeded, shards, threads, sample, redis_url, timeout_s, log)
+            result = _day(seeded, shards, threads, round_processes, sample, redis_url, timeout_s, log)
     result["scale"] = scale if (seekers, offers) == scaled else None
     result["postgres_settings"] = harness.postgres_settings(postgres_url)
     result["load_average"] = {"before": [round(x, 2) for x in load_before],
@@ -238,7 +239,8 @@ def _reset_day(engine: Engine, first_pending: int) -> None:
 # ---------------------------------------------------------------------------- the day
 
 
-def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str, timeout_s: float, log) -> dict:
+def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample: int, redis_url: str,
+         timeout_s: float, log) -> dict:
     from worker.actors.broker import connect
 
     engine = make_engine(seeded.url)
@@ -265,7 +267,7 @@ def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str,
             per_offer = _candidates_per_offer(engine, len(pending))
             log(f"{candidates:,} candidates in {match_s:.1f} s; one round for every seeker")
             round_started = time.perf_counter()
-            chosen = round_now(engine, settings)
+            chosen = round_now(engine, settings.model_copy(update={"round_processes": round_processes}))
             round_s = time.perf_counter() - round_started
             # The day's own steps: the counts read between them are the benchmark's, not the day's.
             end_to_end_s = index_load_s + match_s + round_s
@@ -293,6 +295,7 @@ def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str,
         "offers": len(pending),
         "shards": shards,
         "threads": threads,
+        "round_processes": round_processes,
         "reused": seeded.reused,
         "seed_s": round(seeded.seed_s, 1),
         "index_load_s": round(index_load_s, 2),
