@@ -52,6 +52,8 @@ def test_a_day_through_two_shards_agrees_with_the_reference_and_is_the_same_day_
 
     second = day(2)  # the round's windows shared between two processes: the same day
     assert second["reused"] is True and second["seed_s"] == first["seed_s"] and second["round_processes"] == 2
+    assert second["cpu_s"]["round_processes"] > 0 and second["peak_rss_mb"]["round_processes"] > 0
+    assert first["cpu_s"]["round_processes"] == 0 and first["peak_rss_mb"]["round_processes"] == 0
     for key in ("candidates", "inbox_items", "digests_queued", "mails_queued", "shard_claims", "seekers_reached"):
         assert second[key] == first[key], key
     assert second["identical"] is True

@@ -28,7 +28,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import resource
 import statistics
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -266,14 +268,19 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
             candidates = harness.count_rows(engine, RecommendationCandidate)
             per_offer = _candidates_per_offer(engine, len(pending))
             log(f"{candidates:,} candidates in {match_s:.1f} s; one round for every seeker")
-            round_started = time.perf_counter()
-            chosen = round_now(engine, settings.model_copy(update={"round_processes": round_processes}))
+            round_started, children_before = time.perf_counter(), _children_cpu()
+            with _BackendWatch(database) as watch:  # round processes' backends close before the end
+                chosen = round_now(engine, settings.model_copy(update={"round_processes": round_processes}))
             round_s = time.perf_counter() - round_started
+            # The round's own processes, reaped when their pool closed (the shards still run).
+            round_cpu = _children_cpu() - children_before
+            round_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if round_processes > 1 else 0
             # The day's own steps: the counts read between them are the benchmark's, not the day's.
             end_to_end_s = index_load_s + match_s + round_s
             # Peaks and CPU time of the shards' processes (dramatiq's parent and its worker) before they stop.
             trees = [worker.processes() for worker in running]
-            postgres_cpu = sum(cpu - postgres_before.get(pid, 0.0) for pid, cpu in _backend_cpu(database).items())
+            seen = {**watch.seen, **_backend_cpu(database)}
+            postgres_cpu = sum(cpu - postgres_before.get(pid, 0.0) for pid, cpu in seen.items())
             shard_rss = [harness.peak_rss_mb(tree) for tree in trees]
             shard_cpu = [harness.cpu_seconds(tree) for tree in trees]
         own_rss = harness.peak_rss_mb([os.getpid()])
@@ -313,10 +320,13 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
         "digests_queued": chosen.mails_queued,
         "mails_queued": mails,
         "end_to_end_s": round(end_to_end_s, 2),
-        "peak_rss_mb_total": sum(shard_rss) + own_rss,
-        "peak_rss_mb": {"shards": shard_rss, "bench": own_rss},
+        "peak_rss_mb_total": sum(shard_rss) + own_rss + (round_processes * round_rss if round_processes > 1 else 0),
+        # round_processes: the largest of them (the kernel keeps one peak for all reaped children)
+        "peak_rss_mb": {"shards": shard_rss, "bench": own_rss, "round_processes": round_rss},
         "cpu_s": {"shards": [round(s, 1) for s in shard_cpu], "bench": round(own_cpu, 1),
-                  # Of the local server's backends still open at the end of the day (the workers' pools).
+                  "round_processes": round(round_cpu, 1),
+                  # Of the local server's backends open at the end of the day (the workers' pools)
+                  # and of those the round's processes opened and closed.
                   "postgres": round(postgres_cpu, 1)},
         "identical": identical,
         "identical_sample": min(sample, len(pending)),
@@ -325,6 +335,32 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
 
 def _backend_cpu(database: str) -> dict[int, float]:
     return {pid: harness.cpu_seconds([pid]) for pid in harness.postgres_backends(database)}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _BackendWatch:
+    """Every second, the CPU seconds of the database's backends, kept per process after it ends."""
+
+    def __init__(self, database: str):
+        self.database, self.seen = database, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            self.seen.update(_backend_cpu(self.database))
+
+    def __enter__(self) -> "_BackendWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _pending(engine: Engine) -> list[int]:
