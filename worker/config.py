@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     round_seekers: int = Field(
         50_000, ge=1, description="A round chooses for this many seeker ids at a time, each window in its own "
                                   "transaction: memory follows the window, not the country")
+    round_processes: int = Field(
+        1, ge=1, description="Processes a round's seeker windows are shared between (PostgreSQL): choosing and "
+                             "explaining is Python work, one core per process")
     round_hours: str = Field("8-20", pattern=r"^[0-9*/,\-]+$",
                              description="JST hours (cron syntax) at which a recommendation round runs")
 

@@ -32,12 +32,13 @@ def kept_database():
 @pytest.mark.redis
 @pytest.mark.slow
 def test_a_day_through_two_shards_agrees_with_the_reference_and_is_the_same_day_when_run_again(
-        kept_database, redis_url):
-    def day() -> dict:
-        return national.run(seekers=300, offers=20, shards=2, threads=2, reuse=True, database=kept_database,
-                            postgres_url=POSTGRES_ADMIN_URL, redis_url=redis_url, timeout_s=60)
+        kept_database, redis_url, monkeypatch):
+    monkeypatch.setenv("MYPAGE_ROUND_SEEKERS", "64")  # five windows of the 300 seekers
+    def day(round_processes: int) -> dict:
+        return national.run(seekers=300, offers=20, shards=2, threads=2, round_processes=round_processes, reuse=True,
+                            database=kept_database, postgres_url=POSTGRES_ADMIN_URL, redis_url=redis_url, timeout_s=60)
 
-    first = day()
+    first = day(1)
     assert KEYS <= set(first)
     assert first["identical"] is True and first["identical_sample"] == 20
     assert first["candidates"] > 0 and first["inbox_items"] > 0 and first["mails_queued"] > 0
@@ -49,8 +50,10 @@ def test_a_day_through_two_shards_agrees_with_the_reference_and_is_the_same_day_
     assert set(first["postgres_settings"]) == set(harness.SERVER_SETTINGS)
     assert first["reused"] is False
 
-    second = day()
-    assert second["reused"] is True and second["seed_s"] == first["seed_s"]
+    second = day(2)  # the round's windows shared between two processes: the same day
+    assert second["reused"] is True and second["seed_s"] == first["seed_s"] and second["round_processes"] == 2
+    assert second["cpu_s"]["round_processes"] > 0 and second["peak_rss_mb"]["round_processes"] > 0
+    assert first["cpu_s"]["round_processes"] == 0 and first["peak_rss_mb"]["round_processes"] == 0
     for key in ("candidates", "inbox_items", "digests_queued", "mails_queued", "shard_claims", "seekers_reached"):
         assert second[key] == first[key], key
     assert second["identical"] is True

@@ -28,7 +28,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import resource
 import statistics
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -100,7 +102,8 @@ class Seeded:
 
 
 def run(*, scale: float = 1.0, shards: int = 2, seekers: int | None = None, offers: int | None = None,
-        seed: int = 7, threads: int = 4, reuse: bool = False, database: str | None = None, sample: int = 20,
+        seed: int = 7, threads: int = 4, round_processes: int = 1, reuse: bool = False, database: str | None = None,
+        sample: int = 20,
         postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres",
         redis_url: str = "redis://127.0.0.1:6379/0", timeout_s: float = 3600.0,
         log=lambda message: None) -> dict:
@@ -115,11 +118,11 @@ def run(*, scale: float = 1.0, shards: int = 2, seekers: int | None = None, offe
     if reuse:
         name = database or database_name(scale, seed, seekers, offers)
         seeded = prepare(postgres_url, name, seekers=seekers, offers=offers, seed=seed, log=log)
-        result = _day(seeded, shards, threads, sample, redis_url, timeout_s, log)
+        result = _day(seeded, shards, threads, round_processes, sample, redis_url, timeout_s, log)
     else:
         with harness.throwaway_database(postgres_url) as url:
             seeded = _seed(url, seekers, offers, seed, log)
-            result = _day(seeded, shards, threads, sample, redis_url, timeout_s, log)
+            result = _day(seeded, shards, threads, round_processes, sample, redis_url, timeout_s, log)
     result["scale"] = scale if (seekers, offers) == scaled else None
     result["postgres_settings"] = harness.postgres_settings(postgres_url)
     result["load_average"] = {"before": [round(x, 2) for x in load_before],
@@ -238,7 +241,8 @@ def _reset_day(engine: Engine, first_pending: int) -> None:
 # ---------------------------------------------------------------------------- the day
 
 
-def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str, timeout_s: float, log) -> dict:
+def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample: int, redis_url: str,
+         timeout_s: float, log) -> dict:
     from worker.actors.broker import connect
 
     engine = make_engine(seeded.url)
@@ -264,14 +268,19 @@ def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str,
             candidates = harness.count_rows(engine, RecommendationCandidate)
             per_offer = _candidates_per_offer(engine, len(pending))
             log(f"{candidates:,} candidates in {match_s:.1f} s; one round for every seeker")
-            round_started = time.perf_counter()
-            chosen = round_now(engine, settings)
+            round_started, children_before = time.perf_counter(), _children_cpu()
+            with _BackendWatch(database) as watch:  # round processes' backends close before the end
+                chosen = round_now(engine, settings.model_copy(update={"round_processes": round_processes}))
             round_s = time.perf_counter() - round_started
+            # The round's own processes, reaped when their pool closed (the shards still run).
+            round_cpu = _children_cpu() - children_before
+            round_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if round_processes > 1 else 0
             # The day's own steps: the counts read between them are the benchmark's, not the day's.
             end_to_end_s = index_load_s + match_s + round_s
             # Peaks and CPU time of the shards' processes (dramatiq's parent and its worker) before they stop.
             trees = [worker.processes() for worker in running]
-            postgres_cpu = sum(cpu - postgres_before.get(pid, 0.0) for pid, cpu in _backend_cpu(database).items())
+            seen = {**watch.seen, **_backend_cpu(database)}
+            postgres_cpu = sum(cpu - postgres_before.get(pid, 0.0) for pid, cpu in seen.items())
             shard_rss = [harness.peak_rss_mb(tree) for tree in trees]
             shard_cpu = [harness.cpu_seconds(tree) for tree in trees]
         own_rss = harness.peak_rss_mb([os.getpid()])
@@ -293,6 +302,7 @@ def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str,
         "offers": len(pending),
         "shards": shards,
         "threads": threads,
+        "round_processes": round_processes,
         "reused": seeded.reused,
         "seed_s": round(seeded.seed_s, 1),
         "index_load_s": round(index_load_s, 2),
@@ -310,10 +320,13 @@ def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str,
         "digests_queued": chosen.mails_queued,
         "mails_queued": mails,
         "end_to_end_s": round(end_to_end_s, 2),
-        "peak_rss_mb_total": sum(shard_rss) + own_rss,
-        "peak_rss_mb": {"shards": shard_rss, "bench": own_rss},
+        "peak_rss_mb_total": sum(shard_rss) + own_rss + (round_processes * round_rss if round_processes > 1 else 0),
+        # round_processes: the largest of them (the kernel keeps one peak for all reaped children)
+        "peak_rss_mb": {"shards": shard_rss, "bench": own_rss, "round_processes": round_rss},
         "cpu_s": {"shards": [round(s, 1) for s in shard_cpu], "bench": round(own_cpu, 1),
-                  # Of the local server's backends still open at the end of the day (the workers' pools).
+                  "round_processes": round(round_cpu, 1),
+                  # Of the local server's backends open at the end of the day (the workers' pools)
+                  # and of those the round's processes opened and closed.
                   "postgres": round(postgres_cpu, 1)},
         "identical": identical,
         "identical_sample": min(sample, len(pending)),
@@ -322,6 +335,32 @@ def _day(seeded: Seeded, shards: int, threads: int, sample: int, redis_url: str,
 
 def _backend_cpu(database: str) -> dict[int, float]:
     return {pid: harness.cpu_seconds([pid]) for pid in harness.postgres_backends(database)}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _BackendWatch:
+    """Every second, the CPU seconds of the database's backends, kept per process after it ends."""
+
+    def __init__(self, database: str):
+        self.database, self.seen = database, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            self.seen.update(_backend_cpu(self.database))
+
+    def __enter__(self) -> "_BackendWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _pending(engine: Engine) -> list[int]:

@@ -30,6 +30,8 @@ def register(sub) -> None:
                         help="share of the country (1: 1.9 million seekers, 40,000 new offers; default 1)")
     parser.add_argument("--shards", type=positive, default=2, metavar="P", help="shard worker processes (default 2)")
     parser.add_argument("--threads", type=positive, default=4, help="threads per shard process (default 4)")
+    parser.add_argument("--round-processes", type=positive, default=1, metavar="N",
+                        help="processes the round's seeker windows are shared between (default 1)")
     parser.add_argument("--seekers", type=positive, help="seekers instead of the scale's")
     parser.add_argument("--offers", type=positive, help="new offers instead of the scale's")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the seeded data (default 7)")
@@ -49,9 +51,10 @@ def _bench(args) -> int:
 
     check_servers(args.postgres, args.redis)
     try:
-        result = run(scale=args.scale, shards=args.shards, threads=args.threads, seekers=args.seekers,
-                     offers=args.offers, seed=args.seed, sample=args.sample, reuse=args.reuse, database=args.database,
-                     postgres_url=args.postgres, redis_url=args.redis, log=lambda message: print(message, file=sys.stderr))
+        result = run(scale=args.scale, shards=args.shards, threads=args.threads, round_processes=args.round_processes,
+                     seekers=args.seekers, offers=args.offers, seed=args.seed, sample=args.sample, reuse=args.reuse,
+                     database=args.database, postgres_url=args.postgres, redis_url=args.redis,
+                     log=lambda message: print(message, file=sys.stderr))
     except (WorkerFailed, TimeoutError) as exc:
         raise CommandError(str(exc)) from None
     print_result(result, args.json)

@@ -28,8 +28,9 @@ PostgreSQL rounds take a transaction-level advisory lock so that two never choos
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from types import SimpleNamespace
@@ -44,7 +45,7 @@ import matchers
 from matchers import explain
 from worker import metrics
 from worker.config import Settings
-from worker.db import session_scope
+from worker.db import make_engine, session_scope
 from worker.domain import clock
 from worker.domain.models import (
     Condition,
@@ -61,7 +62,8 @@ from worker.pipeline.index_cache import COLUMNS
 from worker.pipeline.values import condition_value, offer_value
 from worker.services.eligibility import recommendable_clause
 
-ROUND_LOCK = 0x6D79_7265  # pg_advisory_xact_lock key of the rounds ("myre")
+ROUND_LOCK = 0x6D79_7265  # pg_advisory_xact_lock key of the rounds ("myre"); also an int4, for the blocks
+LOCK_BLOCK = 10_000  # seeker ids a window's lock covers at a time
 
 
 @dataclass
@@ -101,7 +103,7 @@ def run_round(session: Session, settings: Settings, *, now: datetime, seekers: r
         return report
     postgres = is_postgres(session)
     if postgres:
-        session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUND_LOCK})
+        _lock(session, seekers)
     picked = choosing.choose(session, settings, now=now, since=day_start(now, settings), seekers=seekers)
     if picked and postgres:
         picked = _still_recommendable(session, picked)
@@ -138,6 +140,26 @@ def run_round(session: Session, settings: Settings, *, now: datetime, seekers: r
     return report
 
 
+def _lock(session: Session, seekers: range | None) -> None:
+    """One round at a time per seeker: a round over every seeker holds the rounds' lock alone; a
+    window holds it shared, and alone the blocks of ``LOCK_BLOCK`` seeker ids it covers, taken
+    in ascending order (so never a deadlock). Blocks of a fixed size, not the window's: two
+    rounds with different ``round_seekers`` still wait for each other where they overlap."""
+    conn = session.connection()
+    if seekers is None:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUND_LOCK})
+        return
+    conn.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": ROUND_LOCK})
+    blocks = range(seekers.start // LOCK_BLOCK, (seekers.stop - 1) // LOCK_BLOCK + 1) if len(seekers) else range(0)
+    for block in blocks:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key, :block)"), {"key": ROUND_LOCK, "block": block})
+
+
+def windows(low: int, high: int, size: int) -> list[range]:
+    """The seeker windows from ``low`` to ``high`` on fixed boundaries (multiples of ``size``)."""
+    return [range(start, start + size) for start in range(low // size * size, high + 1, size)]
+
+
 def round_now(engine: Engine, settings: Settings, *, now: datetime | None = None) -> RoundReport:
     """A round over every seeker, ``round_seekers`` seeker ids at a time, each window in its own
     transaction and counted for Prometheus once committed (the scheduler's hourly round, the
@@ -145,21 +167,44 @@ def round_now(engine: Engine, settings: Settings, *, now: datetime | None = None
     depend on that seeker's rows only, so windows choose exactly what one pass would; what
     bounds the memory is the window (at national scale a day's first round has about 90
     candidates a seeker). A crash loses the window in flight only: the next round fills it,
-    and windows done are not redone (the budget counts what was chosen today)."""
+    and windows done are not redone (the budget counts what was chosen today). On PostgreSQL
+    with ``round_processes`` > 1 the windows are shared between that many processes."""
     now = now or utcnow()
     total = RoundReport()
-    explainer = explain.Explainer()
     with engine.connect() as conn:
         low, high = conn.execute(select(func.min(Seeker.id), func.max(Seeker.id))).one()
     if low is None:
         return total
-    for start in range(low, high + 1, settings.round_seekers):
+    todo = windows(low, high, settings.round_seekers)
+    processes = min(settings.round_processes, len(todo)) if engine.dialect.name == "postgresql" else 1
+    if processes > 1:
+        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_round_process,
+                                 initargs=(engine.url.render_as_string(hide_password=False), settings)) as pool:
+            for report in pool.map(_round_window, todo, [now] * len(todo)):
+                count(report)
+                total.add(report)
+        return total
+    explainer = explain.Explainer()
+    for window in todo:
         with session_scope(engine) as session:
-            report = run_round(session, settings, now=now, seekers=range(start, start + settings.round_seekers),
-                               explainer=explainer)
+            report = run_round(session, settings, now=now, seekers=window, explainer=explainer)
         count(report)
         total.add(report)
     return total
+
+
+# A round process's own engine, settings and explainer (``round_now`` with processes).
+_process: dict = {}
+
+
+def _start_round_process(url: str, settings: Settings) -> None:
+    _process.update(engine=make_engine(url), settings=settings, explainer=explain.Explainer())
+
+
+def _round_window(window: range, now: datetime) -> RoundReport:
+    with session_scope(_process["engine"]) as session:
+        return run_round(session, _process["settings"], now=now, seekers=window, explainer=_process["explainer"])
 
 
 def count(report: RoundReport) -> None:
