@@ -387,18 +387,27 @@ def test_two_rounds_at_once_keep_the_budget_on_postgresql(world, settings):
     assert len(world.inbox(seeker)) == 2
 
 
-def test_a_round_in_windows_of_seekers_chooses_what_one_pass_chooses(world, settings):
+def five_seekers_and_one_pass(world, settings):
+    """Five seekers with candidates for four offers and a budget of two, and the (seeker, offer)
+    pairs one pass over every seeker would choose (nothing written)."""
     from worker.pipeline.choosing import choose
-    from worker.pipeline.rounds import day_start, round_now
+    from worker.pipeline.rounds import day_start
 
     settings = small_budget(settings, per_day=2)
     seekers = [world.seeker() for _ in range(5)]
     for s in seekers:
         world.condition(s)
     collect(world, settings, [world.offer() for _ in range(4)])
-    with session_scope(world.engine) as session:  # what one pass would choose (nothing written)
+    with session_scope(world.engine) as session:
         expected = sorted((p.seeker_id, p.job_offer_id)
                           for p in choose(session, settings, now=DAYTIME, since=day_start(DAYTIME, settings)))
+    return settings, seekers, expected
+
+
+def test_a_round_in_windows_of_seekers_chooses_what_one_pass_chooses(world, settings):
+    from worker.pipeline.rounds import round_now
+
+    settings, seekers, expected = five_seekers_and_one_pass(world, settings)
 
     report = round_now(world.engine, settings.model_copy(update={"round_seekers": 2}), now=DAYTIME)
 

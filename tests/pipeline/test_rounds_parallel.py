@@ -7,12 +7,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from worker.db import session_scope
 from worker.pipeline import rounds
-from worker.pipeline.choosing import choose
 
 from .conftest import DAYTIME
-from .test_rounds import collect, small_budget
+from .test_rounds import five_seekers_and_one_pass
 
 
 def test_windows_sit_on_fixed_boundaries_whatever_the_lowest_seeker():
@@ -32,14 +30,7 @@ def test_a_round_in_two_processes_chooses_what_one_pass_chooses(world, settings,
             pools.append(kwargs["max_workers"])
 
     monkeypatch.setattr(rounds, "ProcessPoolExecutor", Pool)
-    settings = small_budget(settings, per_day=2)
-    seekers = [world.seeker() for _ in range(5)]
-    for s in seekers:
-        world.condition(s)
-    collect(world, settings, [world.offer() for _ in range(4)])
-    with session_scope(world.engine) as session:  # what one pass would choose (nothing written)
-        expected = sorted((p.seeker_id, p.job_offer_id)
-                          for p in choose(session, settings, now=DAYTIME, since=rounds.day_start(DAYTIME, settings)))
+    settings, seekers, expected = five_seekers_and_one_pass(world, settings)
 
     report = rounds.round_now(world.engine, settings.model_copy(update={"round_seekers": 2, "round_processes": 2}),
                               now=DAYTIME)
