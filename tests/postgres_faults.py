@@ -1,5 +1,6 @@
-"""A fault from outside for tests on PostgreSQL: the backend of a statement terminated while it
-runs — the way an operator's ``pg_terminate_backend`` or a failover cuts a worker off."""
+"""Faults and waits from outside for tests on PostgreSQL: the backend of a statement terminated
+while it runs — the way an operator's ``pg_terminate_backend`` or a failover cuts a worker off —
+and whether some transaction is queued behind a lock."""
 
 from __future__ import annotations
 
@@ -31,3 +32,13 @@ def terminate_while_inserting(engine: Engine, table: str, work: Callable[[], Non
         blocker.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting[0]})
         blocker.rollback()
     thread.join(wait_s)
+
+
+def waiting_on_a_lock(conn) -> bool:
+    """Whether some backend of this database waits on a lock now."""
+    conn.execute(text("SELECT pg_stat_clear_snapshot()"))  # else one snapshot per transaction
+    waiting = conn.execute(text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )).scalar_one()
+    conn.rollback()
+    return waiting > 0

@@ -15,6 +15,7 @@ from worker.domain.models import (
     InboxKind,
     JobOffer,
     KeyRequestStatus,
+    MatchingStatus,
     PasswordRegistrationRequest,
     RegistrationStatus,
     Seeker,
@@ -152,3 +153,18 @@ def test_the_digest_lists_the_chosen_offers_best_first_and_says_how_many_more_ma
     assert "求職条件に合う求人が7件あります" in mail.text and "求職条件に合う求人が7件あります" in mail.html
     assert "件あります" not in render_mail("recommendations", build("recommendations", rows, settings,
                                                                    inbox_item_ids=[1, 2], more_count=0)).text
+
+
+@pytest.mark.parametrize(("name", "closing"), [
+    ("recommendations", {"matching_status": MatchingStatus.WITHDRAWN}),
+    ("saved-search-new-jobs", {"matching_status": MatchingStatus.WITHDRAWN}),
+    ("saved-search-new-jobs", {"referral_deadline": date(2025, 11, 4)}),  # the day before the mail's
+])
+def test_an_offer_that_closed_after_it_was_found_is_left_out_of_the_offer_mails(name, closing, settings):
+    listed = [offer["job_number"] for offer in build(name, _changed(settings, JobOffer, 2, **closing), settings)["offers"]]
+    assert len(listed) == 1 and "14010-05530871" not in listed
+
+
+def test_an_offer_whose_referral_deadline_is_the_mails_day_is_still_listed(settings):
+    context = build("saved-search-new-jobs", _changed(settings, JobOffer, 2, referral_deadline=date(2025, 11, 5)), settings)
+    assert "14010-05530871" in [offer["job_number"] for offer in context["offers"]]

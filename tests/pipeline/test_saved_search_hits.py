@@ -138,10 +138,6 @@ def test_hits_for_a_mail_another_batch_inserted_meanwhile_wait_for_it_too(world,
         world.get(JobOffer, first).job_number, world.get(JobOffer, second).job_number]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "saved_search_new_jobs lists every offer of the day's hits that still has a row, withdrawn ones "
-    "too (as the JSON list did before the hits table: not new in this change); whether a closed "
-    "offer (withdrawn, 紹介期限日 passed) should be left out of the mail is the lead's call"))
 def test_an_offer_withdrawn_before_the_mail_is_sent_is_not_listed_in_it(world, settings):
     seeker = world.seeker()
     world.condition(seeker, kind="saved", notify=True, keywords=["介護"])

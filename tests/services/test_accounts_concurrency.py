@@ -8,9 +8,9 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import Session
 
+from tests.postgres_faults import waiting_on_a_lock
 from tests.services.test_accounts import PASSWORD, complete, key_of, opened_by_request
 from worker.domain.errors import AuthenticationKeyInvalid
 from worker.domain.models import Seeker
@@ -39,9 +39,9 @@ def test_of_two_concurrent_completions_with_the_right_key_only_one_opens_the_acc
         tab.start()
         # The second tab read the request while it was still pending, and now waits on its row.
         deadline = time.monotonic() + 30
-        while not _waiting_on_a_lock(watcher) and time.monotonic() < deadline:
+        while not waiting_on_a_lock(watcher) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _waiting_on_a_lock(watcher), "the second completion never reached the key's row"
+        assert waiting_on_a_lock(watcher), "the second completion never reached the key's row"
         first.commit()
         tab.join(30)
 
@@ -49,11 +49,3 @@ def test_of_two_concurrent_completions_with_the_right_key_only_one_opens_the_acc
     with Session(engine) as session:
         assert verify_password(PASSWORD, session.get(Seeker, seeker.id).password_hash)  # the first tab's
 
-
-def _waiting_on_a_lock(conn) -> bool:
-    conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-    waiting = conn.execute(text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )).scalar_one()
-    conn.rollback()
-    return waiting > 0

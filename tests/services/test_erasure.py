@@ -2,48 +2,66 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from sqlalchemy import select
+from sqlmodel import Session
 
+from tests.postgres_faults import waiting_on_a_lock
 from tests.services.builders import make_seeker
 from worker.config import load_settings
-from worker.domain.models import Condition, ConditionKind, SavedSearchHit
+from worker.domain.models import Condition, ConditionKind, MailStatus, OutboxMail, SavedSearchHit
 from worker.pipeline import digest
+from worker.pipeline.recommend import saved_search_audience
 from worker.services.conditions import delete_saved_search
 from worker.services.erasure import erase_seeker
 
 NOW = datetime(2025, 6, 10, 1, 0, tzinfo=UTC)  # 10:00 JST
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "erase_seeker reaches the hits only through the seeker's saved searches that still exist; a "
-    "batch that checked a search (recommend._live) before the seeker deleted it and wrote its hits "
-    "after leaves hits of a gone search, with the seeker's id, that erasure no longer reaches "
-    "(until the upkeep's 7 days). A fix needs either a seeker index on the hits or the batch to "
-    "hold the searches (FOR KEY SHARE) until it commits: not a small change"))
-def test_erasure_leaves_no_saved_search_hits_of_a_search_deleted_while_a_batch_wrote_them(session, tmp_path):
-    seeker = make_seeker(session, saved_search_mails=True)
-    search = Condition(seeker_id=seeker.id, kind=ConditionKind.SAVED.value, notify=True, prefecture_codes=["13"])
-    session.add(search)
-    session.flush()
-    search_id = search.id
+@pytest.mark.parametrize("engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize("gone", ["search deleted", "seeker erased"])
+def test_a_search_deleted_or_erased_while_a_batch_writes_its_hits_leaves_no_hit_behind(engine, gone, tmp_path):
+    """A matching batch checks a saved search, then writes its hits; the seeker deletes the search
+    (or is erased) in between. The delete waits for the batch and takes its hits along."""
+    with Session(engine, expire_on_commit=False) as setup:
+        seeker = make_seeker(setup, saved_search_mails=True)
+        search = Condition(seeker_id=seeker.id, kind=ConditionKind.SAVED.value, notify=True, prefecture_codes=["13"])
+        setup.add(search)
+        setup.commit()
     settings = load_settings(var_dir=tmp_path, database_url=None, redis_url=None, smtp_host=None,
                              secret_key="test-secret-of-32-characters-256", quiet_hours_start=0,
                              quiet_hours_end=0, digest_delay_s=0)
 
-    # The seeker deletes the search after the batch's check of it (recommend._live) ...
-    delete_saved_search(session, seeker_id=seeker.id, condition_id=search_id, now=NOW)
-    # ... and before the batch writes the search's hits, as it then does.
-    hits = digest.SavedSearchHits(condition_id=np.array([search_id]), job_offer_id=np.array([7]),
-                                  seeker_id=np.array([seeker.id]))
-    digest.queue_saved_search_mails(session, settings, hits, {seeker.id: seeker.email}, now=NOW)
-    session.flush()
+    def seeker_side() -> None:
+        with Session(engine) as session:
+            if gone == "search deleted":
+                delete_saved_search(session, seeker_id=seeker.id, condition_id=search.id, now=NOW)
+            else:
+                erase_seeker(session, seeker_id=seeker.id)
+            session.commit()
 
-    erase_seeker(session, seeker_id=seeker.id)
-    session.flush()
+    other = threading.Thread(target=seeker_side)
+    with Session(engine) as batch, engine.connect() as watcher:
+        audience = saved_search_audience(batch, {seeker.id}, {search.id})
+        assert audience.notifying == {search.id}
+        other.start()
+        deadline = time.monotonic() + 10
+        while other.is_alive() and not waiting_on_a_lock(watcher) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        hits = digest.SavedSearchHits(condition_id=np.array([search.id]), job_offer_id=np.array([7]),
+                                      seeker_id=np.array([seeker.id]))
+        digest.queue_saved_search_mails(batch, settings, hits, audience.recipients, now=NOW)
+        batch.commit()
+    other.join(30)
 
-    left = session.execute(select(SavedSearchHit.seeker_id).where(SavedSearchHit.seeker_id == seeker.id)).all()
+    with Session(engine) as session:
+        left = session.execute(select(SavedSearchHit.seeker_id).where(SavedSearchHit.condition_id == search.id)).all()
+        waiting = session.execute(select(OutboxMail.id).where(
+            OutboxMail.recipient.is_not(None), OutboxMail.status == MailStatus.PENDING.value)).all()
     assert left == []
+    assert waiting == [] or gone == "search deleted"  # an erased seeker's mail from the batch is cancelled too

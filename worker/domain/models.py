@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, and_, or_
 from sqlmodel import Field, SQLModel
 
 
@@ -78,6 +78,12 @@ class MailStatus(StrEnum):
     SUPPRESSED = "suppressed"  # address on the suppression list: not attempted
     EXPIRED = "expired"  # carried an 認証キー that expired before it could be sent
     CANCELLED = "cancelled"  # the seeker withdrew or was deleted before sending
+
+
+# Mails that may still go out (a claim takes them), and mails whose outcome is settled.
+WAITING_MAIL_STATUSES = (MailStatus.PENDING.value, MailStatus.UNCERTAIN.value)
+FINAL_MAIL_STATUSES = (MailStatus.SENT.value, MailStatus.FAILED.value, MailStatus.SUPPRESSED.value,
+                       MailStatus.EXPIRED.value, MailStatus.CANCELLED.value)
 
 
 # ---------------------------------------------------------------------------- seekers
@@ -171,6 +177,18 @@ class JobOffer(SQLModel, table=True):
     matching_status: str = Field(default=MatchingStatus.PENDING, max_length=10, index=True)
     matched_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+    # One meaning of "open" for everything that shows or chooses offers (rounds, the upkeep,
+    # the mails): not withdrawn, and its 紹介期限日 (if any) not before the day in Japan.
+    def is_open_on(self, day: date) -> bool:
+        return self.matching_status != MatchingStatus.WITHDRAWN and (
+            self.referral_deadline is None or self.referral_deadline >= day)
+
+    @classmethod
+    def open_on(cls, day: date):
+        """``is_open_on`` as a SQL condition."""
+        return and_(cls.matching_status != MatchingStatus.WITHDRAWN.value,
+                    or_(cls.referral_deadline.is_(None), cls.referral_deadline >= day))
 
 
 class Favourite(SQLModel, table=True):

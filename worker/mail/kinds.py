@@ -21,6 +21,7 @@ from worker.domain.models import (
     InboxKind,
     JobOffer,
     KeyRequestStatus,
+    MatchingStatus,
     Message,
     PasswordRegistrationRequest,
     Referral,
@@ -56,8 +57,14 @@ def _offer_list(offer_facts: list[dict]) -> dict[str, Any]:
     }
 
 
-def _offers(rows: RowSource, ids: Iterable[int]) -> Iterable[JobOffer]:
-    return (offer for offer in (rows.get(JobOffer, i) for i in ids) if offer is not None)
+def _offers(rows: RowSource, ids: Iterable[int], day: date | None = None) -> Iterable[JobOffer]:
+    """The offers that still exist and are not withdrawn, and (given the mail's ``day``) whose
+    紹介期限日 has not passed by then: a mail must not send a seeker to an offer that closed
+    after it was found."""
+    for offer in (rows.get(JobOffer, i) for i in ids):
+        if offer is not None and (offer.matching_status != MatchingStatus.WITHDRAWN if day is None
+                                  else offer.is_open_on(day)):
+            yield offer
 
 
 def _offers_recipient(rows: RowSource, ids: Mapping[str, Any]) -> Seeker:
@@ -99,8 +106,7 @@ def recommendations(rows: RowSource, settings: Settings, ids: Mapping[str, Any])
         item = rows.get(InboxItem, item_id)
         if item is None or item.seeker_id != seeker.id or item.job_offer_id is None:
             continue
-        offer = rows.get(JobOffer, item.job_offer_id)
-        if offer is not None:
+        for offer in _offers(rows, [item.job_offer_id]):
             chosen.append((-(item.score or 0), position, job_offer_facts(offer, settings, reasons=item.reasons)))
     facts = [fact for _, _, fact in sorted(chosen, key=lambda entry: entry[:2])]
     return {"seeker_name": seeker_name(seeker), **_offer_list(facts),
@@ -115,9 +121,9 @@ def saved_search_new_jobs(rows: RowSource, settings: Settings, ids: Mapping[str,
     if not seeker.saved_search_mails or condition is None or condition.seeker_id != seeker.id or not condition.notify:
         raise MailNotNeeded("the saved search or its mail was switched off")
     # Mails queued before the hits table carry their list; the others read their day's hits.
-    offer_ids = ids["job_offer_ids"] if "job_offer_ids" in ids else rows.saved_search_offer_ids(
-        condition.id, _day(ids, "day"))
-    facts = [job_offer_facts(offer, settings) for offer in _offers(rows, offer_ids)]
+    day = _day(ids, "day") if "day" in ids else None
+    offer_ids = ids["job_offer_ids"] if "job_offer_ids" in ids else rows.saved_search_offer_ids(condition.id, day)
+    facts = [job_offer_facts(offer, settings) for offer in _offers(rows, offer_ids, day)]
     return {
         "seeker_name": seeker_name(seeker),
         "condition_name": condition.name or "保存した検索条件",

@@ -10,12 +10,11 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.engine import Engine
 
-from worker.domain.models import MailStatus, OutboxMail, utcnow
+from worker.domain.models import WAITING_MAIL_STATUSES, MailStatus, OutboxMail, utcnow
 from worker.outbox.durable import durably
 from worker.services.quiet_hours import HELD_KINDS
 
 TABLE = OutboxMail.__table__  # type: ignore[attr-defined]
-WAITING = (MailStatus.PENDING.value, MailStatus.UNCERTAIN.value)
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ def _due(now, *, quiet: bool = False):
     """Waiting, due and not expired; in the quiet hours, not one of the kinds they hold (those
     stay untouched, their attempts uncounted, until the morning)."""
     condition = and_(
-        TABLE.c.status.in_(WAITING),
+        TABLE.c.status.in_(WAITING_MAIL_STATUSES),
         TABLE.c.next_attempt_at <= now,
         or_(TABLE.c.expires_at.is_(None), TABLE.c.expires_at > now),
     )

@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, update
 from sqlalchemy.engine import Engine
 
-from worker.domain.models import MailStatus, utcnow
+from worker.domain.models import WAITING_MAIL_STATUSES, MailStatus, utcnow
 from worker.outbox.claim import TABLE as _T
-from worker.outbox.claim import WAITING
 from worker.outbox.record import PERSONAL_CONTEXT_KINDS
 
 
@@ -53,7 +52,7 @@ def expire_stale_mails(engine: Engine, *, now: datetime | None = None, outbox_id
     """Waiting mails whose content expired (an 認証キー) become expired, never sent (all of
     them, or just ``outbox_id``)."""
     now = now or utcnow()
-    stmt = update(_T).where(_T.c.status.in_(WAITING), _T.c.expires_at.is_not(None), _T.c.expires_at <= now)
+    stmt = update(_T).where(_T.c.status.in_(WAITING_MAIL_STATUSES), _T.c.expires_at.is_not(None), _T.c.expires_at <= now)
     if outbox_id is not None:
         stmt = stmt.where(_T.c.id == outbox_id)
     with engine.begin() as conn:

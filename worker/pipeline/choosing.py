@@ -24,12 +24,12 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import and_, case, func, select, true
 from sqlmodel import Session
 
 from worker.config import Settings
 from worker.domain import clock
-from worker.domain.models import JobOffer, MatchingStatus, RecommendationCandidate, Seeker
+from worker.domain.models import JobOffer, RecommendationCandidate, Seeker
 from worker.pipeline.bulk import among, chunks, is_postgres
 from worker.services.eligibility import recommendable_clause
 
@@ -101,13 +101,11 @@ def _in_window(column, seekers: range | None):
 def _choosable(session: Session, settings: Settings, now: datetime, seekers: range | None) -> _Candidates:
     c = RecommendationCandidate.__table__.c
     today = clock.local_date(now)
-    open_offer = and_(JobOffer.matching_status != MatchingStatus.WITHDRAWN.value,
-                      or_(JobOffer.referral_deadline.is_(None), JobOffer.referral_deadline >= today))
     stmt = (select(c.seeker_id, c.job_offer_id, c.condition_id, c.score)
             .select_from(RecommendationCandidate.__table__
                          .join(JobOffer.__table__, JobOffer.id == c.job_offer_id)
                          .join(Seeker.__table__, Seeker.id == c.seeker_id))
-            .where(c.chosen_at.is_(None), c.created_at >= now - timedelta(days=settings.candidate_days), open_offer,
+            .where(c.chosen_at.is_(None), c.created_at >= now - timedelta(days=settings.candidate_days), JobOffer.open_on(today),
                    recommendable_clause(), _in_window(c.seeker_id, seekers),
                    # the same window on the seeker table, so it is read by its key range, not whole
                    _in_window(Seeker.id, seekers)))

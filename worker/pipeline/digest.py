@@ -31,7 +31,7 @@ from sqlmodel import Session
 
 from worker.config import Settings
 from worker.domain import clock
-from worker.domain.models import MailStatus, OutboxMail, SavedSearchHit
+from worker.domain.models import WAITING_MAIL_STATUSES, MailStatus, OutboxMail, SavedSearchHit
 from worker.outbox.enqueue import outbox_row
 from worker.pipeline.bulk import among, chunks, copy_if_all_new, enqueue_mails, insert_ignore_columns, is_postgres
 from worker.services.quiet_hours import sending_time
@@ -147,12 +147,9 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
     raced = [key for key in keys if key not in existing and key not in inserted]
     if raced:
         existing.update(_rows(session, raced))
-    _hold_waiting(session, sorted(row.id for row in existing.values() if row.status in _WAITING))
+    _hold_waiting(session, sorted(row.id for row in existing.values() if row.status in WAITING_MAIL_STATUSES))
     return MailOutcome(queued=len(inserted), placed={c for k, c in keys.items() if k in existing or k in inserted},
                        earliest=send_at if inserted else None)
-
-
-_WAITING = (MailStatus.PENDING.value, MailStatus.UNCERTAIN.value)
 
 
 def _hold_waiting(session: Session, ids: list[int]) -> None:

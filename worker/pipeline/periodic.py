@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, tuple_, update
+from sqlalchemy import and_, delete, not_, or_, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -169,8 +169,7 @@ def prune_recommendations(engine: Engine, settings: Settings, *, now: datetime, 
     the pair again and a round recommend it twice (and one chosen today stays until tomorrow:
     today's budget is counted from it)."""
     today = clock.local_date(now)
-    closed = (select(JobOffer.id).where(or_(JobOffer.matching_status == MatchingStatus.WITHDRAWN.value,
-                                            JobOffer.referral_deadline < today)))
+    closed = select(JobOffer.id).where(not_(JobOffer.open_on(today)))
     stale_items = (select(InboxItem.id).where(
         InboxItem.kind == InboxKind.RECOMMENDATION.value,
         or_(InboxItem.created_at < now - timedelta(days=settings.inbox_days), InboxItem.job_offer_id.in_(closed)))

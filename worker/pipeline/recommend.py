@@ -205,7 +205,7 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
         return report
     hit_seekers, hit_offers = seeker_ids.take(notifying), offer_ids.take(notifying)
     hit_searches = condition_ids.take(notifying)
-    live = _live(session, set(hit_seekers.tolist()), set(hit_searches.tolist()))
+    live = saved_search_audience(session, set(hit_seekers.tolist()), set(hit_searches.tolist()))
     wanted = (np.isin(hit_seekers, np.fromiter(live.saved_search_mails, dtype=np.int64))
               & np.isin(hit_searches, np.fromiter(live.notifying, dtype=np.int64)))
     searches = digest.queue_saved_search_mails(
@@ -253,10 +253,13 @@ def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[
     return set(session.connection().execute(stmt).scalars())
 
 
-def _live(session: Session, seeker_ids: set[int], condition_ids: set[int]) -> _Live:
+def saved_search_audience(session: Session, seeker_ids: set[int], condition_ids: set[int]) -> _Live:
     """The saved-search mails' check in the database: which of these seekers may receive mail
     and asked for saved-search mails (with their addresses), which of these conditions are
-    still saved searches asking for mail."""
+    still saved searches asking for mail. Those searches stay locked (FOR KEY SHARE) until the
+    batch commits: a seeker deleting one, or being erased, waits for the batch's hits and then
+    deletes them too, instead of leaving hits of a gone search behind (SQLite has one writer,
+    the batch, already)."""
     live = _Live({}, set(), set())
     conn = session.connection()
     for part in chunks(session, sorted(seeker_ids)):
@@ -269,5 +272,6 @@ def _live(session: Session, seeker_ids: set[int], condition_ids: set[int]) -> _L
     for part in chunks(session, sorted(condition_ids)):
         live.notifying.update(conn.execute(
             select(Condition.id).where(among(session, Condition.id, part), Condition.notify.is_(True),
-                                       Condition.kind == ConditionKind.SAVED.value)).scalars())
+                                       Condition.kind == ConditionKind.SAVED.value)
+            .with_for_update(key_share=True)).scalars())
     return live

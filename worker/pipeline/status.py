@@ -12,7 +12,16 @@ from sqlalchemy.engine import Engine
 
 from worker.config import Settings
 from worker.domain import clock
-from worker.domain.models import AccountState, JobOffer, MailStatus, MatchingStatus, OutboxMail, Seeker, SuppressedAddress
+from worker.domain.models import (
+    WAITING_MAIL_STATUSES,
+    AccountState,
+    JobOffer,
+    MailStatus,
+    MatchingStatus,
+    OutboxMail,
+    Seeker,
+    SuppressedAddress,
+)
 from worker.services.quiet_hours import HELD_KINDS, in_quiet_hours, sending_time
 
 
@@ -60,7 +69,7 @@ def read_status(engine: Engine, settings: Settings | None = None, *, now: dateti
         if window is not None:
             start, end = window
             quiet_now = in_quiet_hours(now, settings)
-            held = [OutboxMail.status.in_((MailStatus.PENDING.value, MailStatus.UNCERTAIN.value)),
+            held = [OutboxMail.status.in_(WAITING_MAIL_STATUSES),
                     OutboxMail.kind.in_(sorted(HELD_KINDS)), OutboxMail.next_attempt_at <= end]
             if not quiet_now:  # only those due once tonight's quiet hours have begun
                 held.append(OutboxMail.next_attempt_at >= start)

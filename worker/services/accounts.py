@@ -30,6 +30,7 @@ from worker.domain.errors import (
 )
 from worker.domain.keys import derive_authentication_key, hash_authentication_key, key_matches, new_salt
 from worker.domain.models import (
+    WAITING_MAIL_STATUSES,
     AccountState,
     KeyRequestStatus,
     MailStatus,
@@ -153,7 +154,7 @@ def _supersede_pending_requests(session: Session, seeker_id: int) -> None:
     session.execute(
         update(OutboxMail).where(
             OutboxMail.dedupe_key.in_([f"password-registration:{i}" for i in pending]),
-            OutboxMail.status.in_((MailStatus.PENDING.value, MailStatus.UNCERTAIN.value)),
+            OutboxMail.status.in_(WAITING_MAIL_STATUSES),
         ).values(status=MailStatus.CANCELLED.value, recipient=None, lease_until=None)
     )
 

@@ -189,8 +189,11 @@ def delete_saved_search(session: Session, *, seeker_id: int, condition_id: int, 
     require_aware(now)
     seeker = require(session, seeker_id, Action.SAVE_CONDITION)
     row = _saved(session, seeker_id, condition_id)
-    session.execute(delete(SavedSearchHit).where(SavedSearchHit.condition_id == row.id))
+    # The search first: a matching batch writing its hits holds it until it commits
+    # (``recommend.saved_search_audience``), so this waits for that batch, and the hits' delete
+    # after it sees what the batch wrote.
     session.execute(delete(Condition).where(Condition.id == row.id))
+    session.execute(delete(SavedSearchHit).where(SavedSearchHit.condition_id == row.id))
     session.expunge(row)
     seeker.updated_at = now
     session.add(seeker)

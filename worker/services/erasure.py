@@ -13,31 +13,40 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from worker.domain.models import Condition, MailStatus, OutboxMail, RecommendationCandidate, SavedSearchHit, Seeker
-
-# Mails still waiting are cancelled; a mail being sent right now (status sending) is left to
-# finish — the mail layer clears its recipient once it is final.
-_WAITING = (MailStatus.PENDING.value, MailStatus.UNCERTAIN.value)
-_FINAL = (MailStatus.SENT.value, MailStatus.FAILED.value, MailStatus.SUPPRESSED.value,
-          MailStatus.EXPIRED.value, MailStatus.CANCELLED.value)
+from worker.domain.models import (
+    FINAL_MAIL_STATUSES,
+    WAITING_MAIL_STATUSES,
+    Condition,
+    MailStatus,
+    OutboxMail,
+    RecommendationCandidate,
+    SavedSearchHit,
+    Seeker,
+)
 
 
 def erase_seeker(session: Session, *, seeker_id: int) -> None:
     """Delete the seeker row (the database cascades to their data) after cancelling their
-    waiting mails and clearing the address from their finished ones."""
+    waiting mails and clearing the address from their finished ones (a mail being sent right
+    now, status sending, is left to finish: the mail layer clears its recipient once it is final)."""
+    # The seeker's conditions are locked first: a matching batch writing saved-search hits and
+    # mails for one holds it until it commits (``recommend.saved_search_audience``); waiting
+    # for it here lets everything below see what it wrote (its mail to cancel, its hits).
+    searches = session.execute(select(Condition.id).where(Condition.seeker_id == seeker_id)
+                               .with_for_update()).scalars().all()
     session.execute(
-        update(OutboxMail).where(OutboxMail.seeker_id == seeker_id, OutboxMail.status.in_(_WAITING))
+        update(OutboxMail).where(OutboxMail.seeker_id == seeker_id, OutboxMail.status.in_(WAITING_MAIL_STATUSES))
         .values(status=MailStatus.CANCELLED.value, recipient=None, lease_until=None)
     )
     session.execute(
-        update(OutboxMail).where(OutboxMail.seeker_id == seeker_id, OutboxMail.status.in_(_FINAL))
+        update(OutboxMail).where(OutboxMail.seeker_id == seeker_id, OutboxMail.status.in_(FINAL_MAIL_STATUSES))
         .values(recipient=None)
     )
     session.execute(delete(RecommendationCandidate).where(RecommendationCandidate.seeker_id == seeker_id))
     # The hits have no seeker index (only the upkeep and the mail read them): reach them through
-    # the seeker's saved searches, whose deletion takes their hits along.
-    session.execute(delete(SavedSearchHit).where(
-        SavedSearchHit.condition_id.in_(select(Condition.id).where(Condition.seeker_id == seeker_id))))
+    # the seeker's saved searches.
+    if searches:
+        session.execute(delete(SavedSearchHit).where(SavedSearchHit.condition_id.in_(searches)))
     seeker = session.get(Seeker, seeker_id)
     session.execute(delete(Seeker).where(Seeker.id == seeker_id))
     if seeker is not None:
