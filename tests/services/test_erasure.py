@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import Session
 
 from tests.postgres_faults import waiting_on_a_lock
@@ -65,3 +65,19 @@ def test_a_search_deleted_or_erased_while_a_batch_writes_its_hits_leaves_no_hit_
             OutboxMail.recipient.is_not(None), OutboxMail.status == MailStatus.PENDING.value)).all()
     assert left == []
     assert waiting == [] or gone == "search deleted"  # an erased seeker's mail from the batch is cancelled too
+
+
+@pytest.mark.parametrize("engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_two_batches_hearing_of_the_same_search_at_once_do_not_wait_for_each_other(engine):
+    """The batches' hold on a search keeps deletes out, not each other (FOR KEY SHARE, not an
+    update lock): shards' threads hit the same searches all day."""
+    with Session(engine, expire_on_commit=False) as setup:
+        seeker = make_seeker(setup, saved_search_mails=True)
+        search = Condition(seeker_id=seeker.id, kind=ConditionKind.SAVED.value, notify=True, prefecture_codes=["13"])
+        setup.add(search)
+        setup.commit()
+
+    with Session(engine) as first, Session(engine) as second:
+        assert saved_search_audience(first, {seeker.id}, {search.id}).notifying == {search.id}
+        second.execute(text("SET LOCAL lock_timeout = '2s'"))  # a wait would end in an error
+        assert saved_search_audience(second, {seeker.id}, {search.id}).notifying == {search.id}

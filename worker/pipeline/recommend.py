@@ -273,5 +273,5 @@ def saved_search_audience(session: Session, seeker_ids: set[int], condition_ids:
         live.notifying.update(conn.execute(
             select(Condition.id).where(among(session, Condition.id, part), Condition.notify.is_(True),
                                        Condition.kind == ConditionKind.SAVED.value)
-            .with_for_update(key_share=True)).scalars())
+            .with_for_update(read=True, key_share=True)).scalars())
     return live
