@@ -30,8 +30,9 @@ def register(sub) -> None:
                         help="share of the country (1: 1.9 million seekers, 40,000 new offers; default 1)")
     parser.add_argument("--shards", type=positive, default=2, metavar="P", help="shard worker processes (default 2)")
     parser.add_argument("--threads", type=positive, default=4, help="threads per shard process (default 4)")
-    parser.add_argument("--round-processes", type=positive, default=1, metavar="N",
-                        help="processes the round's seeker windows are shared between (default 1)")
+    parser.add_argument("--round-processes", type=positive, default=2, metavar="N",
+                        help="processes the round's seeker windows are shared between (default 2, as the "
+                             "shards: the round runs once they have stopped)")
     parser.add_argument("--seekers", type=positive, help="seekers instead of the scale's")
     parser.add_argument("--offers", type=positive, help="new offers instead of the scale's")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the seeded data (default 7)")
