@@ -4,11 +4,13 @@ A percolator in the manner of Lucene Monitor and the k-index (Whang et al., VLDB
 rows — one row per distinct condition body, fanned out to the conditions that share it:
 
 1. Place × occupation postings. A row is posted under every pair (place code, occupation code)
-   it names, with None standing for "anywhere" / "any occupation". An offer looks up at most 16
-   pairs — (its municipality, the designated city of its ward, its prefecture, None) × (its
-   小分類, 中分類, 大分類, None) — in order of preference, so the candidates satisfy place and
-   occupation exactly, and the first pair that finds a row tells which place and occupation
-   reason applies to it.
+   it names, with None standing for "anywhere" / "any occupation", and under each employment
+   form it asks (None for "any form"): the key is (place, occupation, form). An offer looks up at
+   most 16 pairs — (its municipality, the designated city of its ward, its prefecture, None) ×
+   (its 小分類, 中分類, 大分類, None) — in order of preference, each with its own form and with
+   None, so the candidates satisfy place, occupation and form exactly (a third of the rows the
+   pairs alone found failed on form, each read from memory for nothing), and the first pair that
+   finds a row tells which place and occupation reason applies to it.
 2. Anchors. A row with keywords is posted under (pair, term) instead, for an *anchor* term it
    cannot match without (Lucene Monitor's idea): an AND row under one of its keywords (the one
    least likely to be found), an OR row under each. Per offer only the anchor terms that pass
@@ -26,8 +28,8 @@ rows — one row per distinct condition body, fanned out to the conditions that 
    for real — once per offer, however many rows share them — then AND / OR / exclusion is
    decided per candidate row with numpy over the row's term slots (a row with more terms than
    slots is decided by ``rules.keywords_satisfied``).
-4. Forms and wage are checked on all candidates at once with numpy (before the keyword rules
-   of 3 are decided per row). What matching reads of a row (forms, wage, term slots, fan-out
+4. The wage is checked on all candidates at once with numpy (before the keyword rules of 3 are
+   decided per row). What matching reads of a row (forms, wage, term slots, fan-out
    ids, flags) is one 64-byte record (``_ROW``), read once per candidate: the candidates are
    scattered over all the rows, so a field per column would cost a cache miss per field.
 5. Rows that passed are grouped by what their explanation depends on (place and occupation
@@ -265,12 +267,14 @@ class ConditionIndex:
         row under several of its terms: ``_first_pairs`` keeps each once."""
         places = (view.municipality, view.city, view.prefecture, None)
         occupations = (view.occupation, view.middle, view.major, None)
+        forms = (None,) if view.form is None else (view.form, None)
         pairs = []
         for place_rank, place in enumerate(places):
             for occupation_rank, occupation in enumerate(occupations):
                 if (place_rank < 3 and place is None) or (occupation_rank < 3 and occupation is None):
                     continue
-                pairs.append(((place, occupation), 1 + place_rank * 4 + occupation_rank))
+                number = 1 + place_rank * 4 + occupation_rank
+                pairs += [((place, occupation, form), number) for form in forms]
         lists, numbers = self._free_candidates(pairs)
         singles, single_numbers = self._anchored_candidates(view, pairs, lists, numbers)
         if not singles:
@@ -347,20 +351,16 @@ class ConditionIndex:
         return rows[first], keys[first] & 31
 
     def _structural_filter(self, view: OfferView, records: np.ndarray, scored: bool = False):
-        """Whether each row (of these records) is alive and its forms and wage admit the offer,
-        and (``scored``) its score so far: the base and the points of asking forms and a wage."""
-        forms = records["forms"]
-        if view.form is None:
-            keep = forms == 0
-        else:
-            keep = (forms == 0) | ((forms >> view.form) & 1).astype(bool)
-        if self._dead:  # tombstones: rows whose last condition was removed (none after a build)
-            keep &= records["alive"]
+        """Whether each row (of these records) is alive and its wage admits the offer (its forms
+        did: it was found under the offer's form or none), and (``scored``) its score so far:
+        the base and the points of asking forms and a wage."""
         wage = records["wage"]
         if view.wage_upper_monthly is None:
-            keep &= wage < 0
+            keep = wage < 0
         else:
-            keep &= wage <= min(view.wage_upper_monthly, _WAGE_CEILING)  # -1 (no wage asked) passes too
+            keep = wage <= min(view.wage_upper_monthly, _WAGE_CEILING)  # -1 (no wage asked) passes too
+        if self._dead:  # tombstones: rows whose last condition was removed (none after a build)
+            keep &= records["alive"]
         if not scored:
             return keep, None
         return keep, records["base_points"].astype(np.int32)
@@ -567,13 +567,15 @@ class ConditionIndex:
                 self._col(name)[row] = value
         anchors = self._anchors(body, keyword_terms)
         places = body.prefectures + body.municipalities or (None,)
+        forms = body.forms or (None,)
         for occupation in body.occupations or (None,):
             for place in places:
-                if not anchors:
-                    self._postings.add((place, occupation), row)
-                    continue
-                for term in anchors:
-                    self._anchored.add((place, occupation), term, row)
+                for form in forms:
+                    if not anchors:
+                        self._postings.add((place, occupation, form), row)
+                        continue
+                    for term in anchors:
+                        self._anchored.add((place, occupation, form), term, row)
         return row
 
     def _anchors(self, body: ConditionBody, terms: list[int]) -> list[int]:
