@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -268,6 +269,13 @@ def cpu_seconds(pids: Sequence[int]) -> float:
         if stat:
             total += int(stat[11]) + int(stat[12])  # utime, stime (fields 14 and 15 of /proc/PID/stat)
     return total / ticks
+
+
+def reaped_children_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's children that have ended and been waited for
+    (a process pool's, once it is shut down)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def postgres_backends(database: str) -> list[int]:

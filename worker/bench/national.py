@@ -268,12 +268,12 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
             candidates = harness.count_rows(engine, RecommendationCandidate)
             per_offer = _candidates_per_offer(engine, len(pending))
             log(f"{candidates:,} candidates in {match_s:.1f} s; one round for every seeker")
-            round_started, children_before = time.perf_counter(), _children_cpu()
+            round_started, children_before = time.perf_counter(), harness.reaped_children_cpu_seconds()
             with _BackendWatch(database) as watch:  # round processes' backends close before the end
                 chosen = round_now(engine, settings.model_copy(update={"round_processes": round_processes}))
             round_s = time.perf_counter() - round_started
             # The round's own processes, reaped when their pool closed (the shards still run).
-            round_cpu = _children_cpu() - children_before
+            round_cpu = harness.reaped_children_cpu_seconds() - children_before
             round_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if round_processes > 1 else 0
             # The day's own steps: the counts read between them are the benchmark's, not the day's.
             end_to_end_s = index_load_s + match_s + round_s
@@ -320,7 +320,7 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
         "digests_queued": chosen.mails_queued,
         "mails_queued": mails,
         "end_to_end_s": round(end_to_end_s, 2),
-        "peak_rss_mb_total": sum(shard_rss) + own_rss + (round_processes * round_rss if round_processes > 1 else 0),
+        "peak_rss_mb_total": sum(shard_rss) + own_rss + round_processes * round_rss,  # round_rss: 0 with one
         # round_processes: the largest of them (the kernel keeps one peak for all reaped children)
         "peak_rss_mb": {"shards": shard_rss, "bench": own_rss, "round_processes": round_rss},
         "cpu_s": {"shards": [round(s, 1) for s in shard_cpu], "bench": round(own_cpu, 1),
@@ -335,11 +335,6 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
 
 def _backend_cpu(database: str) -> dict[int, float]:
     return {pid: harness.cpu_seconds([pid]) for pid in harness.postgres_backends(database)}
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 class _BackendWatch:

@@ -16,13 +16,19 @@ separately. Not a timed test: one command that prints JSON.
 
 from __future__ import annotations
 
-import resource
 import time
 from datetime import date
 
 from sqlalchemy import func, select
 
-from worker.bench.harness import count_rows, forget_namespace, throwaway_database, worker_settings, workers
+from worker.bench.harness import (
+    count_rows,
+    forget_namespace,
+    reaped_children_cpu_seconds,
+    throwaway_database,
+    worker_settings,
+    workers,
+)
 from worker.db import create_schema, make_engine
 from worker.domain.models import InboxItem, JobOffer, MatchingStatus, OutboxMail, RecommendationCandidate
 from worker.pipeline.rounds import round_now
@@ -65,11 +71,11 @@ def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads
         candidates = count_rows(engine, RecommendationCandidate)
         saved_search_mails = count_rows(engine, OutboxMail)
         log(f"{candidates:,} candidates in {match_s:.1f} s; one round for every seeker")
-        round_started, children_before = time.perf_counter(), _children_cpu_s()
+        round_started, children_before = time.perf_counter(), reaped_children_cpu_seconds()
         chosen = round_now(engine, settings.model_copy(update={"round_processes": round_processes}))
         round_s = time.perf_counter() - round_started
         # The workers were reaped before the round: what the children spent since is the round's.
-        round_processes_cpu_s = _children_cpu_s() - children_before
+        round_processes_cpu_s = reaped_children_cpu_seconds() - children_before
         seconds = match_s + round_s
         items = count_rows(engine, InboxItem)
         mails = count_rows(engine, OutboxMail)
@@ -109,11 +115,6 @@ def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads
                      "end_to_end_s": seconds <= TARGET_BATCH_S and left == 0,
                      "max_items_per_seeker_day": most <= settings.recommendations_per_day}
     return result
-
-
-def _children_cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _scalars(engine, stmt):
