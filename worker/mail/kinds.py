@@ -57,14 +57,16 @@ def _offer_list(offer_facts: list[dict]) -> dict[str, Any]:
     }
 
 
+def _listable(offer: JobOffer | None, day: date | None = None) -> bool:
+    """Whether an offer mail may list the offer: it still exists and is not withdrawn, and (given
+    the mail's ``day``) its 紹介期限日 has not passed by then. A mail must not send a seeker to an
+    offer that closed after it was found."""
+    return offer is not None and (offer.matching_status != MatchingStatus.WITHDRAWN if day is None
+                                  else offer.is_open_on(day))
+
+
 def _offers(rows: RowSource, ids: Iterable[int], day: date | None = None) -> Iterable[JobOffer]:
-    """The offers that still exist and are not withdrawn, and (given the mail's ``day``) whose
-    紹介期限日 has not passed by then: a mail must not send a seeker to an offer that closed
-    after it was found."""
-    for offer in (rows.get(JobOffer, i) for i in ids):
-        if offer is not None and (offer.matching_status != MatchingStatus.WITHDRAWN if day is None
-                                  else offer.is_open_on(day)):
-            yield offer
+    return (offer for offer in (rows.get(JobOffer, i) for i in ids) if _listable(offer, day))
 
 
 def _offers_recipient(rows: RowSource, ids: Mapping[str, Any]) -> Seeker:
@@ -106,7 +108,8 @@ def recommendations(rows: RowSource, settings: Settings, ids: Mapping[str, Any])
         item = rows.get(InboxItem, item_id)
         if item is None or item.seeker_id != seeker.id or item.job_offer_id is None:
             continue
-        for offer in _offers(rows, [item.job_offer_id]):
+        offer = rows.get(JobOffer, item.job_offer_id)
+        if _listable(offer):
             chosen.append((-(item.score or 0), position, job_offer_facts(offer, settings, reasons=item.reasons)))
     facts = [fact for _, _, fact in sorted(chosen, key=lambda entry: entry[:2])]
     return {"seeker_name": seeker_name(seeker), **_offer_list(facts),
