@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     recommendations_per_employer: int = Field(
         2, ge=1, description="New おすすめ求人 from one employer per seeker per JST day")
     candidate_days: int = Field(7, ge=1, description="A match not chosen may still be chosen for this many days")
+    candidates_per_day: int = Field(
+        30, ge=0, description="Matches stored per seeker per JST day: a match with this many of the day's matches "
+                              "ranked above it (at most recommendations_per_employer counted per employer) is not "
+                              "stored (worker.pipeline.shortlist); 0 = store every match")
     inbox_days: int = Field(30, ge=1, description="An おすすめ求人 leaves the inbox after this many days")
     round_seekers: int = Field(
         50_000, ge=1, description="A round chooses for this many seeker ids at a time, each window in its own "

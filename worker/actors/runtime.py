@@ -1,7 +1,8 @@
 """What an actor needs in its process, set up by middleware when the worker boots.
 
 One :class:`Runtime` per process: the settings, one engine (built after the fork, never shared
-across processes), the condition index of this process and the dispatcher for follow-up hints.
+across processes), the condition index of this process, the day's shortlist of its matches
+(``worker.pipeline.shortlist``) and the dispatcher for follow-up hints.
 The :class:`AppContext` middleware builds it at worker boot (and starts loading the condition
 index in the background, so the first offer does not wait for it), disposes of the engine at
 shutdown, and puts the actor's name and message id into every log line written while a message
@@ -23,6 +24,7 @@ from worker.config import Settings
 from worker.db import make_engine
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.shards import Shard
+from worker.pipeline.shortlist import Shortlist
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,9 @@ class Runtime:
         self._engine = engine
         self._cache: IndexCache | None = None
         self._shard_caches: dict[int, IndexCache] = {}
+        # One for the process: a seeker's conditions all live in one shard, so the shards a
+        # process holds never share a seeker.
+        self.shortlist = Shortlist.from_settings(settings)
         self.dispatcher = None  # set by worker.actors.broker.setup
         self._lock = threading.RLock()
 

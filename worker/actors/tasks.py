@@ -29,7 +29,8 @@ def match_job_offers(offer_ids: list[int]) -> None:
     if runtime.settings.index_shards > 1:
         runtime.dispatcher.match_job_offers(offer_ids)
         return
-    report = recommend.match_pending_offers(runtime.engine, runtime.settings, runtime.cache, offer_ids)
+    report = recommend.match_pending_offers(runtime.engine, runtime.settings, runtime.cache, offer_ids,
+                                            shortlist=runtime.shortlist)
     _log_matched(report)
     if report.mails_due_now:
         runtime.dispatcher.deliver_due_mail()
@@ -42,7 +43,8 @@ def match_shard_offers(offer_ids: list[int], shard: int) -> None:
     as ``match_shard_offers_I`` on queue ``matching-I``)."""
     runtime = current()
     report = recommend.match_pending_offers(runtime.engine, runtime.settings, runtime.cache_for(shard), offer_ids,
-                                            shard=Shard(shard, runtime.settings.index_shards))
+                                            shard=Shard(shard, runtime.settings.index_shards),
+                                            shortlist=runtime.shortlist)
     _log_matched(report)
     if report.mails_due_now:
         runtime.dispatcher.deliver_due_mail()

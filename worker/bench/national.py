@@ -17,10 +17,12 @@ are all present — and was made by the same schema; anything else is dropped an
 Each run on it first puts the day back (the offers pending again, no candidates, shard claims,
 inbox items or mails), so every run measures the same day.
 
-``identical``: for a sample of the offers, the union of the candidate (seeker, offer) pairs the
-shards wrote equals the pairs the reference matcher gives over every recommendable condition
-of every shard (one row per seeker and offer, as the pipeline writes). It is checked after the
-shards stopped, outside the timings and the memory measured.
+``identical``: for a sample of the offers, the candidate (seeker, offer) pairs the shards wrote
+are pairs the reference matcher gives over every recommendable condition of every shard (one row
+per seeker and offer, as the pipeline writes), and every reference pair they did not write was
+left out by the day's shortlist (``worker.pipeline.shortlist``; the rule is checked against the
+stored candidates). It is checked after the shards stopped, outside the timings and the memory
+measured.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import matchers
+from matchers import ranking
 from worker.bench import harness
 from worker.db import create_schema, make_engine
+from worker.domain import clock
 from worker.domain.models import (
     Condition,
     InboxItem,
@@ -52,7 +56,9 @@ from worker.domain.models import (
     RecommendationCandidate,
     SavedSearchHit,
     Seeker,
+    utcnow,
 )
+from worker.pipeline import shortlist
 from worker.pipeline.index_cache import COLUMNS
 from worker.pipeline.rounds import round_now
 from worker.pipeline.values import condition_value, offer_value
@@ -291,7 +297,7 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
     claims = harness.count_rows(engine, OfferShardMatch)
     items, mails = harness.count_rows(engine, InboxItem), harness.count_rows(engine, OutboxMail)
     log(f"checking {sample} offers against the reference matcher")
-    identical = _agrees_with_reference(engine, pending, sample)
+    identical = _agrees_with_reference(engine, settings, pending, sample)
     engine.dispose()
     return {
         "date": date.today().isoformat(),
@@ -392,10 +398,13 @@ def sample_of(offer_ids: list[int], size: int) -> list[int]:
     return offer_ids[::step][:size]
 
 
-def _agrees_with_reference(engine: Engine, offer_ids: list[int], size: int) -> bool:
-    """The shards' candidate pairs for a sample of offers against the reference matcher over
-    every recommendable condition, read in chunks (the union of the chunks' matches is the
-    whole's: the reference matches each condition on its own)."""
+def _agrees_with_reference(engine: Engine, settings, offer_ids: list[int], size: int) -> bool:
+    """The shards' candidates for a sample of offers against the reference matcher over every
+    recommendable condition, read in chunks (the union of the chunks' matches is the whole's: the
+    reference matches each condition on its own). Every stored (seeker, offer) pair must be one
+    of the reference's, and every reference pair left unstored must have the day's shortlist
+    ahead of it (``worker.pipeline.shortlist``): ``candidates_per_day`` of the seeker's stored
+    candidates ranked above it, at most ``recommendations_per_employer`` counted per employer."""
     chosen = sample_of(offer_ids, size)
     with engine.connect() as conn:
         offers = conn.execute(select(JobOffer.__table__).where(JobOffer.id.in_(chosen))).all()
@@ -403,19 +412,62 @@ def _agrees_with_reference(engine: Engine, offer_ids: list[int], size: int) -> b
         written = {(seeker_id, offer_id) for seeker_id, offer_id in conn.execute(
             select(RecommendationCandidate.seeker_id, RecommendationCandidate.job_offer_id)
             .where(RecommendationCandidate.job_offer_id.in_(chosen)))}
-        expected: set[tuple[int, int]] = set()
+        expected: dict[tuple[int, int], int] = {}
         stmt = (select(*COLUMNS).join(Seeker, Seeker.id == Condition.seeker_id).where(recommendable_clause())
                 .order_by(Condition.id))
         chunk: list[matchers.Condition] = []
         for row in conn.execution_options(yield_per=20_000).execute(stmt):
             chunk.append(condition_value(row))
             if len(chunk) == REFERENCE_CHUNK:
-                expected |= _reference_pairs(chunk, values)
+                _reference_ranks(chunk, values, expected)
                 chunk = []
-        expected |= _reference_pairs(chunk, values)
-    return written == expected
+        _reference_ranks(chunk, values, expected)
+        if not written <= set(expected):
+            return False
+        unstored = {pair: rank for pair, rank in expected.items() if pair not in written}
+        return all(_left_out_by_rule(conn, settings, unstored, _shortlist_facts(offers)))
 
 
-def _reference_pairs(conditions: list[matchers.Condition], offers: list) -> set[tuple[int, int]]:
+def _shortlist_facts(offers) -> dict[int, shortlist.Offer]:
+    """Offer rows (``job_offer``'s columns) as the shortlist sees them."""
+    return {o.id: shortlist.Offer(o.employer_name, o.received_on, ranking.monthly_upper_wage(offer_value(o)))
+            for o in offers}
+
+
+def _left_out_by_rule(conn, settings, unstored: dict[tuple[int, int], int], facts: dict[int, shortlist.Offer]):
+    """For each unstored pair (with its rank), whether the seeker's stored candidates leave it
+    out by the shortlist's rule."""
+    if unstored and not settings.candidates_per_day:
+        yield False  # without a shortlist every pair is stored
+        return
+    c = RecommendationCandidate.__table__.c
+    seekers = sorted({seeker_id for seeker_id, _ in unstored})
+    held: dict[int, list[tuple[int, str | None]]] = {}
+    for start in range(0, len(seekers), 5_000):
+        rows = conn.execute(select(c.seeker_id, c.score, *JobOffer.__table__.c)
+                            .join(JobOffer.__table__, JobOffer.id == c.job_offer_id)
+                            .where(c.seeker_id.in_(seekers[start:start + 5_000]))).all()
+        for row in rows:
+            offer = _shortlist_facts([row])[row.id]
+            held.setdefault(row.seeker_id, []).append((shortlist.order_key(row.score, offer), offer.employer))
+    for (seeker_id, offer_id), rank in unstored.items():
+        offer = facts[offer_id]
+        yield shortlist.counted_ahead(shortlist.order_key(rank, offer), offer.employer, held.get(seeker_id, []),
+                                      settings.recommendations_per_employer) >= settings.candidates_per_day
+
+
+def _reference_ranks(conditions: list[matchers.Condition], offers: list, ranks: dict[tuple[int, int], int]) -> None:
+    """The reference's (seeker, offer) pairs into ``ranks``, each with its candidate's rank: the
+    best of the seeker's matching conditions (``matchers.ranking``)."""
+    if not conditions:
+        return
     reference = matchers.ReferenceMatcher(conditions)
-    return {(match.seeker_id, offer_id) for offer_id, offer in offers for match in reference.match(offer)}
+    by_id = {condition.condition_id: condition for condition in conditions}
+    today = clock.local_date(utcnow())
+    for offer_id, offer in offers:
+        for match in reference.match(offer):
+            condition = by_id[match.condition_id]
+            rank = ranking.rank_score(match.score, offer, wage_min=condition.wage_min, wage_type=condition.wage_type,
+                                      today=today)
+            pair = (match.seeker_id, offer_id)
+            ranks[pair] = max(rank, ranks.get(pair, rank))

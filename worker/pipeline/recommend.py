@@ -46,6 +46,7 @@ from worker.domain.models import (
 from worker.pipeline import digest, shards
 from worker.pipeline.bulk import among, chunks, copy_if_all_new, insert_ignore_columns
 from worker.pipeline.condition_facts import Facts
+from worker.pipeline.shortlist import Offer, Shortlist
 from worker.pipeline.values import offer_value
 from worker.services.eligibility import recommendable_clause
 
@@ -68,6 +69,7 @@ class ColumnMatcher(Protocol):
 class RecommendReport:
     offers: int = 0  # offers matched
     matches: int = 0  # matches with a live seeker and condition
+    left_out: int = 0  # (seeker, offer) pairs not stored: the day's shortlist was ahead of them
     candidates: int = 0  # new candidates (one per seeker and offer)
     seekers: set[int] = field(default_factory=set)  # seekers with candidates (a round's: with new inbox items)
     inbox_items: int = 0  # inbox items created
@@ -80,6 +82,7 @@ class RecommendReport:
     def add(self, other: "RecommendReport", *, samples: int = 0) -> None:
         self.offers += other.offers
         self.matches += other.matches
+        self.left_out += other.left_out
         self.candidates += other.candidates
         self.seekers |= other.seekers
         self.inbox_items += other.inbox_items
@@ -98,9 +101,11 @@ class _Live:
 
 
 def match_pending_offers(engine: Engine, settings: Settings, match: ColumnMatcher, offer_ids: Sequence[int], *,
-                         now: datetime | None = None, shard: shards.Shard | None = None) -> RecommendReport:
+                         now: datetime | None = None, shard: shards.Shard | None = None,
+                         shortlist: Shortlist | None = None) -> RecommendReport:
     """The matching actor's work: the offers among ``offer_ids`` still pending, in one transaction.
-    Safe to run twice: a matched offer is skipped (with ``shard``: an offer this shard claimed)."""
+    Safe to run twice: a matched offer is skipped (with ``shard``: an offer this shard claimed).
+    ``shortlist``: the process's (``worker.actors.runtime``); without one, these offers' own."""
     with session_scope(engine) as session:
         offers = session.execute(
             select(JobOffer).where(JobOffer.id.in_(list(offer_ids)),
@@ -109,7 +114,8 @@ def match_pending_offers(engine: Engine, settings: Settings, match: ColumnMatche
         if not offers:
             return RecommendReport()
         now = now or utcnow()
-        report = recommend_offers(session, settings, offers, match, now=now, shard=shard)
+        report = recommend_offers(session, settings, offers, match, now=now, shard=shard,
+                                  shortlist=shortlist if shortlist is not None else Shortlist.from_settings(settings))
         if shard is not None:
             shards.complete(session, [o.id for o in offers], shard.count, now)
     count(report)
@@ -131,14 +137,16 @@ def offer_ids_for(engine: Engine, job_numbers: Sequence[str]) -> list[int]:
 
 def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobOffer], match: ColumnMatcher, *,
                      now: datetime, claim: bool = True, samples: int = 0,
-                     shard: shards.Shard | None = None) -> RecommendReport:
+                     shard: shards.Shard | None = None, shortlist: Shortlist | None = None) -> RecommendReport:
     """Collect the candidates of ``offers`` inside the caller's transaction.
 
     ``claim``: only offers still pending are processed (the actors); without it, every given
     offer is (staff batches over offers already matched — the candidates' key keeps it
     exactly-once). A dry run is this in a transaction that is rolled back
     (``worker.pipeline.batch``). ``shard``: ``match`` holds that shard's conditions only, and
-    the claim is the shard's own (``worker.pipeline.shards``), not the offer's status."""
+    the claim is the shard's own (``worker.pipeline.shards``), not the offer's status.
+    ``shortlist``: stores only the pairs it admits (``worker.pipeline.shortlist``); None stores
+    every pair."""
     report = RecommendReport()
     values = [offer_value(o) for o in offers]
     found = match.match_columns(values)
@@ -171,6 +179,13 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     first = np.ones(len(order), dtype=bool)
     first[1:] = (np.diff(seeker_ids.take(order)) != 0) | (np.diff(offer_ids.take(order)) != 0)
     best = order[first]  # sorted by seeker, then offer
+    if shortlist is not None:
+        by_id = {o.id: (o, v) for o, v in zip(offers, values)}
+        admitted = shortlist.admit(
+            clock.local_date(now), seeker_ids.take(best), offer_ids.take(best), ranks.take(best),
+            {i: Offer(o.employer_name, v.received_on, ranking.monthly_upper_wage(v)) for i, (o, v) in by_id.items()})
+        report.left_out = int(len(best) - admitted.sum())
+        best = best[admitted]
     if samples:
         report.samples = _samples(match, values, best[np.lexsort((condition_ids.take(best), positions.take(best)))]
                                   [:samples], positions, condition_ids, ranks)
@@ -185,7 +200,9 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     # New means a new candidate pair: the hits table keeps a (search, offer) only for a week,
     # the chosen candidate as long as the offer is open, so a staff batch going over an older
     # offer finds the pair and mails nothing again. Only then are the inserted pairs read back,
-    # and only those searches and their seekers are checked in the database.
+    # and only those searches and their seekers are checked in the database. A pair the
+    # shortlist left out is a hit as well: it is never stored, and a shortlist only sees offers
+    # this transaction has just claimed (the hits' key keeps a repeated one out).
     notifying = np.flatnonzero(notify)
     if claim and copy_if_all_new(session, RecommendationCandidate, columns):
         # Just claimed and no key taken (the usual case): every row is new.
@@ -198,9 +215,11 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
                                          returning=["seeker_id", "job_offer_id"])
         new_pairs = {(row.seeker_id, row.job_offer_id) for row in inserted}
         report.candidates, all_new = len(new_pairs), False
+        stored = set(zip(columns["seeker_id"][1].tolist(), columns["job_offer_id"][1].tolist()))
         notifying = notifying[np.fromiter(
-            ((s, o) in new_pairs for s, o in zip(seeker_ids.take(notifying).tolist(),
-                                                 offer_ids.take(notifying).tolist())), dtype=bool, count=len(notifying))]
+            ((s, o) in new_pairs or (s, o) not in stored
+             for s, o in zip(seeker_ids.take(notifying).tolist(), offer_ids.take(notifying).tolist())),
+            dtype=bool, count=len(notifying))]
     if not len(notifying):
         return report
     hit_seekers, hit_offers = seeker_ids.take(notifying), offer_ids.take(notifying)
