@@ -159,9 +159,10 @@ class Shortlist:
 
     def _update(self, rows: np.ndarray, offers: np.ndarray, employers: np.ndarray, keys: np.ndarray) -> np.ndarray:
         """The admission of these matches, whose rows may have room for them, each row's matches
-        taken in turn (a pass takes one match of every row)."""
+        taken in turn, best first (a pass takes one match of every row): a batch's worse matches
+        then find its better ones ahead of them."""
         admitted = np.zeros(len(rows), dtype=bool)
-        todo = np.arange(len(rows))
+        todo = np.argsort(-keys, kind="stable")
         while len(todo):
             _, first = np.unique(rows.take(todo), return_index=True)
             now = todo.take(first)
