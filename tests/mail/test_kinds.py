@@ -150,8 +150,8 @@ def test_the_digest_lists_the_chosen_offers_best_first_and_says_how_many_more_ma
 
     assert [offer["job_number"] for offer in context["offers"]] == [rows.get(JobOffer, 2).job_number,
                                                                     rows.get(JobOffer, 1).job_number]
-    assert "求職条件に合う求人が7件あります" in mail.text and "求職条件に合う求人が7件あります" in mail.html
-    assert "件あります" not in render_mail("recommendations", build("recommendations", rows, settings,
+    assert "求職条件に合う求人が7件以上あります" in mail.text and "求職条件に合う求人が7件以上あります" in mail.html
+    assert "件以上あります" not in render_mail("recommendations", build("recommendations", rows, settings,
                                                                    inbox_item_ids=[1, 2], more_count=0)).text
 
 
