@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, make_url, select, text
 
 from tests.conftest import POSTGRES_ADMIN_URL, require_service
 from worker.bench import harness, national
@@ -57,6 +57,38 @@ def test_a_day_through_two_shards_agrees_with_the_reference_and_is_the_same_day_
     for key in ("candidates", "inbox_items", "digests_queued", "mails_queued", "shard_claims", "seekers_reached"):
         assert second[key] == first[key], key
     assert second["identical"] is True
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.slow
+def test_a_day_with_a_tight_shortlist_leaves_matches_out_and_the_check_holds_each_one_to_the_rule(
+        kept_database, redis_url, monkeypatch):
+    def day() -> dict:
+        return national.run(seekers=300, offers=20, shards=2, threads=2, round_processes=1, reuse=True,
+                            database=kept_database, postgres_url=POSTGRES_ADMIN_URL, redis_url=redis_url, timeout_s=60)
+
+    monkeypatch.setenv("MYPAGE_CANDIDATES_PER_DAY", "0")  # every match stored
+    every = day()
+    monkeypatch.setenv("MYPAGE_CANDIDATES_PER_DAY", "2")
+    tight = day()
+
+    assert every["left_out"] == 0 and every["matches"] == every["candidates"]
+    assert tight["left_out"] > 0 and tight["candidates"] < every["candidates"]
+    assert tight["matches"] == every["matches"]  # the same pairs matched, fewer stored
+    assert tight["identical"] is True  # every pair not stored had two of the day's ahead of it
+
+    # A stored pair taken away has nothing ahead of it: the check no longer agrees.
+    url = make_url(POSTGRES_ADMIN_URL).set(database=kept_database).render_as_string(hide_password=False)
+    run_sql(url, "DELETE FROM recommendation_candidate WHERE (seeker_id, job_offer_id) = "
+                 "(SELECT seeker_id, job_offer_id FROM recommendation_candidate ORDER BY score DESC, seeker_id LIMIT 1)")
+    engine = make_engine(url)
+    try:
+        offers = list(engine.connect().execute(select(JobOffer.id).order_by(JobOffer.id)).scalars())
+        settings = harness.worker_settings(url, redis_url)[0]
+        assert national._agrees_with_reference(engine, settings, offers, len(offers)) is False
+    finally:
+        engine.dispose()
 
 
 def prepare(name: str):

@@ -8,8 +8,8 @@ import pytest
 from tests.conftest import POSTGRES_ADMIN_URL, require_service
 from worker.bench import pipeline
 
-KEYS = {"candidates", "candidates_per_s", "match_s", "round_s", "inbox_items", "mails_queued",
-        "max_items_per_seeker_day", "end_to_end_s", "round_processes", "met"}
+KEYS = {"candidates", "candidates_per_s", "matches", "matches_per_s", "left_out", "match_s", "round_s", "inbox_items",
+        "mails_queued", "max_items_per_seeker_day", "end_to_end_s", "round_processes", "met"}
 
 
 @pytest.mark.postgres

@@ -24,6 +24,7 @@ from worker.config import Settings, load_settings
 from worker.db import make_engine
 
 READY = re.compile(r"condition index ready: (\d+) conditions in ([0-9.]+) s")
+MATCHED = re.compile(r"matched \d+ offers: (\d+) candidates stored for \d+ seekers, (\d+) left out")
 CLI = [sys.executable, "-c", "import sys; from worker.cli import main; sys.exit(main())"]
 
 
@@ -107,10 +108,12 @@ class WorkerFailed(RuntimeError):
 
 
 class Readiness:
-    """Reads a worker's log; each process logs once that its condition index is ready."""
+    """Reads a worker's log; each process logs once that its condition index is ready, and each
+    matching batch what it stored and left out."""
 
     def __init__(self, stream):
         self.builds: list[tuple[int, float]] = []
+        self.left_out = 0  # matches the day's shortlist did not store, summed over the log's batches
         self.lines: list[str] = []
         self.closed = False  # the log ended: the worker exited
         self._changed = threading.Condition()
@@ -118,15 +121,22 @@ class Readiness:
 
     def _read(self, stream) -> None:
         for line in stream:
-            found = READY.search(line)
+            found, matched = READY.search(line), MATCHED.search(line)
             with self._changed:
                 self.lines = (self.lines + [line])[-50:]
                 if found:
                     self.builds.append((int(found.group(1)), float(found.group(2))))
+                if matched:
+                    self.left_out += int(matched.group(2))
                 self._changed.notify_all()
         with self._changed:
             self.closed = True
             self._changed.notify_all()
+
+    def wait_closed(self, timeout_s: float) -> None:
+        """Until the whole log is read (the worker stopped), at most ``timeout_s``."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.closed, timeout=timeout_s)
 
     def wait_for(self, processes: int, timeout_s: float) -> list[tuple[int, float]]:
         with self._changed:

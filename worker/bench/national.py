@@ -289,6 +289,9 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
             postgres_cpu = sum(cpu - postgres_before.get(pid, 0.0) for pid, cpu in seen.items())
             shard_rss = [harness.peak_rss_mb(tree) for tree in trees]
             shard_cpu = [harness.cpu_seconds(tree) for tree in trees]
+        for worker in running:  # stopped: their logs' last batches are read
+            worker.ready.wait_closed(60)
+        left_out = sum(worker.ready.left_out for worker in running)
         own_rss = harness.peak_rss_mb([os.getpid()])
         own_cpu = harness.cpu_seconds([os.getpid()])
     finally:
@@ -319,6 +322,11 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
         "shard_claims": claims,
         "candidates": candidates,
         "candidates_per_s": round(candidates / match_s, 1) if match_s else None,
+        # Every (seeker, offer) pair matched: the candidates stored and those the day's
+        # shortlist left out (``worker.pipeline.shortlist``), as the shards logged them.
+        "matches": candidates + left_out,
+        "matches_per_s": round((candidates + left_out) / match_s, 1) if match_s else None,
+        "left_out": left_out,
         "matches_per_offer_p50": per_offer,
         "round_s": round(round_s, 2),
         "inbox_items": items,

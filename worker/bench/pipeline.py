@@ -67,6 +67,8 @@ def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads
                 time.sleep(0.2)
             match_s = time.perf_counter() - started
             dispatcher.broker.close()
+        worker.ready.wait_closed(60)  # stopped: its log's last batches are read
+        left_out = worker.ready.left_out
         forget_namespace(redis_url, namespace)
         candidates = count_rows(engine, RecommendationCandidate)
         saved_search_mails = count_rows(engine, OutboxMail)
@@ -93,6 +95,11 @@ def run(*, offers: int, seekers: int, seed: int = 7, processes: int = 2, threads
         "offers_left_pending": left,
         "candidates": candidates,
         "candidates_per_s": round(candidates / match_s, 1),
+        # Every (seeker, offer) pair matched: the candidates stored and those the day's
+        # shortlist left out (``worker.pipeline.shortlist``), as the workers logged them.
+        "matches": candidates + left_out,
+        "matches_per_s": round((candidates + left_out) / match_s, 1),
+        "left_out": left_out,
         "match_s": round(match_s, 2),
         "round_s": round(round_s, 2),
         "round_processes_cpu_s": round(round_processes_cpu_s, 1),
