@@ -94,3 +94,35 @@ def test_the_work_is_counted_for_prometheus_and_logged_with_ids_only(engine, emb
     actor_lines = [r.getMessage() for r in caplog.records if r.name.startswith("worker.")]
     assert any(line.startswith("[job_offer_posted ") for line in actor_lines)
     assert not any("@" in line for line in actor_lines)  # ids, never an address
+
+
+def test_a_worker_process_keeps_one_days_shortlist_across_its_messages(engine, embedded):
+    """A better offer matched in one message leaves a worse one of a later message out when the
+    day's shortlist holds one match a seeker."""
+    from datetime import date
+
+    from worker.db import session_scope
+    from worker.domain.models import Condition, RecommendationCandidate, Seeker
+
+    settings = embedded.model_copy(update={"candidates_per_day": 1})
+    with session_scope(engine) as session:
+        seeker = Seeker(seeker_number="13010-00000001", name="求職者", prefecture_code="13", birth_date=date(1990, 1, 1),
+                        registration_status="valid", registration_valid_until=date(2099, 12, 31), account_state="open")
+        session.add(seeker)
+        session.flush()
+        session.add(Condition(seeker_id=seeker.id, kind="registered", keywords=["介護"], prefecture_codes=["13"],
+                              wage_min=150_000))
+        offers = [JobOffer(job_number=f"13010-0000000{n}", title="介護職員", prefecture_code="13", wage_min=wage,
+                           employer_name=f"事業所{n}") for n, wage in ((2, 400_000), (3, 160_000))]
+        session.add_all(offers)
+        session.flush()
+        better, worse = offers[0].id, offers[1].id
+    with InProcessWorker(settings, runtime=Runtime(settings, engine=engine), threads=1) as worker:
+        worker.dispatcher.match_job_offers([better])
+        worker.join()
+        worker.dispatcher.match_job_offers([worse])
+        worker.join()
+
+    with engine.connect() as conn:
+        stored = set(conn.execute(select(RecommendationCandidate.job_offer_id)).scalars())
+    assert stored == {better}
