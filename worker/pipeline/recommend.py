@@ -147,6 +147,9 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     the claim is the shard's own (``worker.pipeline.shards``), not the offer's status.
     ``shortlist``: stores only the pairs it admits (``worker.pipeline.shortlist``); None stores
     every pair."""
+    if shortlist is not None and not claim:
+        # A left-out pair counts as a new saved-search hit (below): true of just-claimed offers only.
+        raise ValueError("a shortlist is for offers being claimed; staff batches store every match")
     report = RecommendReport()
     values = [offer_value(o) for o in offers]
     found = match.match_columns(values)
@@ -180,10 +183,10 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     first[1:] = (np.diff(seeker_ids.take(order)) != 0) | (np.diff(offer_ids.take(order)) != 0)
     best = order[first]  # sorted by seeker, then offer
     if shortlist is not None:
-        by_id = {o.id: (o, v) for o, v in zip(offers, values)}
-        admitted = shortlist.admit(
-            clock.local_date(now), seeker_ids.take(best), offer_ids.take(best), ranks.take(best),
-            {i: Offer(o.employer_name, v.received_on, ranking.monthly_upper_wage(v)) for i, (o, v) in by_id.items()})
+        facts = {o.id: Offer(o.employer_name, v.received_on, ranking.monthly_upper_wage(v))
+                 for o, v in zip(offers, values)}
+        admitted = shortlist.admit(clock.local_date(now), seeker_ids.take(best), offer_ids.take(best),
+                                   ranks.take(best), facts)
         report.left_out = int(len(best) - admitted.sum())
         best = best[admitted]
     if samples:
