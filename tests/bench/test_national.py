@@ -76,6 +76,8 @@ def test_a_day_with_a_tight_shortlist_leaves_matches_out_and_the_check_holds_eac
     assert every["left_out"] == 0 and every["matches"] == every["candidates"]
     assert tight["left_out"] > 0 and tight["candidates"] < every["candidates"]
     assert tight["matches"] == every["matches"]  # the same pairs matched, fewer stored
+    assert tight["matches_per_offer_p50"] == every["matches_per_offer_p50"] == every["candidates_per_offer_p50"]
+    assert tight["candidates_per_offer_p50"] < tight["matches_per_offer_p50"]
     assert tight["identical"] is True  # every pair not stored had two of the day's ahead of it
 
     # A stored pair taken away has nothing ahead of it: the check no longer agrees.
@@ -86,7 +88,7 @@ def test_a_day_with_a_tight_shortlist_leaves_matches_out_and_the_check_holds_eac
     try:
         offers = list(engine.connect().execute(select(JobOffer.id).order_by(JobOffer.id)).scalars())
         settings = harness.worker_settings(url, redis_url)[0]
-        assert national._agrees_with_reference(engine, settings, offers, len(offers)) is False
+        assert national._agrees_with_reference(engine, settings, offers, len(offers))[0] is False
     finally:
         engine.dispose()
 

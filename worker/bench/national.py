@@ -34,6 +34,7 @@ import resource
 import statistics
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -300,7 +301,7 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
     claims = harness.count_rows(engine, OfferShardMatch)
     items, mails = harness.count_rows(engine, InboxItem), harness.count_rows(engine, OutboxMail)
     log(f"checking {sample} offers against the reference matcher")
-    identical = _agrees_with_reference(engine, settings, pending, sample)
+    identical, sample_matches = _agrees_with_reference(engine, settings, pending, sample)
     engine.dispose()
     return {
         "date": date.today().isoformat(),
@@ -327,7 +328,10 @@ def _day(seeded: Seeded, shards: int, threads: int, round_processes: int, sample
         "matches": candidates + left_out,
         "matches_per_s": round((candidates + left_out) / match_s, 1) if match_s else None,
         "left_out": left_out,
-        "matches_per_offer_p50": per_offer,
+        # The matches of an offer are the reference's over the sample (the shards store fewer:
+        # the day's shortlist), the candidates those stored.
+        "matches_per_offer_p50": float(statistics.median(sample_matches)) if sample_matches else 0.0,
+        "candidates_per_offer_p50": per_offer,
         "round_s": round(round_s, 2),
         "inbox_items": items,
         "seekers_reached": len(chosen.seekers),
@@ -406,13 +410,14 @@ def sample_of(offer_ids: list[int], size: int) -> list[int]:
     return offer_ids[::step][:size]
 
 
-def _agrees_with_reference(engine: Engine, settings, offer_ids: list[int], size: int) -> bool:
+def _agrees_with_reference(engine: Engine, settings, offer_ids: list[int], size: int) -> tuple[bool, list[int]]:
     """The shards' candidates for a sample of offers against the reference matcher over every
     recommendable condition, read in chunks (the union of the chunks' matches is the whole's: the
     reference matches each condition on its own). Every stored (seeker, offer) pair must be one
     of the reference's, and every reference pair left unstored must have the day's shortlist
     ahead of it (``worker.pipeline.shortlist``): ``candidates_per_day`` of the seeker's stored
-    candidates ranked above it, at most ``recommendations_per_employer`` counted per employer."""
+    candidates ranked above it, at most ``recommendations_per_employer`` counted per employer.
+    Also returns the reference's number of matches (seekers) of each sampled offer."""
     chosen = sample_of(offer_ids, size)
     with engine.connect() as conn:
         offers = conn.execute(select(JobOffer.__table__).where(JobOffer.id.in_(chosen))).all()
@@ -430,10 +435,12 @@ def _agrees_with_reference(engine: Engine, settings, offer_ids: list[int], size:
                 _reference_ranks(chunk, values, expected)
                 chunk = []
         _reference_ranks(chunk, values, expected)
+        matches = Counter(offer_id for _, offer_id in expected)
+        per_offer = [matches[offer_id] for offer_id in chosen]
         if not written <= set(expected):
-            return False
+            return False, per_offer
         unstored = {pair: rank for pair, rank in expected.items() if pair not in written}
-        return all(_left_out_by_rule(conn, settings, unstored, _shortlist_facts(offers)))
+        return all(_left_out_by_rule(conn, settings, unstored, _shortlist_facts(offers))), per_offer
 
 
 def _shortlist_facts(offers) -> dict[int, shortlist.Offer]:
