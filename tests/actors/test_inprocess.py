@@ -3,6 +3,7 @@ and PostgreSQL: the main site's hints in, inbox items and .eml files out."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from worker import announce
@@ -96,33 +97,70 @@ def test_the_work_is_counted_for_prometheus_and_logged_with_ids_only(engine, emb
     assert not any("@" in line for line in actor_lines)  # ids, never an address
 
 
-def test_a_worker_process_keeps_one_days_shortlist_across_its_messages(engine, embedded):
-    """A better offer matched in one message leaves a worse one of a later message out when the
-    day's shortlist holds one match a seeker."""
+def one_seeker_and_two_offers(engine) -> tuple[int, int, int]:
+    """A seeker whose 求職条件 (介護, at least 150,000 yen) both offers match, the first better
+    (a higher wage): (condition, better offer, worse offer)."""
     from datetime import date
 
     from worker.db import session_scope
-    from worker.domain.models import Condition, RecommendationCandidate, Seeker
+    from worker.domain.models import Condition, Seeker
 
-    settings = embedded.model_copy(update={"candidates_per_day": 1})
     with session_scope(engine) as session:
         seeker = Seeker(seeker_number="13010-00000001", name="求職者", prefecture_code="13", birth_date=date(1990, 1, 1),
                         registration_status="valid", registration_valid_until=date(2099, 12, 31), account_state="open")
         session.add(seeker)
         session.flush()
-        session.add(Condition(seeker_id=seeker.id, kind="registered", keywords=["介護"], prefecture_codes=["13"],
-                              wage_min=150_000))
+        condition = Condition(seeker_id=seeker.id, kind="registered", keywords=["介護"], prefecture_codes=["13"],
+                              wage_min=150_000)
         offers = [JobOffer(job_number=f"13010-0000000{n}", title="介護職員", prefecture_code="13", wage_min=wage,
                            employer_name=f"事業所{n}") for n, wage in ((2, 400_000), (3, 160_000))]
-        session.add_all(offers)
+        session.add_all([condition, *offers])
         session.flush()
-        better, worse = offers[0].id, offers[1].id
+        return condition.id, offers[0].id, offers[1].id
+
+
+def stored_offers(engine) -> set[int]:
+    from worker.domain.models import RecommendationCandidate
+
+    with engine.connect() as conn:
+        return set(conn.execute(select(RecommendationCandidate.job_offer_id)).scalars())
+
+
+def test_a_worker_process_keeps_one_days_shortlist_across_its_messages(engine, embedded):
+    """A better offer matched in one message leaves a worse one of a later message out when the
+    day's shortlist holds one match a seeker."""
+    settings = embedded.model_copy(update={"candidates_per_day": 1})
+    _, better, worse = one_seeker_and_two_offers(engine)
     with InProcessWorker(settings, runtime=Runtime(settings, engine=engine), threads=1) as worker:
         worker.dispatcher.match_job_offers([better])
         worker.join()
         worker.dispatcher.match_job_offers([worse])
         worker.join()
 
-    with engine.connect() as conn:
-        stored = set(conn.execute(select(RecommendationCandidate.job_offer_id)).scalars())
-    assert stored == {better}
+    assert stored_offers(engine) == {better}
+
+
+@pytest.mark.parametrize("change", ["edited", "added"])
+def test_a_seeker_whose_conditions_changed_starts_the_days_shortlist_afresh(engine, embedded, change):
+    from worker.db import session_scope
+    from worker.domain.models import Condition
+
+    settings = embedded.model_copy(update={"candidates_per_day": 1})
+    condition, better, worse = one_seeker_and_two_offers(engine)
+    runtime = Runtime(settings, engine=engine)
+    with InProcessWorker(settings, runtime=runtime, threads=1) as worker:
+        worker.dispatcher.match_job_offers([better])
+        worker.join()
+        if change == "added":  # a saved search the index has not seen yet
+            with session_scope(engine) as session:
+                seeker_id = session.get(Condition, condition).seeker_id
+                search = Condition(seeker_id=seeker_id, kind="saved", keywords=["看護"])
+                session.add(search)
+                session.flush()
+                condition = search.id
+        announce.condition_changed(condition)  # edited: it still matches both offers
+        worker.join()
+        worker.dispatcher.match_job_offers([worse])
+        worker.join()
+
+    assert stored_offers(engine) == {better, worse}

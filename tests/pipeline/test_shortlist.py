@@ -103,6 +103,17 @@ def test_a_new_day_starts_empty_and_a_late_batch_of_the_day_before_keeps_everyth
     assert admit(shortlist, [1], [2], [50], facts, day=DAY + timedelta(days=1)) == [False]
 
 
+def test_a_forgotten_seeker_starts_the_day_afresh():
+    shortlist = Shortlist(1, 2)
+    facts = offers_of(["a", "b", "c"])
+    admit(shortlist, [1, 2], [0, 0], [900, 900], facts)
+
+    shortlist.forget(1)
+    shortlist.forget(99)  # never seen: nothing to forget
+
+    assert admit(shortlist, [1, 2], [1, 1], [100, 100], facts) == [True, False]
+
+
 def test_a_shortlist_keeps_at_least_one_match_and_one_per_employer():
     with pytest.raises(ValueError):
         Shortlist(0, 2)

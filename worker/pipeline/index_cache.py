@@ -234,21 +234,25 @@ class IndexCache:
             log.info("condition index refreshed: %d added or changed, %d removed", report.added, report.removed)
         return report
 
-    def apply_condition(self, condition_id: int) -> None:
-        """An announcement: read this one condition now and add, replace or drop it."""
+    def apply_condition(self, condition_id: int) -> set[int]:
+        """An announcement: read this one condition now and add, replace or drop it. Returns the
+        seekers whose conditions in this index changed (none before the first build)."""
         with self._lock:
             if self._index is None:
-                return  # the first build reads it anyway
+                return set()  # the first build reads it anyway
             flag = recommendable_clause().label("recommendable")
             with self.engine.connect() as conn:
                 row = conn.execute(
                     select(*COLUMNS, flag).join(Seeker, Seeker.id == Condition.seeker_id)
                     .where(Condition.id == condition_id, self._mine)
                 ).first()
+            changed = {self._seeker_of.get(condition_id)}
             if row is not None and row.recommendable:
                 self._put(row)
+                changed.add(row.seeker_id)
             else:
                 self._drop(condition_id)
+            return changed - {None}
 
     # ------------------------------------------------------------------ bookkeeping
 

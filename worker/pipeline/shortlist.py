@@ -15,13 +15,18 @@ come; what is left out has K better ones of its own day ahead of it. K defaults 
 budget: today's ten, and twenty to carry over (a candidate may still be chosen on later days).
 
 The state is the process's own: for each seeker seen today, the K best matches of the day in
-that capped count (their rank, employer and offer). Keeping only those K is enough to decide
-"K ranked strictly above" for any later match. A process that restarts, or one shard served by
-two processes, starts empty or sees part of the offers, and so stores more, never less. A batch
-whose transaction rolled back leaves its matches in the state: they are real matches of the day,
-which the retried batch matches again (the offer is found there and not counted twice). Staff
-batches store every match (``worker.pipeline.batch``): they go over offers matched before, for
-seekers whose conditions changed.
+that capped count (their order key, employer and offer; rows of about 500 bytes, found through
+an array indexed by seeker id, 4 bytes for every id up to the highest seen). Keeping only those
+K is enough to decide "K ranked strictly above" for any later match. A process that restarts,
+or one shard served by two processes, starts empty or sees part of the offers, and so stores
+more, never less. A batch whose transaction rolled back leaves its matches in the state: they
+are real matches of the day, which the retried batch matches again (the offer is found there
+and not counted twice). A seeker whose conditions change (an announcement,
+``worker.actors.tasks``) starts afresh: the matches of the old conditions must not keep the new
+ones out. A change the index finds only at its periodic refresh does not reset the row: the
+round drops held pairs that no longer match, but the room they took that day stays taken.
+Staff batches store every match (``worker.pipeline.batch``): they go over offers matched
+before, for seekers whose conditions changed.
 """
 
 from __future__ import annotations
@@ -104,6 +109,14 @@ class Shortlist:
     def seekers(self) -> int:
         """Seekers with a row today."""
         return self._rows
+
+    def forget(self, seeker_id: int) -> None:
+        """The seeker's row starts empty again (their conditions changed)."""
+        with self._lock:
+            if 0 <= seeker_id < len(self._row_of) and self._row_of[seeker_id] >= 0:
+                row = self._row_of[seeker_id]
+                self._key[row] = _EMPTY
+                self._floor[row] = _EMPTY
 
     def admit(self, day: date, seeker_ids: np.ndarray, offer_ids: np.ndarray, ranks: np.ndarray,
               offers: Mapping[int, Offer]) -> np.ndarray:
