@@ -95,7 +95,7 @@ def run(*, conditions: int, jobs: int, reference_sample: int, postgres_url: str 
         "peak_rss_mb": peak_rss_mb,
         "index_rss_mb": index_rss_mb,
         "reference_sample": len(sample),
-        "reference_ms_per_job": round(reference_s / len(sample) * 1000, 1) if sample else None,
+        "reference_ms_per_job": round(reference_s / len(sample) * 1000, 3) if sample else None,
         "index_sample_ms_per_job": round(index_sample_s / len(sample) * 1000, 3) if sample else None,
         "reference_speedup": round(reference_s / index_sample_s, 1) if sample and index_sample_s else None,
         "postgres_jobs": None,
