@@ -93,6 +93,16 @@ def test_a_match_held_again_is_admitted_again():
     assert admit(shortlist, [1, 1], [0, 1], [100, 50], facts) == [True, False]
 
 
+def test_a_match_given_again_at_a_lower_rank_counts_at_its_rank_of_now():
+    """Its batch rolled back, and the retry ranks it lower (the condition changed meanwhile)."""
+    shortlist = Shortlist(2, 2)
+    facts = offers_of(["a", "b", "c"])
+    admit(shortlist, [1, 1], [0, 1], [500, 450], facts)
+
+    assert admit(shortlist, [1], [0], [300], facts) == [True]  # only 450 is ahead of it now
+    assert admit(shortlist, [1], [2], [440], facts) == [True]  # 450 ahead; 300 behind
+
+
 def test_a_new_day_starts_empty_and_a_late_batch_of_the_day_before_keeps_everything():
     shortlist = Shortlist(1, 2)
     facts = offers_of(["a", "b", "c"])

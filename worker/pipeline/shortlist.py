@@ -20,11 +20,14 @@ an array indexed by seeker id, 4 bytes for every id up to the highest seen). Kee
 K is enough to decide "K ranked strictly above" for any later match. A process that restarts,
 or one shard served by two processes, starts empty or sees part of the offers, and so stores
 more, never less. A batch whose transaction rolled back leaves its matches in the state: they
-are real matches of the day, which the retried batch matches again (the offer is found there
-and not counted twice). A seeker whose conditions change (an announcement,
+are real matches of the day, which the retried batch matches again: a held match given again
+leaves its row and comes back at its rank of now (counted once; matches it had pushed out stay
+out, so the state then counts fewer, and stores more). A seeker whose conditions change (an announcement,
 ``worker.actors.tasks``) starts afresh: the matches of the old conditions must not keep the new
-ones out. A change the index finds only at its periodic refresh does not reset the row: the
-round drops held pairs that no longer match, but the room they took that day stays taken.
+ones out. The announcement reaches one process: where several processes match for the same
+seekers (one index, several worker processes) the others keep their rows, and a change any
+index finds only at its periodic refresh does not reset a row either. The round drops held
+pairs that no longer match, but the room they took that day stays taken there.
 Staff batches store every match (``worker.pipeline.batch``): they go over offers matched
 before, for seekers whose conditions changed.
 """
@@ -97,6 +100,7 @@ class Shortlist:
         self._employer = np.zeros((0, self.size), dtype=np.int32)
         self._offer = np.zeros((0, self.size), dtype=np.int32)
         self._floor = np.zeros(0, dtype=np.int64)  # the K-th best key of a full row, else _EMPTY
+        self._offers_seen: set[int] = set()  # offers admit was given today
 
     @classmethod
     def from_settings(cls, settings) -> "Shortlist | None":
@@ -133,8 +137,9 @@ class Shortlist:
                 self._reset(day)
             elif day < self.day:
                 return keep
-            employers, keys = self._offer_facts(offer_ids, np.asarray(ranks, dtype=np.int64), offers)
             rows = self._rows_for(seeker_ids)
+            self._release_held(rows, offer_ids)
+            employers, keys = self._offer_facts(offer_ids, np.asarray(ranks, dtype=np.int64), offers)
             # Most matches fall below a full row's K-th best; only the rest need their row.
             maybe = np.flatnonzero(keys >= self._floor.take(rows))
             keep[:] = False
@@ -142,11 +147,32 @@ class Shortlist:
                                        keys.take(maybe))
         return keep
 
+    def _release_held(self, rows: np.ndarray, offer_ids: np.ndarray) -> None:
+        """Take out of their rows the matches given again (their batch ran before and rolled
+        back, or runs twice): each comes back as a new match, at its rank of now, and is not
+        counted twice. Only offers seen today can be held, so a day's new offers skip this."""
+        seen = np.fromiter(self._offers_seen, dtype=np.int64, count=len(self._offers_seen))
+        again = np.flatnonzero(np.isin(offer_ids, seen))
+        if not len(again):
+            return
+        rows, offer_ids = rows.take(again), offer_ids.take(again)
+        hit = (self._offer.take(rows, axis=0) == offer_ids[:, None]) & (self._key.take(rows, axis=0) != _EMPTY)
+        held = np.flatnonzero(hit.any(axis=1))
+        if not len(held):
+            return
+        self._key[rows[held], hit[held].argmax(axis=1)] = _EMPTY
+        touched = np.unique(rows[held])
+        best_first = np.argsort(-self._key[touched], axis=1, kind="stable")  # the emptied slot last
+        for array in (self._key, self._employer, self._offer):
+            array[touched] = np.take_along_axis(array[touched], best_first, axis=1)
+        self._floor[touched] = self._key[touched, self.size - 1]
+
     def _offer_facts(self, offer_ids: np.ndarray, ranks: np.ndarray,
                      offers: Mapping[int, Offer]) -> tuple[np.ndarray, np.ndarray]:
         """Each match's employer number and order key, worked out once per offer."""
         unique, at = np.unique(offer_ids, return_inverse=True)
         facts = [offers[o] for o in unique.tolist()]
+        self._offers_seen.update(unique.tolist())
         employer = np.array([self._employers.setdefault(f.employer or "", len(self._employers)) for f in facts],
                             dtype=np.int64)
         tie = np.array([order_key(0, f) for f in facts], dtype=np.int64)
@@ -191,11 +217,10 @@ class Shortlist:
         held_key, held_employer = self._key.take(rows, axis=0), self._employer.take(rows, axis=0)
         held_offer = self._offer.take(rows, axis=0)
         filled = held_key != _EMPTY
-        again = ((held_offer == offers[:, None]) & filled).any(axis=1)  # its batch ran before
         ahead = (held_key > keys[:, None]).sum(axis=1)
-        admitted = (ahead < k) | again
+        admitted = ahead < k
         same = (held_employer == employers[:, None]) & filled
-        enters = admitted & ~again & ((same & (held_key >= keys[:, None])).sum(axis=1) < self.per_employer)
+        enters = admitted & ((same & (held_key >= keys[:, None])).sum(axis=1) < self.per_employer)
         if not enters.any():
             return admitted
         rows, keys, offers, employers = rows[enters], keys[enters], offers[enters], employers[enters]
