@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from worker.db import session_scope
-from worker.domain.models import RecommendationCandidate
+from worker.domain.models import Condition, RecommendationCandidate, utcnow
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.recommend import match_pending_offers
 from worker.pipeline.shortlist import Offer, Shortlist, counted_ahead, order_key
@@ -194,6 +194,24 @@ def test_matching_stores_a_seekers_best_matches_of_the_day_and_counts_the_rest_l
 
     assert stored_offers(world, seeker) == set(best)
     assert (first.candidates, first.left_out, later.candidates, later.left_out) == (2, 0, 0, 2)
+
+
+def test_a_condition_change_found_by_the_index_refresh_starts_the_seeker_afresh(world, settings):
+    """The announcement went to another process; this one learns of the change at its refresh."""
+    settings = settings.model_copy(update={"candidates_per_day": 1})
+    seeker = world.seeker()
+    condition = world.condition(seeker, keywords=["介護"], wage_min=150_000)
+    better, worse = world.offer(title="介護職員", wage_min=400_000), world.offer(title="介護職員", wage_min=160_000)
+    worst = world.offer(title="介護職員", wage_min=156_000)
+    shortlist, cache = Shortlist.from_settings(settings), IndexCache(world.engine, refresh_s=3600)
+    match_pending_offers(world.engine, settings, cache, [better], now=DAYTIME, shortlist=shortlist)
+
+    world.update(Condition, condition, wage_min=155_000, updated_at=utcnow())  # still matches all three
+    cache.refresh()
+    match_pending_offers(world.engine, settings, cache, [worse], now=DAYTIME, shortlist=shortlist)
+    match_pending_offers(world.engine, settings, cache, [worst], now=DAYTIME, shortlist=shortlist)
+
+    assert stored_offers(world, seeker) == {better, worse}  # afresh once: then "worse" is ahead of "worst"
 
 
 def test_without_a_process_shortlist_the_batch_still_keeps_only_its_best(world, settings):

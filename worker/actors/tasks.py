@@ -76,24 +76,15 @@ def condition_changed(condition_id: int, seeker_id: int | None = None) -> None:
         runtime.dispatcher.send("condition_changed", condition_id, seeker_id)
         return
     if runtime.cache.built:
-        _forget_in_shortlist(runtime, runtime.cache.apply_condition(condition_id))
+        runtime.cache.apply_condition(condition_id)
 
 
 @actor(queue="matching", max_retries=5, min_backoff=SECOND, max_backoff=MINUTE, time_limit=MINUTE, sharded=True)
 def shard_condition_changed(condition_id: int, shard: int) -> None:
     """``condition_changed`` for one shard's index (a condition of another shard is dropped)."""
-    runtime = current()
-    cache = runtime.cache_for(shard)
+    cache = current().cache_for(shard)
     if cache.built:
-        _forget_in_shortlist(runtime, cache.apply_condition(condition_id))
-
-
-def _forget_in_shortlist(runtime, seeker_ids: set[int]) -> None:
-    """A seeker whose conditions changed starts the day's shortlist afresh: the matches of the
-    old conditions it holds may no longer match and must not keep the new ones out."""
-    if runtime.shortlist is not None:
-        for seeker_id in seeker_ids:
-            runtime.shortlist.forget(seeker_id)
+        cache.apply_condition(condition_id)
 
 
 @actor(queue="mail", max_retries=10, min_backoff=5 * SECOND, max_backoff=10 * MINUTE, time_limit=20 * MINUTE)

@@ -77,6 +77,9 @@ class IndexCache:
         # stay inside the lag window, so one burst of changes is read once, not on every refresh.
         self._recent_conditions: dict[int, datetime] = {}
         self._recent_seekers: dict[int, datetime] = {}
+        # Seekers whose conditions an announcement or a refresh changed, until the matching
+        # takes them (``take_changed_seekers``): the day's shortlist starts them afresh.
+        self._changed_seekers: set[int] = set()
         self._watermark: datetime | None = None
         self._refreshed_at = 0.0
         self._built_at = 0.0
@@ -234,25 +237,28 @@ class IndexCache:
             log.info("condition index refreshed: %d added or changed, %d removed", report.added, report.removed)
         return report
 
-    def apply_condition(self, condition_id: int) -> set[int]:
-        """An announcement: read this one condition now and add, replace or drop it. Returns the
-        seekers whose conditions in this index changed (none before the first build)."""
+    def apply_condition(self, condition_id: int) -> None:
+        """An announcement: read this one condition now and add, replace or drop it."""
         with self._lock:
             if self._index is None:
-                return set()  # the first build reads it anyway
+                return  # the first build reads it anyway
             flag = recommendable_clause().label("recommendable")
             with self.engine.connect() as conn:
                 row = conn.execute(
                     select(*COLUMNS, flag).join(Seeker, Seeker.id == Condition.seeker_id)
                     .where(Condition.id == condition_id, self._mine)
                 ).first()
-            changed = {self._seeker_of.get(condition_id)}
             if row is not None and row.recommendable:
                 self._put(row)
-                changed.add(row.seeker_id)
             else:
                 self._drop(condition_id)
-            return changed - {None}
+
+    def take_changed_seekers(self) -> set[int]:
+        """The seekers whose conditions an announcement or a refresh changed since the last call
+        (a rebuild's own reading is not counted)."""
+        with self._lock:
+            changed, self._changed_seekers = self._changed_seekers, set()
+        return changed
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -260,6 +266,8 @@ class IndexCache:
         old_seeker = self._seeker_of.get(row.id)
         if old_seeker is not None and old_seeker != row.seeker_id:
             self._by_seeker.get(old_seeker, set()).discard(row.id)
+            self._changed_seekers.add(old_seeker)
+        self._changed_seekers.add(row.seeker_id)
         self._index.add(condition_value(row))
         _put_facts(self._facts, row)
         self._seeker_of[row.id] = row.seeker_id
@@ -270,6 +278,7 @@ class IndexCache:
         seeker_id = self._seeker_of.pop(condition_id, None)
         if seeker_id is None:
             return 0
+        self._changed_seekers.add(seeker_id)
         self._index.remove(condition_id)
         self._facts.drop(condition_id)
         ids = self._by_seeker.get(seeker_id)

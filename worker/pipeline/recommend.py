@@ -64,6 +64,8 @@ class ColumnMatcher(Protocol):
 
     def condition_facts(self, condition_ids: np.ndarray) -> Facts: ...
 
+    def take_changed_seekers(self) -> set[int]: ...
+
 
 @dataclass
 class RecommendReport:
@@ -183,6 +185,10 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     first[1:] = (np.diff(seeker_ids.take(order)) != 0) | (np.diff(offer_ids.take(order)) != 0)
     best = order[first]  # sorted by seeker, then offer
     if shortlist is not None:
+        # A seeker whose conditions changed starts the day afresh: the matches of the old
+        # conditions held there may no longer match and must not keep the new ones out.
+        for seeker_id in match.take_changed_seekers():
+            shortlist.forget(seeker_id)
         facts = {o.id: Offer(o.employer_name, v.received_on, ranking.monthly_upper_wage(v))
                  for o, v in zip(offers, values)}
         admitted = shortlist.admit(clock.local_date(now), seeker_ids.take(best), offer_ids.take(best),

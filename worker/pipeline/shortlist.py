@@ -22,12 +22,10 @@ or one shard served by two processes, starts empty or sees part of the offers, a
 more, never less. A batch whose transaction rolled back leaves its matches in the state: they
 are real matches of the day, which the retried batch matches again: a held match given again
 leaves its row and comes back at its rank of now (counted once; matches it had pushed out stay
-out, so the state then counts fewer, and stores more). A seeker whose conditions change (an announcement,
-``worker.actors.tasks``) starts afresh: the matches of the old conditions must not keep the new
-ones out. The announcement reaches one process: where several processes match for the same
-seekers (one index, several worker processes) the others keep their rows, and a change any
-index finds only at its periodic refresh does not reset a row either. The round drops held
-pairs that no longer match, but the room they took that day stays taken there.
+out, so the state then counts fewer, and stores more). A seeker whose conditions change starts
+afresh: the matches of the old conditions must not keep the new ones out. Each process learns
+it from its own index (``IndexCache.take_changed_seekers``): at once from an announcement in the
+process that receives it, within ``refresh_s`` from the index's refresh in every other one.
 Staff batches store every match (``worker.pipeline.batch``): they go over offers matched
 before, for seekers whose conditions changed.
 """
