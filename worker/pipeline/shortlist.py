@@ -40,7 +40,6 @@ from typing import NamedTuple
 import numpy as np
 
 _EMPTY = -1  # an unused slot's order key (a rank score is never negative)
-_SHIFT = np.int64(2 ** 32)  # (seeker row, place in the order) packed in one int64
 # The order key: the rank score, then the round's tie order as far as numbers carry it — the
 # newer offer (days since 2000, an undated one 0), then the higher monthly upper wage. Equal
 # keys are never "ahead" of each other, so the job number, the round's last tie-break, only
