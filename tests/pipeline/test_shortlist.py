@@ -214,6 +214,21 @@ def test_a_condition_change_found_by_the_index_refresh_starts_the_seeker_afresh(
     assert stored_offers(world, seeker) == {better, worse}  # afresh once: then "worse" is ahead of "worst"
 
 
+def test_the_changed_seekers_are_taken_by_every_batch_even_without_a_shortlist(world, settings):
+    """Otherwise the index would keep every seeker ever changed, for the process's life."""
+    settings = settings.model_copy(update={"candidates_per_day": 0})
+    seeker = world.seeker()
+    condition = world.condition(seeker, keywords=["介護"])
+    cache = IndexCache(world.engine, refresh_s=3600)
+    cache.match_many([])
+    world.update(Condition, condition, wage_min=155_000, updated_at=utcnow())
+    cache.refresh()
+
+    match_pending_offers(world.engine, settings, cache, [world.offer(title="介護職員")], now=DAYTIME)
+
+    assert cache.take_changed_seekers() == set()
+
+
 def test_without_a_process_shortlist_the_batch_still_keeps_only_its_best(world, settings):
     settings = settings.model_copy(update={"candidates_per_day": 1})
     seeker = world.seeker()

@@ -440,13 +440,8 @@ def _agrees_with_reference(engine: Engine, settings, offer_ids: list[int], size:
         if not written <= set(expected):
             return False, per_offer
         unstored = {pair: rank for pair, rank in expected.items() if pair not in written}
-        return all(_left_out_by_rule(conn, settings, unstored, _shortlist_facts(offers))), per_offer
-
-
-def _shortlist_facts(offers) -> dict[int, shortlist.Offer]:
-    """Offer rows (``job_offer``'s columns) as the shortlist sees them."""
-    return {o.id: shortlist.Offer(o.employer_name, o.received_on, ranking.monthly_upper_wage(offer_value(o)))
-            for o in offers}
+        facts = {offer.id: shortlist.Offer.of(offer.employer_name, value) for offer, (_, value) in zip(offers, values)}
+        return all(_left_out_by_rule(conn, settings, unstored, facts)), per_offer
 
 
 def _left_out_by_rule(conn, settings, unstored: dict[tuple[int, int], int], facts: dict[int, shortlist.Offer]):
@@ -463,7 +458,7 @@ def _left_out_by_rule(conn, settings, unstored: dict[tuple[int, int], int], fact
                             .join(JobOffer.__table__, JobOffer.id == c.job_offer_id)
                             .where(c.seeker_id.in_(seekers[start:start + 5_000]))).all()
         for row in rows:
-            offer = _shortlist_facts([row])[row.id]
+            offer = shortlist.Offer.of(row.employer_name, offer_value(row))
             held.setdefault(row.seeker_id, []).append((shortlist.order_key(row.score, offer), offer.employer))
     for (seeker_id, offer_id), rank in unstored.items():
         offer = facts[offer_id]

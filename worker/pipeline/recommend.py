@@ -155,6 +155,13 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     report = RecommendReport()
     values = [offer_value(o) for o in offers]
     found = match.match_columns(values)
+    # A seeker whose conditions changed starts the day afresh: the matches of the old conditions
+    # held there may no longer match and must not keep the new ones out. Taken on every batch,
+    # shortlist or not, so the index's set never grows.
+    changed = match.take_changed_seekers()
+    if shortlist is not None:
+        for seeker_id in changed:
+            shortlist.forget(seeker_id)
     claimed = (_mark_matched(session, [o.id for o in offers], now) if shard is None
                else shards.claim(session, [o.id for o in offers], shard, now))
     taken = np.array([not claim or o.id in claimed for o in offers], dtype=bool)
@@ -185,12 +192,7 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     first[1:] = (np.diff(seeker_ids.take(order)) != 0) | (np.diff(offer_ids.take(order)) != 0)
     best = order[first]  # sorted by seeker, then offer
     if shortlist is not None:
-        # A seeker whose conditions changed starts the day afresh: the matches of the old
-        # conditions held there may no longer match and must not keep the new ones out.
-        for seeker_id in match.take_changed_seekers():
-            shortlist.forget(seeker_id)
-        facts = {o.id: Offer(o.employer_name, v.received_on, ranking.monthly_upper_wage(v))
-                 for o, v in zip(offers, values)}
+        facts = {o.id: Offer.of(o.employer_name, v) for o, v in zip(offers, values)}
         admitted = shortlist.admit(clock.local_date(now), seeker_ids.take(best), offer_ids.take(best),
                                    ranks.take(best), facts)
         report.left_out = int(len(best) - admitted.sum())

@@ -39,6 +39,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+import matchers
+from matchers import ranking
+
 _EMPTY = -1  # an unused slot's order key (a rank score is never negative)
 # The order key: the rank score, then the round's tie order as far as numbers carry it — the
 # newer offer (days since 2000, an undated one 0), then the higher monthly upper wage. Equal
@@ -55,6 +58,11 @@ class Offer(NamedTuple):
     employer: str | None  # 事業所名
     received_on: date | None  # 受付年月日
     monthly_wage: int | None  # upper wage as a monthly amount (``matchers.ranking.monthly_upper_wage``)
+
+    @classmethod
+    def of(cls, employer: str | None, offer: matchers.JobOffer) -> Offer:
+        """An offer's facts from its 事業所名 and its matchers' value."""
+        return cls(employer, offer.received_on, ranking.monthly_upper_wage(offer))
 
 
 def order_key(rank: int, offer: Offer) -> int:
@@ -148,10 +156,10 @@ class Shortlist:
         """Take out of their rows the matches given again (their batch ran before and rolled
         back, or runs twice): each comes back as a new match, at its rank of now, and is not
         counted twice. Only offers seen today can be held, so a day's new offers skip this."""
-        seen = np.fromiter(self._offers_seen, dtype=np.int64, count=len(self._offers_seen))
-        again = np.flatnonzero(np.isin(offer_ids, seen))
-        if not len(again):
+        seen = [o for o in np.unique(offer_ids).tolist() if o in self._offers_seen]  # a batch's few offers
+        if not seen:
             return
+        again = np.flatnonzero(np.isin(offer_ids, seen))
         rows, offer_ids = rows.take(again), offer_ids.take(again)
         hit = (self._offer.take(rows, axis=0) == offer_ids[:, None]) & (self._key.take(rows, axis=0) != _EMPTY)
         held = np.flatnonzero(hit.any(axis=1))
