@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import threading
 
 import numpy as np
@@ -150,3 +151,89 @@ def test_an_offer_withdrawn_before_the_mail_is_sent_is_not_listed_in_it(world, s
         context = MAILS[mail.kind].context(ConnectionRows(conn), settings, mail.context)
 
     assert [offer["job_number"] for offer in context["offers"]] == [world.get(JobOffer, kept).job_number]
+
+
+def test_a_mail_the_process_remembers_is_not_looked_up_again_and_is_held_all_the_same(world, settings, monkeypatch):
+    """The day's mail a batch made is remembered once committed (``digest.KnownMails``): the next
+    batch hitting that search does not look its mail up by key again, yet still holds it, so a
+    claim meanwhile waits for its hit."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: the batch holds the database's write lock, and the claim waits for it")
+    seeker = world.seeker()
+    search = world.condition(seeker, kind="saved", notify=True)
+    first, second = world.offer(), world.offer()
+    known = digest.KnownMails()
+
+    def hits(offer: int) -> digest.SavedSearchHits:
+        return digest.SavedSearchHits(np.array([search]), np.array([offer]), np.array([seeker]))
+
+    with session_scope(world.engine) as session:
+        outcome = digest.queue_saved_search_mails(session, settings, hits(first), {seeker: None}, now=DAYTIME,
+                                                  known=known)
+    known.learn(*outcome.mails)
+    [mail] = world.outbox("saved-search-new-jobs")
+    assert outcome.mails[1] == {search: mail.id}
+    looked_up: list[str] = []
+    real_rows = digest._rows
+    monkeypatch.setattr(digest, "_rows", lambda session, keys: looked_up.extend(keys) or real_rows(session, keys))
+    composed: dict = {}
+
+    def deliver() -> None:
+        [claimed] = claim_mails(world.engine, [mail.id], lease_s=60, now=DAYTIME)
+        with world.engine.connect() as conn:
+            composed.update(saved_search_new_jobs.build(ConnectionRows(conn), settings, claimed.context))
+
+    worker = threading.Thread(target=deliver)
+    with session_scope(world.engine) as session:
+        again = digest.queue_saved_search_mails(session, settings, hits(second), {seeker: None}, now=DAYTIME,
+                                                known=known)
+        worker.start()
+        worker.join(timeout=1.0)  # the batch still has work to do before it commits
+    worker.join(timeout=30)
+
+    assert looked_up == []
+    assert again.queued == 0 and again.placed == {search} and again.mails[1] == {search: mail.id}
+    assert [offer["job_number"] for offer in composed["offers"]] == [
+        world.get(JobOffer, first).job_number, world.get(JobOffer, second).job_number]
+
+
+def test_a_mail_made_by_a_batch_that_rolled_back_is_not_remembered(world, settings, monkeypatch):
+    """The memory learns a batch's mails only after its commit: a mail whose insert was rolled
+    back is made again by the retry, not believed to exist."""
+    from worker.pipeline import recommend
+
+    seeker = world.seeker()
+    search = world.condition(seeker, kind="saved", notify=True, keywords=["介護"])
+    offer = world.offer(title="介護職員")
+    known = digest.KnownMails()
+    real = recommend.recommend_offers
+
+    def fails_before_the_commit(*args, **kwargs):
+        real(*args, **kwargs)
+        raise ConnectionError("the database went away before the commit")
+
+    monkeypatch.setattr(recommend, "recommend_offers", fails_before_the_commit)
+    with pytest.raises(ConnectionError):
+        match_pending_offers(world.engine, settings, IndexCache(world.engine), [offer], now=DAYTIME, known_mails=known)
+    monkeypatch.setattr(recommend, "recommend_offers", real)
+    day = DAYTIME.astimezone(settings.tz).date()
+    assert known.mail_ids(day, np.array([search])).tolist() == [0]
+
+    match_pending_offers(world.engine, settings, IndexCache(world.engine), [offer], now=DAYTIME, known_mails=known)
+
+    [mail] = world.outbox("saved-search-new-jobs")
+    assert known.mail_ids(day, np.array([search])).tolist() == [mail.id]
+
+
+def test_the_memory_of_mails_keeps_one_mail_day():
+    known = digest.KnownMails()
+    today, tomorrow, yesterday = (datetime.date(2025, 6, d) for d in (10, 11, 9))
+    known.learn(today, {5: 50, 7: 70})
+    assert known.mail_ids(today, np.array([5, 6, 7, 10_000])).tolist() == [50, 0, 70, 0]
+    assert known.mail_ids(tomorrow, np.array([5])).tolist() == [0]
+
+    known.learn(yesterday, {6: 60})  # a late batch of the day before: not kept
+    assert known.mail_ids(today, np.array([6])).tolist() == [0]
+    known.learn(tomorrow, {6: 61})  # a new day starts afresh
+    assert known.mail_ids(tomorrow, np.array([5, 6])).tolist() == [0, 61]
+    assert known.mail_ids(today, np.array([5])).tolist() == [0]

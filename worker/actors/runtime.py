@@ -22,6 +22,7 @@ from sqlalchemy.orm import configure_mappers
 
 from worker.config import Settings
 from worker.db import make_engine
+from worker.pipeline.digest import KnownMails
 from worker.pipeline.index_cache import IndexCache
 from worker.pipeline.shards import Shard
 from worker.pipeline.shortlist import Shortlist
@@ -41,6 +42,7 @@ class Runtime:
         # One for the process: a seeker's conditions all live in one shard, so the shards a
         # process holds never share a seeker.
         self.shortlist = Shortlist.from_settings(settings)
+        self.known_mails = KnownMails()  # the day's saved-search mails this process has seen
         self.dispatcher = None  # set by worker.actors.broker.setup
         self._lock = threading.RLock()
 

@@ -30,7 +30,7 @@ def match_job_offers(offer_ids: list[int]) -> None:
         runtime.dispatcher.match_job_offers(offer_ids)
         return
     report = recommend.match_pending_offers(runtime.engine, runtime.settings, runtime.cache, offer_ids,
-                                            shortlist=runtime.shortlist)
+                                            shortlist=runtime.shortlist, known_mails=runtime.known_mails)
     _log_matched(report)
     if report.mails_due_now:
         runtime.dispatcher.deliver_due_mail()
@@ -44,7 +44,7 @@ def match_shard_offers(offer_ids: list[int], shard: int) -> None:
     runtime = current()
     report = recommend.match_pending_offers(runtime.engine, runtime.settings, runtime.cache_for(shard), offer_ids,
                                             shard=Shard(shard, runtime.settings.index_shards),
-                                            shortlist=runtime.shortlist)
+                                            shortlist=runtime.shortlist, known_mails=runtime.known_mails)
     _log_matched(report)
     if report.mails_due_now:
         runtime.dispatcher.deliver_due_mail()

@@ -21,9 +21,10 @@ Everything runs inside the caller's transaction; on PostgreSQL the pending rows 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import bindparam, select, update
@@ -45,6 +46,7 @@ class MailOutcome:
     extended: int = 0  # pending rows that got more content
     placed: set[int] = field(default_factory=set)  # owners (seekers / conditions) now in a mail
     earliest: datetime | None = None  # when the first of the new mails may be sent
+    mails: tuple[date, dict[int, int]] | None = None  # saved searches: their mail day, search id → mail id
 
 
 def digest_key(seeker_id: int, day, n: int) -> str:
@@ -105,16 +107,62 @@ class SavedSearchHits:
     seeker_id: np.ndarray
 
 
+class KnownMails:
+    """What one process has learnt of its saved searches' mails of the current mail day: search
+    (condition) id → the id of its mail, for mails that exist. A search's hits go to one mail a
+    day, and a broad search is hit by most batches of the day: without this memory every batch
+    looked each hit search's mail up again by its dedupe key, the largest part of a batch's
+    time at national scale. A mail once made is never deleted (erasure cancels and scrubs it,
+    ``worker.services.erasure``), so a mail known stays known; only mails whose transaction
+    committed are learnt (:meth:`learn`, after the commit), so a rolled-back insert is not
+    believed. A new mail day starts empty. Thread-safe: a process's matching threads share it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.day: date | None = None
+        self._mail_of = np.zeros(0, dtype=np.int64)  # search id → mail id, 0: not known
+
+    def mail_ids(self, day: date, search_ids: np.ndarray) -> np.ndarray:
+        """The known mail id of each search of ``day`` (0 where none is known)."""
+        with self._lock:
+            found = np.zeros(len(search_ids), dtype=np.int64)
+            if day != self.day or not len(search_ids):
+                return found
+            inside = search_ids < len(self._mail_of)
+            found[inside] = self._mail_of.take(search_ids[inside])
+            return found
+
+    def learn(self, day: date | None, mail_of: Mapping[int, int]) -> None:
+        """Mails of ``day`` that exist, committed: search id → mail id. A later day starts afresh;
+        an earlier one is not kept."""
+        if day is None or not mail_of:
+            return
+        with self._lock:
+            if self.day is None or day > self.day:
+                self.day, self._mail_of = day, np.zeros(0, dtype=np.int64)
+            elif day < self.day:
+                return
+            searches = np.fromiter(mail_of.keys(), dtype=np.int64, count=len(mail_of))
+            top = int(searches.max()) + 1
+            if top > len(self._mail_of):
+                grown = np.zeros(max(top, 2 * len(self._mail_of)), dtype=np.int64)
+                grown[:len(self._mail_of)] = self._mail_of
+                self._mail_of = grown
+            self._mail_of[searches] = np.fromiter(mail_of.values(), dtype=np.int64, count=len(mail_of))
+
+
 def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSearchHits,
                              recipients: Mapping[int, str | None], *, now: datetime,
-                             all_new: bool = False) -> MailOutcome:
+                             all_new: bool = False, known: KnownMails | None = None) -> MailOutcome:
     """Append ``hits`` to ``saved_search_hit`` for the day their mail may be sent, and give each
     search with a new hit its one mail of that day if it has none yet. The mail carries no list:
     it reads the day's hits when it is sent, so a batch never rewrites a mail nor waits for
     another batch appending to it (it only share-locks the waiting mail, so that the mail is not
     claimed before the batch's hits are committed: ``_hold_waiting``). ``all_new``: the offers
     were just claimed, so no hit can exist yet (one COPY). A hit for a day whose mail was
-    already claimed for sending is kept but not mailed: one mail a day per search, as before."""
+    already claimed for sending is kept but not mailed: one mail a day per search, as before.
+    ``known``: the process's memory of the day's mails; the searches whose mail it knows are
+    not looked up by key again, and ``outcome.mails`` holds what to teach it after the commit."""
     if not len(hits.condition_id):
         return MailOutcome()
     send_at = digest_send_time(now, settings)
@@ -125,12 +173,15 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
     columns = {"condition_id": ("int4", hits.condition_id[order]), "job_offer_id": ("int4", hits.job_offer_id[order]),
                "seeker_id": ("int4", hits.seeker_id[order]), "day": ("date", day), "created_at": ("timestamptz", now)}
     if all_new and copy_if_all_new(session, SavedSearchHit, columns):
-        hit_searches = set(hits.condition_id.tolist())
+        hit_searches = np.unique(hits.condition_id)
     else:
-        hit_searches = {row.condition_id for row in insert_ignore_columns(
-            session, SavedSearchHit, columns, conflict=["condition_id", "job_offer_id"], returning=["condition_id"])}
+        hit_searches = np.unique(np.fromiter((row.condition_id for row in insert_ignore_columns(
+            session, SavedSearchHit, columns, conflict=["condition_id", "job_offer_id"], returning=["condition_id"])),
+            dtype=np.int64))
+    mail_ids = known.mail_ids(day, hit_searches) if known is not None else np.zeros(len(hit_searches), np.int64)
+    remembered = mail_ids[mail_ids > 0].tolist()
     seeker_of = dict(zip(hits.condition_id.tolist(), hits.seeker_id.tolist()))
-    keys = {saved_search_key(c, day): c for c in hit_searches}
+    keys = {saved_search_key(c, day): c for c in hit_searches[mail_ids == 0].tolist()}
     existing = _rows(session, list(keys))
 
     def new(key: str) -> dict:
@@ -147,9 +198,14 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
     raced = [key for key in keys if key not in existing and key not in inserted]
     if raced:
         existing.update(_rows(session, raced))
-    _hold_waiting(session, sorted(row.id for row in existing.values() if row.status in WAITING_MAIL_STATUSES))
-    return MailOutcome(queued=len(inserted), placed={c for k, c in keys.items() if k in existing or k in inserted},
-                       earliest=send_at if inserted else None)
+    # The remembered mails' status is not read: the lock takes those still waiting.
+    _hold_waiting(session, sorted(remembered + [row.id for row in existing.values()
+                                                if row.status in WAITING_MAIL_STATUSES]))
+    mails = dict(zip(hit_searches[mail_ids > 0].tolist(), remembered))
+    mails.update((keys[key], row.id) for key, row in existing.items())
+    mails.update((keys[key], mail_id) for key, mail_id in inserted.items())
+    return MailOutcome(queued=len(inserted), placed=set(mails), earliest=send_at if inserted else None,
+                       mails=(day, mails))
 
 
 def _hold_waiting(session: Session, ids: list[int]) -> None:
@@ -157,11 +213,13 @@ def _hold_waiting(session: Session, ids: list[int]) -> None:
     until it ends. A mail is composed from the hits committed when it is claimed: the claim's
     UPDATE waits for these locks, so it cannot take the mail while hits written for it are still
     uncommitted (and lose them, the day's mail being sent). Shared, in id order: batches do not
-    wait for each other. SQLite: the transaction already holds the database's write lock."""
+    wait for each other. Mails no longer waiting are left unlocked. SQLite: the transaction
+    already holds the database's write lock."""
     if not is_postgres(session):
         return
     for part in chunks(session, ids):
-        session.connection().execute(select(OutboxMail.id).where(among(session, OutboxMail.id, part))
+        session.connection().execute(select(OutboxMail.id).where(among(session, OutboxMail.id, part),
+                                                                 OutboxMail.status.in_(WAITING_MAIL_STATUSES))
                                      .order_by(OutboxMail.id).with_for_update(read=True, of=OutboxMail))
 
 

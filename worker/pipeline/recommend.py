@@ -80,6 +80,7 @@ class RecommendReport:
     saved_search_mails: int = 0  # new saved-search-new-jobs mails
     mails_due_now: bool = False  # some mail may be delivered at once
     samples: list[dict] = field(default_factory=list)
+    saved_search_mail_ids: tuple | None = None  # for ``digest.KnownMails.learn`` once committed
 
     def add(self, other: "RecommendReport", *, samples: int = 0) -> None:
         self.offers += other.offers
@@ -97,17 +98,20 @@ class RecommendReport:
 
 @dataclass
 class _Live:
-    recipients: dict[int, str | None]  # seeker id → e-mail, for seekers who may receive recommendations
-    saved_search_mails: set[int]  # of those, the seekers who opted in to saved-search mails
-    notifying: set[int]  # saved searches that ask for mail
+    recipients: dict[int, str | None]  # seeker id → e-mail, of the seekers in saved_search_mails
+    saved_search_mails: set[int]  # seekers who may receive mail and opted in to saved-search mails
+    notifying: set[int]  # their saved searches that ask for mail
 
 
 def match_pending_offers(engine: Engine, settings: Settings, match: ColumnMatcher, offer_ids: Sequence[int], *,
                          now: datetime | None = None, shard: shards.Shard | None = None,
-                         shortlist: Shortlist | None = None) -> RecommendReport:
+                         shortlist: Shortlist | None = None,
+                         known_mails: digest.KnownMails | None = None) -> RecommendReport:
     """The matching actor's work: the offers among ``offer_ids`` still pending, in one transaction.
     Safe to run twice: a matched offer is skipped (with ``shard``: an offer this shard claimed).
-    ``shortlist``: the process's (``worker.actors.runtime``); without one, these offers' own."""
+    ``shortlist``: the process's (``worker.actors.runtime``); without one, these offers' own.
+    ``known_mails``: the process's memory of the day's saved-search mails, taught what this
+    transaction committed."""
     with session_scope(engine) as session:
         offers = session.execute(
             select(JobOffer).where(JobOffer.id.in_(list(offer_ids)),
@@ -117,9 +121,12 @@ def match_pending_offers(engine: Engine, settings: Settings, match: ColumnMatche
             return RecommendReport()
         now = now or utcnow()
         report = recommend_offers(session, settings, offers, match, now=now, shard=shard,
-                                  shortlist=shortlist if shortlist is not None else Shortlist.from_settings(settings))
+                                  shortlist=shortlist if shortlist is not None else Shortlist.from_settings(settings),
+                                  known_mails=known_mails)
         if shard is not None:
             shards.complete(session, [o.id for o in offers], shard.count, now)
+    if known_mails is not None and report.saved_search_mail_ids is not None:
+        known_mails.learn(*report.saved_search_mail_ids)
     count(report)
     return report
 
@@ -139,7 +146,8 @@ def offer_ids_for(engine: Engine, job_numbers: Sequence[str]) -> list[int]:
 
 def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobOffer], match: ColumnMatcher, *,
                      now: datetime, claim: bool = True, samples: int = 0,
-                     shard: shards.Shard | None = None, shortlist: Shortlist | None = None) -> RecommendReport:
+                     shard: shards.Shard | None = None, shortlist: Shortlist | None = None,
+                     known_mails: digest.KnownMails | None = None) -> RecommendReport:
     """Collect the candidates of ``offers`` inside the caller's transaction.
 
     ``claim``: only offers still pending are processed (the actors); without it, every given
@@ -148,7 +156,8 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
     (``worker.pipeline.batch``). ``shard``: ``match`` holds that shard's conditions only, and
     the claim is the shard's own (``worker.pipeline.shards``), not the offer's status.
     ``shortlist``: stores only the pairs it admits (``worker.pipeline.shortlist``); None stores
-    every pair."""
+    every pair. ``known_mails``: the saved-search mails known to exist (``digest.KnownMails``);
+    the mails this batch found or made are in ``report.saved_search_mail_ids``."""
     if shortlist is not None and not claim:
         # A left-out pair counts as a new saved-search hit (below): true of just-claimed offers only.
         raise ValueError("a shortlist is for offers being claimed; staff batches store every match")
@@ -240,8 +249,9 @@ def recommend_offers(session: Session, settings: Settings, offers: Sequence[JobO
               & np.isin(hit_searches, np.fromiter(live.notifying, dtype=np.int64)))
     searches = digest.queue_saved_search_mails(
         session, settings, digest.SavedSearchHits(hit_searches[wanted], hit_offers[wanted], hit_seekers[wanted]),
-        live.recipients, now=now, all_new=all_new)
+        live.recipients, now=now, all_new=all_new, known=known_mails)
     report.saved_search_mails = searches.queued
+    report.saved_search_mail_ids = searches.mails
     report.mails_due_now = searches.earliest is not None and searches.earliest <= now
     return report
 
@@ -284,24 +294,25 @@ def _mark_matched(session: Session, offer_ids: list[int], now: datetime) -> set[
 
 
 def saved_search_audience(session: Session, seeker_ids: set[int], condition_ids: set[int]) -> _Live:
-    """The saved-search mails' check in the database: which of these seekers may receive mail
-    and asked for saved-search mails (with their addresses), which of these conditions are
-    still saved searches asking for mail. Those searches stay locked (FOR KEY SHARE) until the
-    batch commits: a seeker deleting one, or being erased, waits for the batch's hits and then
-    deletes them too, instead of leaving hits of a gone search behind (SQLite has one writer,
-    the batch, already)."""
+    """The saved-search mails' check in the database: which of these conditions are still saved
+    searches asking for mail, of a seeker who may receive mail and asked for saved-search mails
+    (with the seekers' addresses). One query over the searches joined to their seekers (the
+    seekers given only narrow it). Those searches stay locked (FOR KEY SHARE) until the batch
+    commits: a seeker deleting one, or being erased, waits for the batch's hits and then deletes
+    them too, instead of leaving hits of a gone search behind (SQLite has one writer, the batch,
+    already)."""
     live = _Live({}, set(), set())
     conn = session.connection()
-    for part in chunks(session, sorted(seeker_ids)):
-        stmt = (select(Seeker.id, Seeker.email, Seeker.saved_search_mails)
-                .where(recommendable_clause(), among(session, Seeker.id, part)).order_by(Seeker.id))
-        for seeker_id, email, saved_search_mails in conn.execute(stmt):
-            live.recipients[seeker_id] = email
-            if saved_search_mails:
-                live.saved_search_mails.add(seeker_id)
     for part in chunks(session, sorted(condition_ids)):
-        live.notifying.update(conn.execute(
-            select(Condition.id).where(among(session, Condition.id, part), Condition.notify.is_(True),
-                                       Condition.kind == ConditionKind.SAVED.value)
-            .with_for_update(read=True, key_share=True)).scalars())
+        stmt = (select(Condition.id, Seeker.id, Seeker.email)
+                .join(Seeker, Seeker.id == Condition.seeker_id)
+                .where(among(session, Condition.id, part), Condition.notify.is_(True),
+                       Condition.kind == ConditionKind.SAVED.value, Seeker.saved_search_mails.is_(True),
+                       recommendable_clause())
+                .order_by(Condition.id).with_for_update(read=True, key_share=True, of=Condition))
+        for condition_id, seeker_id, email in conn.execute(stmt):
+            if seeker_id in seeker_ids:
+                live.notifying.add(condition_id)
+                live.saved_search_mails.add(seeker_id)
+                live.recipients[seeker_id] = email
     return live
