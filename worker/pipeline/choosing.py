@@ -78,9 +78,11 @@ def choose(session: Session, settings: Settings, *, now: datetime, since: dateti
     used_today = _used_by_seeker(used_pairs, seeker)
     kept = kept[seeker_rank < settings.recommendations_per_day - used_today]
     eligible = eligible_counts.take(np.searchsorted(eligible_seekers, found.seeker.take(kept)))
-    return [Pick(*row) for row in zip(found.seeker.take(kept).tolist(), found.offer.take(kept).tolist(),
-                                       found.condition.take(kept).tolist(), found.score.take(kept).tolist(),
-                                       eligible.tolist())]
+    # ``_make`` builds each tuple in C: ``Pick(*row)`` went through the named tuple's Python
+    # ``__new__``, a tenth of a round process's time at national scale.
+    return list(map(Pick._make, zip(found.seeker.take(kept).tolist(), found.offer.take(kept).tolist(),
+                                    found.condition.take(kept).tolist(), found.score.take(kept).tolist(),
+                                    eligible.tolist())))
 
 
 def _running_count(first: np.ndarray, second: np.ndarray) -> np.ndarray:
