@@ -19,8 +19,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ARRAY, JSON, Integer, String, Text, any_, bindparam, cast
+from sqlalchemy import ARRAY, JSON, Integer, String, any_, bindparam, cast
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NullType
 from sqlmodel import Session, SQLModel
 
 from worker.domain.models import OutboxMail
@@ -55,7 +56,9 @@ def among(session: Session, column, values: Sequence[Any]) -> ColumnElement[bool
             literal = "{" + ",".join(map(_array_element, values)) + "}"
         else:
             return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-        return column == any_(cast(bindparam(None, literal, type_=Text), ARRAY(column.type)))
+        # Untyped, so PostgreSQL reads the literal as the array once, when binding: a text
+        # parameter cast to an array is parsed again for every row it is compared with.
+        return column == any_(cast(bindparam(None, literal, type_=NullType()), ARRAY(column.type)))
     return column.in_(list(values))
 
 
