@@ -179,9 +179,10 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
             session, SavedSearchHit, columns, conflict=["condition_id", "job_offer_id"], returning=["condition_id"])),
             dtype=np.int64))
     mail_ids = known.mail_ids(day, hit_searches) if known is not None else np.zeros(len(hit_searches), np.int64)
-    remembered = mail_ids[mail_ids > 0].tolist()
+    known_here = mail_ids > 0
+    remembered = mail_ids[known_here].tolist()
     seeker_of = dict(zip(hits.condition_id.tolist(), hits.seeker_id.tolist()))
-    keys = {saved_search_key(c, day): c for c in hit_searches[mail_ids == 0].tolist()}
+    keys = {saved_search_key(c, day): c for c in hit_searches[~known_here].tolist()}
     existing = _rows(session, list(keys))
 
     def new(key: str) -> dict:
@@ -201,7 +202,7 @@ def queue_saved_search_mails(session: Session, settings: Settings, hits: SavedSe
     # The remembered mails' status is not read: the lock takes those still waiting.
     _hold_waiting(session, sorted(remembered + [row.id for row in existing.values()
                                                 if row.status in WAITING_MAIL_STATUSES]))
-    mails = dict(zip(hit_searches[mail_ids > 0].tolist(), remembered))
+    mails = dict(zip(hit_searches[known_here].tolist(), remembered))
     mails.update((keys[key], row.id) for key, row in existing.items())
     mails.update((keys[key], mail_id) for key, mail_id in inserted.items())
     return MailOutcome(queued=len(inserted), placed=set(mails), earliest=send_at if inserted else None,
