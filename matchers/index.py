@@ -342,7 +342,7 @@ class ConditionIndex:
         keys = rows.astype(np.int64)
         keys <<= 5
         keys |= numbers  # pair numbers are 1–16: five bits
-        keys.sort()
+        keys.sort(kind="stable")  # timsort: it merges the sorted runs (see ``_id_order``)
         rows = keys >> 5
         first = np.empty(len(keys), dtype=bool)
         first[:1] = True
@@ -727,9 +727,12 @@ def _id_order(ids: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=np.intp)
     shift = len(ids).bit_length()
     if ids.min() < 0 or int(ids.max()).bit_length() + shift > 62:
-        return ids.argsort()
+        return ids.argsort(kind="stable")
     keys = (ids << shift) | np.arange(len(ids), dtype=np.int64)
-    keys.sort()
+    # Timsort, not numpy's default introsort: the keys are a few hundred sorted runs (the rows
+    # of one condition each, ascending, then each shared row's members), which it merges; on
+    # the dense benchmark's offers it took 110 µs where introsort took 165.
+    keys.sort(kind="stable")
     return keys & ((1 << shift) - 1)
 
 
