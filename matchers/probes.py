@@ -3,9 +3,9 @@
 Every distinct keyword (a *term*) is looked for as one or more *probes* — its own text (exact,
 or also as a close spelling when ``Keyword.fuzzy``) and each synonym or word its reading spells
 (exact). Every probe is posted under its character bigrams; a close-spelling probe also under its
-characters and its kanji. An offer counts, per probe and with one ``np.bincount`` each, how many
-of the probe's bigram positions, character positions and kanji positions occur anywhere in the
-offer's text. A probe whose counts miss a threshold proved below cannot be present; a term none
+characters and its kanji. An offer counts, per probe and with one ``np.bincount`` for all
+three, how many of the probe's bigram positions, character positions and kanji positions occur
+anywhere in the offer's text. A probe whose counts miss a threshold proved below cannot be present; a term none
 of whose probes can be present is absent, and ``OfferView`` is spared looking for it. The work is
 one dictionary look-up per distinct bigram and character of the offer plus the length of the
 postings found — it follows the offer's text, not the number of terms.
@@ -76,20 +76,26 @@ def grams_of(norm: str) -> list[str]:
     return [norm[i:i + 2] for i in range(len(norm) - 1)]  # repeats kept: counts are per position
 
 
+# A probe's three counts, in this order in its slots and thresholds (``Probes``).
+_GRAMS, _CHARS, _KANJI = range(3)
+_COUNTS = 3
+
+
 class Probes:
     """The probes of an index's terms, their postings and thresholds, and the links saying which
     probes stand for which term. Append-only: the index rebuilds it when it compacts."""
 
     def __init__(self) -> None:
         self._ids: dict[tuple[str, bool], int] = {}
-        self._grams = Postings()  # bigram (or the character of a one-character probe) → probes
-        self._chars = Postings()  # character → close-spelling probes, once per position
-        self._kanji = Postings()  # kanji → close-spelling probes, once per position
-        self._needs = {name: Column(np.int32) for name in ("grams", "chars", "kanji")}
+        # One posting list per bigram or character, of *slots*: a probe's three counts side by
+        # side (probe × 3 + GRAMS, CHARS or KANJI), so that an offer counts all three with one
+        # look-up per key and one ``np.bincount``. A bigram (or the character of a one-character
+        # probe) posts GRAMS; a close-spelling probe's characters post CHARS and its kanji KANJI.
+        self._postings = Postings()
+        self._needs = Column(np.int32, width=_COUNTS)  # per probe: the three thresholds (0: none)
         self._link_probe = Column(np.int32)
         self._link_term = Column(np.int32)
         self._links = 0
-        self._any_close = False  # whether the character and kanji counts have anything to count
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -105,54 +111,48 @@ class Probes:
         self._links += 1
 
     def seal(self) -> None:
-        for postings in (self._grams, self._chars, self._kanji):
-            postings.seal()
+        self._postings.seal()
 
     def possible_terms(self, texts: list[str], terms: int) -> np.ndarray:
         """For each of the first ``terms`` term ids: whether one of its probes reaches every
         threshold in the offer whose normalised fields are ``texts``."""
-        chars: set[str] = set()
-        grams: set[str] = set()
+        keys: set[str] = set()
         for text in texts:
-            chars.update(text)
-            grams.update(map(add, text, text[1:]))  # its bigrams: each character and the next
-        grams |= chars  # one-character probes are posted under their character
+            keys.update(text)  # its characters: one-character probes and close spellings' counts
+            keys.update(map(add, text, text[1:]))  # its bigrams: each character and the next
         size = len(self._ids)
-        possible = self._reaching(self._grams, grams, "grams", size)
-        if self._any_close:
-            possible &= self._reaching(self._chars, chars, "chars", size)
-            possible &= self._reaching(self._kanji, chars, "kanji", size)
+        arrays = self._postings.merged()
+        lists = [arrays[key] for key in keys & arrays.keys()]
+        if lists:
+            counts = np.bincount(np.concatenate(lists), minlength=size * _COUNTS).reshape(size, _COUNTS)
+        else:
+            counts = np.zeros((size, _COUNTS), dtype=np.int64)
+        possible = (counts >= self._needs.data[:size]).all(axis=1)
         links = self._links
         probes, linked = self._link_probe.data[:links], self._link_term.data[:links]
         result = np.zeros(terms, dtype=bool)
         result[linked[possible.take(probes)]] = True
         return result
 
-    def _reaching(self, postings: Postings, keys: set[str], need: str, size: int) -> np.ndarray:
-        arrays = postings.merged()
-        lists = [arrays[key] for key in keys & arrays.keys()]
-        counts = np.bincount(np.concatenate(lists), minlength=size) if lists else np.zeros(size, np.int64)
-        return counts >= self._needs[need].data[:size]
-
     def _probe(self, norm: str, fuzzy: bool) -> int:
         probe = self._ids.get((norm, fuzzy))
         if probe is not None:
             return probe
         probe = self._ids[norm, fuzzy] = len(self._ids)
-        for column in self._needs.values():
-            column.ensure(probe + 1)
+        self._needs.ensure(probe + 1)
+        needs = self._needs.data[probe]
         kanji = kanji_of(norm)
         # A close spelling of a probe made only of kanji is the probe itself (module docstring).
         close = fuzzy and len(norm) >= FUZZY_MIN_LENGTH and len(kanji) < len(norm)
-        self._needs["grams"].data[probe] = gram_threshold(len(norm), close)
+        slot = probe * _COUNTS
+        needs[_GRAMS] = gram_threshold(len(norm), close)
         for gram in grams_of(norm):
-            self._grams.add(gram, probe)
+            self._postings.add(gram, slot + _GRAMS)
         if close:
-            self._any_close = True
-            self._needs["chars"].data[probe] = char_threshold(len(norm))
-            self._needs["kanji"].data[probe] = kanji_threshold(norm)
+            needs[_CHARS] = char_threshold(len(norm))
+            needs[_KANJI] = kanji_threshold(norm)
             for character in norm:
-                self._chars.add(character, probe)
+                self._postings.add(character, slot + _CHARS)
             for character in kanji:
-                self._kanji.add(character, probe)
+                self._postings.add(character, slot + _KANJI)
         return probe

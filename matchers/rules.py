@@ -151,7 +151,7 @@ class OfferView:
 
     __slots__ = ("offer", "fields", "prefecture", "municipality", "occupation", "middle",
                  "major", "city", "form", "wage_upper", "wage_upper_monthly", "explanations", "keyword_reasons",
-                 "absent", "_hits", "_exact")
+                 "absent", "_hits", "_exact", "_text", "_field_texts")
 
     def __init__(self, offer: JobOffer) -> None:
         self.offer = offer
@@ -162,6 +162,12 @@ class OfferView:
             (EMPLOYER, (once(offer.employer_name),)),
             (LICENSES, tuple(once(text) for text in offer.licenses)),
         )
+        # Each field's texts in one string, and every field in one, to look a word up with one
+        # search: a normalised text has no line break (whitespace runs are one space), so no word
+        # is found across two texts, and a line break is no Latin letter or digit: it bounds a
+        # token as the end of a text does.
+        self._field_texts = tuple((label, "\n".join(texts)) for label, texts in self.fields)
+        self._text = "\n".join(text for _, text in self._field_texts)
         self.prefecture = offer.prefecture_code
         self.municipality = offer.municipality_code
         # A ward of a designated city is also in its city (a condition naming 横浜市 covers 鶴見区).
@@ -225,10 +231,12 @@ class OfferView:
 
     def _found_in(self, norm: str) -> tuple[str, ...]:
         """The fields that contain ``norm`` as a whole token at its Latin or digit edges."""
+        if norm not in self._text:
+            return ()
         left, right = _edges(norm)
         if not (left or right):
-            return tuple(label for label, texts in self.fields if any(norm in t for t in texts))
-        return tuple(label for label, texts in self.fields if any(_contains_token(norm, t, left, right) for t in texts))
+            return tuple([label for label, text in self._field_texts if norm in text])
+        return tuple([label for label, text in self._field_texts if _contains_token(norm, text, left, right)])
 
 
 def _never(keyword: Keyword) -> bool:

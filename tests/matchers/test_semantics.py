@@ -105,6 +105,13 @@ def test_an_exact_keyword_reason_names_every_field_it_was_found_in(matcher):
     assert "キーワード『介護』が職種・仕事内容・免許・資格にあります" in match.reasons
 
 
+def test_a_keyword_is_not_found_across_two_fields_or_two_licenses(matcher):
+    assert not matched(matcher, offer(title="経理", description="事務スタッフ"), condition(keywords=("「経理事務」",)))
+    assert not matched(matcher, offer(licenses=("Java", "Script検定")), condition(keywords=("JavaScript",)))
+    [match] = matches(matcher, offer(licenses=("Java", "Script検定")), condition(keywords=("Java",)))
+    assert "キーワード『Java』が免許・資格にあります" in match.reasons  # the end of a license ends a token
+
+
 def test_the_employer_name_is_searched(matcher):
     assert matched(matcher, offer(employer_name="さくら運輸株式会社"), condition(keywords=("サクラ運輸",)))
 
