@@ -14,7 +14,8 @@ import numpy as np
 @dataclass(frozen=True)
 class Columns:
     """Match i: ``offers[offer[i]]`` satisfies condition ``condition_id[i]`` of seeker
-    ``seeker_id[i]`` with matcher score ``score[i]``. Ordered by offer, then condition_id."""
+    ``seeker_id[i]`` with matcher score ``score[i]``. Grouped by offer, in the batch's order;
+    within an offer in no promised order (``sorted`` gives them by condition_id)."""
 
     offer: np.ndarray  # int32: the offer's position in the batch
     condition_id: np.ndarray  # int64
@@ -27,3 +28,9 @@ class Columns:
 
     def __len__(self) -> int:
         return len(self.offer)
+
+    def sorted(self) -> "Columns":
+        """The same matches ordered by offer, then condition_id (as ``match_many`` gives them)."""
+        order = np.lexsort((self.condition_id, self.offer))
+        return Columns(self.offer.take(order), self.condition_id.take(order), self.seeker_id.take(order),
+                       self.score.take(order))

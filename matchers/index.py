@@ -35,7 +35,8 @@ rows — one row per distinct condition body, fanned out to the conditions that 
 5. Rows that passed are grouped by what their explanation depends on (place and occupation
    pair, whether forms and a wage are asked, keyword list); ``rules.explain`` — the function the
    reference's ``evaluate`` ends in — explains one row of each group for all its conditions.
-6. Condition and seeker ids are fanned out and ordered with numpy where they are integers.
+6. Condition and seeker ids are fanned out with numpy where they are integers (and ordered by
+   condition_id for ``match``).
 
 Every filter is exact (the n-gram step only skips look-ups that cannot succeed, an anchor is a
 keyword the row needs), so the rows left are the matches; the property tests hold the index to
@@ -213,11 +214,13 @@ class ConditionIndex:
         return [self.match(offer) for offer in offers]
 
     def match_columns(self, offers: Iterable[JobOffer]) -> Columns:
-        """What ``match_many`` finds, as columns: no Python object per match. Within an offer
-        the matches are ordered by condition_id, as ``match`` orders them. Every matching
-        condition and seeker id must be an int64 (a ``TypeError`` otherwise): the pipeline's are.
-        Scores are added up in numpy while the rows are filtered (``_matching_rows``) and no
-        reason is written: a row's conditions share its score, so it is fanned out with them."""
+        """What ``match_many`` finds, as columns: no Python object per match. The matches are
+        grouped by offer; within an offer they are in the index's own order (deterministic, not
+        by condition_id: the pipeline orders them by seeker itself, and sorting five thousand
+        ids an offer was an eighth of the time). Every matching condition and seeker id must
+        be an int64 (a ``TypeError`` otherwise): the pipeline's are. Scores are added up in
+        numpy while the rows are filtered (``_matching_rows``) and no reason is written: a
+        row's conditions share its score, so it is fanned out with them."""
         parts = []
         for position, offer in enumerate(offers):
             view = OfferView(offer)
@@ -227,9 +230,7 @@ class ConditionIndex:
             ids, seekers, scores, others = self._fan_out_ids(rows, scores, records)
             if others:
                 raise TypeError("match_columns needs int64 condition and seeker ids")
-            order = _id_order(ids)
-            parts.append((np.full(len(ids), position, dtype=np.int32), ids.take(order), seekers.take(order),
-                          scores.take(order)))
+            parts.append((np.full(len(ids), position, dtype=np.int32), ids, seekers, scores))
         if not parts:
             return Columns.empty()
         if len(parts) == 1:  # one offer (what the pipeline and the benchmark pass): nothing to join
@@ -342,7 +343,10 @@ class ConditionIndex:
         keys = rows.astype(np.int64)
         keys <<= 5
         keys |= numbers  # pair numbers are 1–16: five bits
-        keys.sort(kind="stable")  # timsort: it merges the sorted runs (see ``_id_order``)
+        # Timsort, not numpy's default introsort: the keys are the posting lists one after the
+        # other, a hundred or so sorted runs, which it merges (on the dense benchmark's offers
+        # 103 µs where introsort took 150).
+        keys.sort(kind="stable")
         rows = keys >> 5
         first = np.empty(len(keys), dtype=bool)
         first[:1] = True
@@ -717,23 +721,6 @@ _FOUND, _MISSING, _POINTS_SHIFT, _POINTS_MASK = 1, 2, 2, 0x3F
 _EVERY_BYTE = 0x01010101  # a byte value repeated in each of a word's TERM_SLOTS bytes
 _POINTS_MAX = max(SCORE_KEYWORD_TITLE, SCORE_KEYWORD_OTHER, SCORE_KEYWORD_CLOSE)
 assert _POINTS_MAX <= _POINTS_MASK and TERM_SLOTS * _POINTS_MAX < 256, "a term's points must fit its byte"
-
-
-def _id_order(ids: np.ndarray) -> np.ndarray:
-    """The order of the (distinct: a condition is in one row only) ids. When each id and its
-    position fit one int64 side by side, sorting those keys is about half the cost of an argsort
-    (no indirection); the position is then read back from the low bits."""
-    if not len(ids):
-        return np.empty(0, dtype=np.intp)
-    shift = len(ids).bit_length()
-    if ids.min() < 0 or int(ids.max()).bit_length() + shift > 62:
-        return ids.argsort(kind="stable")
-    keys = (ids << shift) | np.arange(len(ids), dtype=np.int64)
-    # Timsort, not numpy's default introsort: the keys are a few hundred sorted runs (the rows
-    # of one condition each, ascending, then each shared row's members), which it merges; on
-    # the dense benchmark's offers it took 110 µs where introsort took 165.
-    keys.sort(kind="stable")
-    return keys & ((1 << shift) - 1)
 
 
 def _base_points(forms, wage):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matchers import Condition, ConditionIndex, JobOffer, ReferenceMatcher
+from matchers import Columns, Condition, ConditionIndex, JobOffer, ReferenceMatcher
 from tests.matchers.strategies import condition_lists, job_offers
 from tests.matchers.test_index_agrees_with_reference import changes
 
@@ -32,7 +32,8 @@ def _reference_rows(reference: ReferenceMatcher, offers) -> list[tuple]:
 
 
 def _column_rows(index: ConditionIndex, offers) -> list[tuple]:
-    columns = index.match_columns(offers)
+    """The columns' matches in the reference's order (by offer, then condition_id)."""
+    columns = index.match_columns(offers).sorted()
     for array, dtype in ((columns.offer, np.int32), (columns.condition_id, np.int64),
                          (columns.seeker_id, np.int64), (columns.score, np.int32)):
         assert array.dtype == dtype
@@ -65,7 +66,7 @@ def test_conditions_sharing_a_body_each_get_a_row_with_the_groups_score():
     shared = [Condition(condition_id=n, seeker_id=100 + n, keywords=("介護",)) for n in (5, 3, 9)]
     index = ConditionIndex(shared + [Condition(condition_id=4, seeker_id=7, prefecture_codes=("13",))])
     offer = JobOffer(job_number="13010-00001211", title="介護職員", prefecture_code="13")
-    columns = index.match_columns([JobOffer(job_number="01000-00000000", title="事務"), offer])
+    columns = index.match_columns([JobOffer(job_number="01000-00000000", title="事務"), offer]).sorted()
     assert columns.offer.tolist() == [1, 1, 1, 1]
     assert columns.condition_id.tolist() == [3, 4, 5, 9]
     assert columns.seeker_id.tolist() == [103, 7, 105, 109]
@@ -119,10 +120,15 @@ def test_rows_shared_by_several_conditions_fan_out_right_as_their_members_change
 @pytest.mark.parametrize("ids", [[5, 0, 7, 2, 6, 1, 4, 3],
                                  [3, 2 ** 62 + 1, 1, 2 ** 61, 2 ** 63 - 1, 2 ** 59, 0, 2 ** 62 - 1],
                                  [3, -(2 ** 63), -1, 2 ** 40, 0, -5, 2 ** 62, 7]])
-def test_the_columns_are_ordered_by_condition_id_whatever_their_size(ids):
-    # Small ids are sorted with their positions packed beside them in one int64; ids too large
-    # (or negative) for that are argsorted.
+def test_the_columns_hold_every_id_whatever_its_size(ids):
     conditions = [Condition(condition_id, seeker, prefecture_codes=("13",)) for seeker, condition_id in enumerate(ids)]
     offer = JobOffer(job_number="13010-00000001", title="事務", prefecture_code="13")
     assert _column_rows(ConditionIndex(conditions), [offer]) == _reference_rows(ReferenceMatcher(conditions), [offer])
-    assert ConditionIndex(conditions).match_columns([offer]).condition_id.tolist() == sorted(ids)
+
+
+def test_sorted_columns_are_ordered_by_offer_then_condition_id():
+    columns = Columns(np.array([1, 0, 1, 0], np.int32), np.array([2 ** 62, 5, -3, 2], np.int64),
+                      np.array([10, 20, 30, 40], np.int64), np.array([1, 2, 3, 4], np.int32)).sorted()
+    assert columns.offer.tolist() == [0, 0, 1, 1]
+    assert columns.condition_id.tolist() == [2, 5, -3, 2 ** 62]
+    assert columns.seeker_id.tolist() == [40, 20, 30, 10] and columns.score.tolist() == [4, 2, 3, 1]

@@ -180,8 +180,9 @@ def _as_columns(found: list) -> Columns:
 
 
 def _column_digests(found: Columns) -> tuple[str, str]:
-    """Fingerprints of one offer's columns: (condition, seeker, score) rows, and the
-    (condition_id, score) pairs alone (what the PostgreSQL baseline is compared on)."""
+    """Fingerprints of one offer's columns in condition_id order: (condition, seeker, score)
+    rows, and the (condition_id, score) pairs alone (what the PostgreSQL baseline is compared on)."""
+    found = found.sorted()
     rows = numpy.stack([found.condition_id, found.seeker_id, found.score.astype(numpy.int64)])
     return hashlib.sha256(rows.tobytes()).hexdigest(), _pairs_digest(
         list(zip(found.condition_id.tolist(), found.score.tolist())))
