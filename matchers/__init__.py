@@ -104,7 +104,8 @@ the condition asked for scores, so narrower conditions that still match rank hig
    (with the monthly conversion when the units differ); a condition that asks for nothing says
    so.
 
-Matches are returned sorted by condition_id (integers before strings).
+``match`` returns the matches sorted by condition_id (integers before strings);
+``match_columns`` groups them by offer and leaves each offer's in the index's order.
 """
 
 from matchers.columns import Columns

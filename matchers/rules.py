@@ -165,8 +165,8 @@ class OfferView:
         # Each field's texts in one string, and every field in one, to look a word up with one
         # search: a normalised text has no line break (whitespace runs are one space), so no word
         # is found across two texts, and a line break is no Latin letter or digit: it bounds a
-        # token as the end of a text does.
-        self._field_texts = tuple((label, "\n".join(texts)) for label, texts in self.fields)
+        # token as the end of a text does. A field without texts (no licenses) has no string.
+        self._field_texts = tuple((label, "\n".join(texts)) for label, texts in self.fields if texts)
         self._text = "\n".join(text for _, text in self._field_texts)
         self.prefecture = offer.prefecture_code
         self.municipality = offer.municipality_code
