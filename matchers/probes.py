@@ -5,8 +5,9 @@ or also as a close spelling when ``Keyword.fuzzy``) and each synonym or word its
 (exact). Every probe is posted under its character bigrams; a close-spelling probe also under its
 characters and its kanji. An offer counts, per probe and with one ``np.bincount`` for all
 three, how many of the probe's bigram positions, character positions and kanji positions occur
-anywhere in the offer's text. A probe whose counts miss a threshold proved below cannot be present; a term none
-of whose probes can be present is absent, and ``OfferView`` is spared looking for it. The work is
+anywhere in the offer's text. A probe whose counts miss a threshold proved below cannot be
+present; a term none of whose probes can be present is absent, and ``OfferView`` is spared
+looking for it. The work is
 one dictionary look-up per distinct bigram and character of the offer plus the length of the
 postings found — it follows the offer's text, not the number of terms.
 
