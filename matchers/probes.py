@@ -7,9 +7,9 @@ characters and its kanji. An offer counts, per probe and with one ``np.bincount`
 three, how many of the probe's bigram positions, character positions and kanji positions occur
 anywhere in the offer's text. A probe whose counts miss a threshold proved below cannot be
 present; a term none of whose probes can be present is absent, and ``OfferView`` is spared
-looking for it. The work is
-one dictionary look-up per distinct bigram and character of the offer plus the length of the
-postings found — it follows the offer's text, not the number of terms.
+looking for it. The work is one dictionary look-up per distinct bigram and character of the
+offer plus the length of the postings found — it follows the offer's text, not the number of
+terms.
 
 The thresholds (m = len(probe); a close spelling is a run w of one field with len(w) = m,
 ``fuzz.ratio`` ≥ FUZZY_THRESHOLD, i.e. LCS(probe, w) ≥ L = ``common_length(m)``, and the same
